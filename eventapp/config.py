@@ -1,0 +1,63 @@
+"""Settings from EVENTAPP_* environment variables, with defaults that run the demo on a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "EVENTAPP_"
+
+
+def default_instance_path() -> Path:
+    """Where local state lives (SQLite file, generated secret): ./instance unless EVENTAPP_INSTANCE_PATH says."""
+    return Path(os.environ.get(f"{ENV_PREFIX}INSTANCE_PATH", "instance")).resolve()
+
+
+def _secret_key(instance: Path) -> str:
+    """EVENTAPP_SECRET_KEY, or one generated once and kept in the instance folder so restarts keep sessions."""
+    key = os.environ.get(f"{ENV_PREFIX}SECRET_KEY")
+    if key:
+        return key
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Flask config mapping: environment first, then `overrides` (tests pass theirs here)."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    instance = Path(overrides.get("INSTANCE_PATH") or default_instance_path())
+    settings: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": env.get(f"{ENV_PREFIX}DATABASE_URL", f"sqlite:///{instance / 'eventapp.db'}"),
+        "MESSAGE_QUEUE": env.get(f"{ENV_PREFIX}MESSAGE_QUEUE") or None,
+        "BASE_URL": env.get(f"{ENV_PREFIX}BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "LOGIN_LINK_TTL_HOURS": float(env.get(f"{ENV_PREFIX}LOGIN_LINK_TTL_HOURS", "72")),
+        "RATELIMIT_STORAGE": env.get(f"{ENV_PREFIX}RATELIMIT_STORAGE") or None,
+        "RATELIMIT_PREFIX": env.get(f"{ENV_PREFIX}RATELIMIT_PREFIX", "eventapp"),
+        "LOG_LEVEL": env.get(f"{ENV_PREFIX}LOG_LEVEL", "INFO"),
+        # Socket.IO: the cap on one incoming message protects the server from huge payloads.
+        "SOCKET_MAX_MESSAGE_BYTES": int(env.get(f"{ENV_PREFIX}SOCKET_MAX_MESSAGE_BYTES", str(64 * 1024))),
+        "SOCKET_PING_INTERVAL": float(env.get(f"{ENV_PREFIX}SOCKET_PING_INTERVAL", "20")),
+        "SOCKET_PING_TIMEOUT": float(env.get(f"{ENV_PREFIX}SOCKET_PING_TIMEOUT", "20")),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # auth.py decides which writes need a CSRF token
+        "WTF_CSRF_TIME_LIMIT": None,  # a chair's phone stays open all day
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+    settings.update(overrides)
+    settings["SESSION_COOKIE_SECURE"] = urlsplit(settings["BASE_URL"]).scheme == "https"
+    if "SECRET_KEY" not in settings:
+        settings["SECRET_KEY"] = _secret_key(instance)
+    return settings

@@ -1,0 +1,131 @@
+"""Engine, sessions, SQLite rules and the migrations entry.
+
+SQLite rules (see shared/research/stack.md): WAL, busy_timeout, foreign keys, and `BEGIN IMMEDIATE` for every
+transaction so two writers never deadlock on a lock upgrade; one pooled connection, so greenlets queue for the
+database cooperatively instead of blocking the gevent hub. Never emit or do network I/O inside a transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, event, types
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session, SQLModel
+
+from .paths import resource_dir
+
+ENGINE_KEY = "eventapp.engine"
+
+
+class UTCDateTime(types.TypeDecorator):
+    """Stored as naive UTC on every backend, read back as an aware UTC datetime."""
+
+    impl = types.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ARG002
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):  # noqa: ARG002
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=30,
+        connect_args={"check_same_thread": False, "timeout": 5},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=5000", "synchronous=NORMAL", "foreign_keys=ON"):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[ENGINE_KEY] = make_engine(app.config["DATABASE_URL"])
+
+
+def get_engine() -> Engine:
+    return current_app.extensions[ENGINE_KEY]
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """One transaction: commits on success, rolls back on error. Do not nest (the SQLite pool holds one)."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(resource_dir("migrations")))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine | None = None) -> None:
+    """Apply every migration (`eventapp db upgrade`, and before `demo` and `serve`)."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    command.upgrade(alembic_config(engine or get_engine()), "head")
+
+
+def create_all_for_tests(engine: Engine) -> None:
+    """Tests only: the schema straight from the models (a test checks migrations produce the same)."""
+    import_models()
+    SQLModel.metadata.create_all(engine)
+
+
+def import_models() -> None:
+    """Import every models module so SQLModel.metadata knows every table."""
+    from . import features
+
+    features.import_modules("models")
+
+
+def delete_all_rows(session: Session) -> None:
+    """Empty every table (children first), keeping the schema: `eventapp demo` replaces what the database held."""
+    import_models()
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        session.execute(table.delete())

@@ -1,0 +1,71 @@
+"""One error type for every bad input, turned into `{"error", "message"}` JSON with a fitting 4xx status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    """A refusal a person can read. Raised by services; views and socket handlers shape it."""
+
+    def __init__(self, status: int, code: str, message: str, *, retry_after: int | None = None, **extra: Any):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+        self.extra = extra
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message, **self.extra}
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
+        return body
+
+
+def not_found(what: str, ident: object) -> ApiError:
+    return ApiError(404, "not_found", f"There is no {what} with id {ident!r}.")
+
+
+def bad_request(code: str, message: str, **extra: Any) -> ApiError:
+    return ApiError(400, code, message, **extra)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
+
+
+def api_error_response(err: ApiError):
+    response = jsonify(err.to_dict())
+    response.status_code = err.status
+    if err.retry_after is not None:
+        response.headers["Retry-After"] = str(err.retry_after)
+    return response
+
+
+def _http_code(exc: HTTPException) -> str:
+    return (exc.name or "error").lower().replace(" ", "_")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):
+        if wants_json():
+            return api_error_response(err)
+        return render_template("error.html", status=err.status, message=err.message), err.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if wants_json():
+            return api_error_response(ApiError(exc.code or 400, _http_code(exc), exc.description or exc.name))
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return api_error_response(ApiError(500, "internal_error", "Something went wrong on our side."))
+        return render_template("error.html", status=500, message="Something went wrong on our side."), 500

@@ -1,0 +1,25 @@
+"""gunicorn settings for `eventapp serve`: one gevent worker per process (Flask-SocketIO needs that; scale out
+with more processes and a message queue). Values come from EVENTAPP_* variables where a deployment may tune them."""
+
+import gc
+import os
+
+worker_class = "gevent"
+workers = 1
+# Each phone holds one connection; gunicorn's default of 1000 would turn the 1001st phone away.
+worker_connections = int(os.environ.get("EVENTAPP_WORKER_CONNECTIONS", "10000"))
+timeout = 60
+graceful_timeout = 10
+keepalive = 5
+accesslog = os.environ.get("EVENTAPP_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("EVENTAPP_LOG_LEVEL", "info").lower()
+forwarded_allow_ips = os.environ.get("EVENTAPP_FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips
+
+
+def post_worker_init(worker):  # noqa: ARG001
+    # Objects made at start-up (the app, routes, templates) live all day: move them out of the collector's
+    # sight so full collections stay short while thousands of sockets are open.
+    gc.collect()
+    gc.freeze()

@@ -1,0 +1,605 @@
+"""Parse program JSON, accepted-papers CSV and people CSV into plain records, or list what is wrong.
+
+Pure: no Flask, no database. Every problem names the file, the line (the CSV header is line 1) and the field;
+the service applies the records in one transaction, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import json.decoder
+import json.scanner
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from .models import ATTENDANCE, MODES
+from .schedule import parse_hhmm, zone
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class InvalidFile(ValueError):
+    """Raised with every problem found; nothing is imported."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class PersonRef:
+    """A person named in a file: matched by e-mail, then by a unique name, else created."""
+
+    name: str
+    sort_name: str
+    email: str | None = None
+    affiliation: str = ""
+    attendance: str | None = None  # None: leave as it is
+    is_organizer: bool | None = None
+    line: int = 0
+
+
+@dataclass
+class PaperRecord:
+    line: int
+    id: str
+    title: str
+    format: str
+    authors: list[PersonRef]
+
+
+@dataclass
+class SlotRecord:
+    line: int
+    id: str
+    kind: str
+    title: str
+    starts_at: datetime
+    talk_seconds: int
+    qa_seconds: int
+    paper_id: str | None = None
+    presenter: PersonRef | None = None
+    mode: str = "in_person"
+    fixed_start: bool = False
+    note: str = ""
+
+
+@dataclass
+class SessionRecord:
+    line: int
+    id: str
+    room_id: str
+    title: str
+    chair: PersonRef | None
+    slots: list[SlotRecord] = field(default_factory=list)
+
+
+@dataclass
+class ProgramRecord:
+    event: dict[str, Any]
+    rooms: list[dict[str, Any]]
+    sessions: list[SessionRecord]
+    notes: list[dict[str, Any]]
+    people: list[PersonRef]
+
+
+# --- names ----------------------------------------------------------------------------------------------
+
+
+def split_name(raw: str) -> tuple[str, str]:
+    """'Chen, Hao' -> ('Hao Chen', 'Chen, Hao'); 'Hao Chen' -> ('Hao Chen', 'Chen, Hao')."""
+    text = " ".join(raw.replace("*", " ").split())
+    if "," in text:
+        last, _, first = text.partition(",")
+        last, first = last.strip(), first.strip()
+        return (f"{first} {last}".strip(), f"{last}, {first}" if first else last)
+    parts = text.rsplit(" ", 1)
+    return (text, f"{parts[1]}, {parts[0]}" if len(parts) == 2 else text)
+
+
+def normalise_email(raw: str | None) -> str | None:
+    text = (raw or "").strip().lower()
+    return text or None
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+# --- CSV ------------------------------------------------------------------------------------------------
+
+
+def _header_key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", name.strip().lower().lstrip("\ufeff")).strip()
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    data = _read_bytes(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidFile([Problem(path.name, 1, f"not UTF-8 text ({exc.reason})")]) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InvalidFile([Problem(path.name, reader.line_num, f"not valid CSV ({exc})")]) from exc
+    if not rows or not any(c.strip() for c in rows[0]):
+        raise InvalidFile([Problem(path.name, 1, "the file is empty; it needs a header row")])
+    header = [_header_key(c) for c in rows[0]]
+    records = []
+    line = 1
+    for row in rows[1:]:
+        line += 1
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) > len(header):
+            raise InvalidFile([Problem(path.name, line, f"{len(row)} fields but the header has {len(header)}")])
+        records.append((line, {header[i]: row[i].strip() for i in range(len(row))}))
+    return header, records
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InvalidFile([Problem(path.name, 1, f"the file is {size} bytes; the limit is {MAX_FILE_BYTES}")])
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidFile([Problem(str(path), 0, f"cannot read the file ({exc.strerror})")]) from exc
+
+
+def _pick(header: list[str], *names: str) -> str | None:
+    return next((n for n in names if n in header), None)
+
+
+PAPER_ID = ("id", "paper id", "submission id", "submission", "#", "number", "paper number")
+PAPER_TITLE = ("title", "paper title")
+PAPER_AUTHORS = ("authors", "author names", "author list")
+PAPER_EMAILS = ("emails", "author emails", "author e mails", "author email")
+PAPER_FORMAT = ("format", "presentation format", "presentation type", "presentation", "type")
+AUTHOR_COL = re.compile(r"^author ?(\d+)(?: name)?$")
+AUTHOR_EMAIL_COL = re.compile(r"^author ?(\d+) e ?mail$")
+AFFILIATION_IN_NAME = re.compile(r"^(?P<name>[^()]*?)\s*\((?P<aff>[^()]*)\)\s*\*?$")
+
+
+def _author_ref(raw: str, email: str | None, line: int) -> PersonRef:
+    """One author as conference tools print them: 'Last, First', 'First Last' or 'First Last (Affiliation)*'."""
+    affiliation = ""
+    match = AFFILIATION_IN_NAME.match(raw.strip())
+    if match:
+        raw, affiliation = match.group("name"), match.group("aff").strip()
+    name, sort_name = split_name(raw)
+    return PersonRef(name=name, sort_name=sort_name, email=normalise_email(email), affiliation=affiliation, line=line)
+
+
+def parse_papers_csv(path: Path) -> list[PaperRecord]:
+    """Accepted papers: `id,title,authors` with authors as `Last, First; Last, First`, or one column per author
+    (`author 1`, `author 2`, ...); e-mails optional (`emails` in the same order, or `author N email`)."""
+    header, rows = _read_csv(path)
+    fname = path.name
+    col_id, col_title = _pick(header, *PAPER_ID), _pick(header, *PAPER_TITLE)
+    col_authors, col_emails, col_format = (
+        _pick(header, *PAPER_AUTHORS),
+        _pick(header, *PAPER_EMAILS),
+        _pick(header, *PAPER_FORMAT),
+    )
+    author_cols = sorted(((int(m.group(1)), h) for h in header if (m := AUTHOR_COL.match(h))), key=lambda pair: pair[0])
+    email_cols = {int(m.group(1)): h for h in header if (m := AUTHOR_EMAIL_COL.match(h))}
+    missing = [
+        label
+        for label, col in (("id", col_id), ("title", col_title), ("authors", col_authors or author_cols))
+        if not col
+    ]
+    if missing:
+        raise InvalidFile([Problem(fname, 1, f"the header has no {' or '.join(missing)} column")])
+    problems: list[Problem] = []
+    papers: list[PaperRecord] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        pid, title = row.get(col_id, ""), _text(row.get(col_title, ""))
+        if not ID.match(pid):
+            problems.append(Problem(fname, line, f"id: {pid!r} is not an id (letters, digits, . _ -; up to 64)"))
+            continue
+        if pid in seen:
+            problems.append(Problem(fname, line, f"id: {pid} is already on line {seen[pid]}"))
+            continue
+        seen[pid] = line
+        if not title:
+            problems.append(Problem(fname, line, "title: empty"))
+        elif len(title) > 500:
+            problems.append(Problem(fname, line, "title: longer than 500 characters"))
+        if col_authors:
+            names = [a.strip() for a in row.get(col_authors, "").split(";") if a.strip()]
+            emails = [e.strip() for e in row.get(col_emails, "").split(";")] if col_emails else []
+            emails = emails if any(emails) else []
+            if emails and len(emails) != len(names):
+                problems.append(Problem(fname, line, f"emails: {len(emails)} e-mails for {len(names)} authors"))
+                continue
+        else:
+            names, emails = [], []
+            for number, col in author_cols:
+                if row.get(col, "").strip():
+                    names.append(row[col])
+                    emails.append(row.get(email_cols.get(number, ""), ""))
+        if not names:
+            problems.append(Problem(fname, line, "authors: no author"))
+            continue
+        authors = []
+        for i, raw in enumerate(names):
+            email = emails[i] if i < len(emails) else None
+            if email and not EMAIL.match(email):
+                problems.append(Problem(fname, line, f"emails: {email!r} is not an e-mail address"))
+            authors.append(_author_ref(raw, email, line))
+        addresses = [a.email for a in authors if a.email]
+        if len(addresses) != len(set(addresses)):
+            problems.append(Problem(fname, line, "emails: the same e-mail for two authors"))
+        papers.append(PaperRecord(line, pid, title, _text(row.get(col_format, "")) if col_format else "", authors))
+    if problems:
+        raise InvalidFile(problems)
+    return papers
+
+
+PEOPLE_NAME = ("name", "full name", "participant", "attendee")
+PEOPLE_FIRST = ("first name", "given name", "firstname")
+PEOPLE_LAST = ("last name", "family name", "surname", "lastname")
+PEOPLE_EMAIL = ("email", "e mail", "email address", "e mail address")
+PEOPLE_AFFILIATION = ("affiliation", "organization", "organisation", "institution", "company")
+PEOPLE_ATTENDANCE = ("attendance", "participation", "mode", "in person", "attending", "ticket")
+PEOPLE_ORGANIZER = ("organizer", "organiser")
+ATTENDANCE_WORDS = {
+    "in person": "in_person", "in_person": "in_person", "in-person": "in_person", "onsite": "in_person",
+    "on site": "in_person", "on-site": "in_person", "yes": "in_person", "y": "in_person", "true": "in_person",
+    "online": "online", "remote": "online", "virtual": "online", "no": "online", "n": "online",
+    "false": "online", "none": "none", "not attending": "none", "cancelled": "none", "canceled": "none",
+}  # fmt: skip
+YES = {"yes", "y", "true", "1", "x"}
+NO = {"", "no", "n", "false", "0"}
+
+
+def parse_people_csv(path: Path) -> list[PersonRef]:
+    """Registrations: `name` (or first and last name), optional `email`, `affiliation`, `attendance`
+    (in person | online; default in person) and `organizer` (yes/no)."""
+    header, rows = _read_csv(path)
+    fname = path.name
+    col_name = _pick(header, *PEOPLE_NAME)
+    col_first, col_last = _pick(header, *PEOPLE_FIRST), _pick(header, *PEOPLE_LAST)
+    if not col_name and not (col_first and col_last):
+        raise InvalidFile([Problem(fname, 1, "the header has no name column (or first name and last name)")])
+    col_email, col_aff = _pick(header, *PEOPLE_EMAIL), _pick(header, *PEOPLE_AFFILIATION)
+    col_att, col_org = _pick(header, *PEOPLE_ATTENDANCE), _pick(header, *PEOPLE_ORGANIZER)
+    problems: list[Problem] = []
+    people: list[PersonRef] = []
+    seen_emails: dict[str, int] = {}
+    for line, row in rows:
+        raw = row.get(col_name, "") if col_name else f"{row.get(col_last, '')}, {row.get(col_first, '')}"
+        if not raw.strip(" ,"):
+            problems.append(Problem(fname, line, "name: empty"))
+            continue
+        name, sort_name = split_name(raw.strip(" ,"))
+        if len(name) > 200:
+            problems.append(Problem(fname, line, "name: longer than 200 characters"))
+        email = normalise_email(row.get(col_email)) if col_email else None
+        if email and not EMAIL.match(email):
+            problems.append(Problem(fname, line, f"email: {email!r} is not an e-mail address"))
+        elif email and email in seen_emails:
+            problems.append(Problem(fname, line, f"email: {email} is already on line {seen_emails[email]}"))
+        elif email:
+            seen_emails[email] = line
+        attendance = "in_person"
+        if col_att:
+            word = " ".join(row.get(col_att, "").lower().split()) or "in person"
+            if word not in ATTENDANCE_WORDS:
+                problems.append(Problem(fname, line, f"attendance: {word!r} is not 'in person' or 'online'"))
+            attendance = ATTENDANCE_WORDS.get(word, "in_person")
+        organizer = None
+        if col_org:
+            flag = row.get(col_org, "").strip().lower()
+            if flag not in YES | NO:
+                problems.append(Problem(fname, line, f"organizer: {flag!r} is not yes or no"))
+            organizer = flag in YES
+        people.append(
+            PersonRef(
+                name, sort_name, email, _text(row.get(col_aff, "")) if col_aff else "", attendance, organizer, line
+            )
+        )
+    if problems:
+        raise InvalidFile(problems)
+    return people
+
+
+# --- program JSON ---------------------------------------------------------------------------------------
+
+
+class _Obj(dict):
+    """A JSON object that remembers the line it starts on."""
+
+    line = 1
+
+
+def _load_json_with_lines(path: Path) -> Any:
+    data = _read_bytes(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidFile([Problem(path.name, 1, f"not UTF-8 text ({exc.reason})")]) from exc
+    decoder = json.JSONDecoder()
+    parse_object = decoder.parse_object
+
+    def parse_with_line(s_and_end, *args):
+        s, end = s_and_end
+        obj, new_end = parse_object(s_and_end, *args)
+        tracked = _Obj(obj)
+        tracked.line = s.count("\n", 0, end) + 1
+        return tracked, new_end
+
+    decoder.parse_object = parse_with_line
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the pure-Python scanner calls our parse_object
+    try:
+        return decoder.decode(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidFile([Problem(path.name, exc.lineno, f"not valid JSON ({exc.msg})")]) from exc
+
+
+def _line(obj: Any) -> int:
+    return getattr(obj, "line", 1)
+
+
+class _Checker:
+    def __init__(self, fname: str):
+        self.fname = fname
+        self.problems: list[Problem] = []
+
+    def fail(self, obj: Any, where: str, message: str) -> None:
+        self.problems.append(Problem(self.fname, _line(obj), f"{where}: {message}"))
+
+    def obj(self, value: Any, where: str, parent: Any) -> _Obj | None:
+        if not isinstance(value, dict):
+            self.fail(parent, where, "expected an object")
+            return None
+        return value
+
+    def text(self, obj: dict, key: str, where: str, *, required: bool = True, limit: int = 500) -> str:
+        value = obj.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.fail(obj, f"{where}.{key}", "expected a non-empty string" if required else "expected a string")
+            return ""
+        if len(value) > limit:
+            self.fail(obj, f"{where}.{key}", f"longer than {limit} characters")
+        return " ".join(value.split())
+
+    def ident(self, obj: dict, key: str, where: str) -> str:
+        value = obj.get(key)
+        if not isinstance(value, str) or not ID.match(value):
+            self.fail(obj, f"{where}.{key}", f"{value!r} is not an id (letters, digits, . _ -; up to 64)")
+            return ""
+        return value
+
+    def seconds(self, obj: dict, where: str, name: str, *, required: bool) -> int:
+        if f"{name}_seconds" in obj:
+            value, unit = obj[f"{name}_seconds"], 1
+        elif f"{name}_minutes" in obj:
+            value, unit = obj[f"{name}_minutes"], 60
+        elif required:
+            self.fail(obj, where, f"needs {name}_minutes or {name}_seconds")
+            return 0
+        else:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value * unit > 86400:
+            self.fail(obj, f"{where}.{name}", f"{value!r} is not a duration of 0 to 24 hours")
+            return 0
+        return int(round(value * unit))
+
+    def person(self, value: Any, where: str, parent: Any) -> PersonRef | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip():
+            name, sort_name = split_name(value)
+            return PersonRef(name, sort_name, line=_line(parent))
+        if isinstance(value, dict):
+            raw = self.text(value, "name", where, limit=200)
+            email = normalise_email(value.get("email")) if isinstance(value.get("email"), str) else None
+            if email and not EMAIL.match(email):
+                self.fail(value, f"{where}.email", f"{email!r} is not an e-mail address")
+            attendance = value.get("attendance")
+            if attendance is not None and attendance not in ATTENDANCE:
+                self.fail(value, f"{where}.attendance", f"must be one of {', '.join(ATTENDANCE)}")
+            name, sort_name = split_name(raw)
+            return PersonRef(
+                name,
+                sort_name,
+                email,
+                self.text(value, "affiliation", where, required=False, limit=300),
+                attendance,
+                value.get("organizer") if isinstance(value.get("organizer"), bool) else None,
+                _line(value),
+            )
+        self.fail(parent, where, "expected a name or an object with a name")
+        return None
+
+
+def parse_program_json(path: Path) -> ProgramRecord:
+    """The program file (its schema: docs/program-format.md)."""
+    return parse_program_doc(_load_json_with_lines(path), path.name)
+
+
+def parse_program_doc(doc: Any, fname: str) -> ProgramRecord:
+    """The program from decoded JSON (the demo builds one in code; its objects then report line 1)."""
+    c = _Checker(fname)
+    if not isinstance(doc, dict):
+        raise InvalidFile([Problem(fname, 1, "expected a JSON object at the top")])
+    event_obj = c.obj(doc.get("event"), "event", doc) or _Obj()
+    event = {
+        "name": c.text(event_obj, "name", "event", limit=300),
+        "short_name": c.text(event_obj, "short_name", "event", required=False, limit=80),
+        "host": c.text(event_obj, "host", "event", required=False, limit=300),
+        "rule_text": c.text(event_obj, "rule_text", "event", required=False),
+        "synthetic_note": c.text(event_obj, "synthetic_note", "event", required=False),
+        "in_person_rule": bool(event_obj.get("in_person_rule", True)),
+        "synthetic": bool(event_obj.get("synthetic", False)),
+    }
+    try:
+        event["date"] = date.fromisoformat(str(event_obj.get("date")))
+    except ValueError:
+        c.fail(event_obj, "event.date", f"{event_obj.get('date')!r} is not a date as YYYY-MM-DD")
+    try:
+        zone(str(event_obj.get("timezone")))
+        event["timezone"] = event_obj["timezone"]
+    except ValueError as exc:
+        c.fail(event_obj, "event.timezone", str(exc))
+
+    rooms = []
+    room_ids: set[str] = set()
+    for i, room in enumerate(doc.get("rooms") if isinstance(doc.get("rooms"), list) else []):
+        where = f"rooms[{i}]"
+        if (room := c.obj(room, where, doc)) is None:
+            continue
+        rid = c.ident(room, "id", where)
+        if rid in room_ids:
+            c.fail(room, f"{where}.id", f"{rid} is used twice")
+        room_ids.add(rid)
+        rooms.append({
+            "id": rid, "name": c.text(room, "name", where, limit=200), "position": i,
+            "stream_url": c.text(room, "stream_url", where, required=False),
+        })  # fmt: skip
+    if not rooms:
+        c.fail(doc, "rooms", "needs a list with at least one room")
+
+    people = []
+    for i, person in enumerate(doc.get("people") if isinstance(doc.get("people"), list) else []):
+        ref = c.person(person, f"people[{i}]", doc)
+        if ref is not None:
+            people.append(ref)
+
+    sessions: list[SessionRecord] = []
+    slot_ids: dict[str, str] = {}
+    session_ids: set[str] = set()
+    for i, sess in enumerate(doc.get("sessions") if isinstance(doc.get("sessions"), list) else []):
+        where = f"sessions[{i}]"
+        if (sess := c.obj(sess, where, doc)) is None:
+            continue
+        sid = c.ident(sess, "id", where)
+        if sid in session_ids:
+            c.fail(sess, f"{where}.id", f"{sid} is used twice")
+        session_ids.add(sid)
+        room_id = sess.get("room_id")
+        if room_id not in room_ids:
+            c.fail(sess, f"{where}.room_id", f"{room_id!r} is not one of the rooms")
+        record = SessionRecord(
+            _line(sess), sid, room_id or "", c.text(sess, "title", where, limit=300),
+            c.person(sess.get("chair"), f"{where}.chair", sess),
+        )  # fmt: skip
+        slots = sess.get("slots")
+        if not isinstance(slots, list) or not slots:
+            c.fail(sess, f"{where}.slots", "needs a list with at least one slot")
+            slots = []
+        for j, slot in enumerate(slots):
+            swhere = f"{where}.slots[{j}]"
+            if (slot := c.obj(slot, swhere, sess)) is None:
+                continue
+            parsed = _parse_slot(c, slot, swhere, event)
+            if parsed is None:
+                continue
+            if parsed.id in slot_ids:
+                c.fail(slot, f"{swhere}.id", f"{parsed.id} is already used by {slot_ids[parsed.id]}")
+            slot_ids[parsed.id] = swhere
+            record.slots.append(parsed)
+        sessions.append(record)
+    if not sessions:
+        c.fail(doc, "sessions", "needs a list with at least one session")
+    _check_overlaps(c, sessions)
+
+    notes = []
+    for i, note in enumerate(doc.get("notes") if isinstance(doc.get("notes"), list) else []):
+        where = f"notes[{i}]"
+        if (note := c.obj(note, where, doc)) is None:
+            continue
+        slot_id = note.get("slot_id")
+        if slot_id is not None and slot_id not in slot_ids:
+            c.fail(note, f"{where}.slot_id", f"{slot_id!r} is not one of the slots")
+        notes.append({"text": c.text(note, "text", where, limit=1000), "slot_id": slot_id})
+    if c.problems:
+        raise InvalidFile(c.problems)
+    return ProgramRecord(event, rooms, sessions, notes, people)
+
+
+def _parse_slot(c: _Checker, slot: _Obj, where: str, event: dict) -> SlotRecord | None:
+    sid = c.ident(slot, "id", where)
+    kind = c.text(slot, "kind", where, limit=20).lower()
+    if kind and not re.match(r"^[a-z][a-z _-]*$", kind):
+        c.fail(slot, f"{where}.kind", f"{kind!r} is not a plain word")
+    starts_at = _slot_start(c, slot, where, event)
+    paper_id = slot.get("paper_id")
+    if paper_id is not None and (not isinstance(paper_id, str) or not ID.match(paper_id)):
+        c.fail(slot, f"{where}.paper_id", f"{paper_id!r} is not an id")
+    mode = slot.get("mode", "in_person")
+    if mode not in MODES:
+        c.fail(slot, f"{where}.mode", f"must be one of {', '.join(MODES)}")
+    title = c.text(slot, "title", where, required=paper_id is None)
+    talk = c.seconds(slot, where, "talk", required=True)
+    qa = c.seconds(slot, where, "qa", required=False)
+    if talk + qa == 0:
+        c.fail(slot, where, "a slot needs a length above zero")
+    if starts_at is None:
+        return None
+    return SlotRecord(
+        _line(slot), sid, kind, title, starts_at, talk, qa, paper_id,
+        c.person(slot.get("presenter"), f"{where}.presenter", slot), mode,
+        bool(slot.get("fixed_start", False)), c.text(slot, "note", where, required=False),
+    )  # fmt: skip
+
+
+def _slot_start(c: _Checker, slot: _Obj, where: str, event: dict) -> datetime | None:
+    """`start` as HH:MM on the event's day in its zone, or a full ISO 8601 time with an offset."""
+    raw = slot.get("start")
+    if "date" not in event or "timezone" not in event:
+        return None
+    if isinstance(raw, str) and "T" in raw:
+        try:
+            moment = datetime.fromisoformat(raw)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            c.fail(slot, f"{where}.start", f"{raw!r} is not HH:MM or an ISO 8601 time with an offset")
+            return None
+        return moment.astimezone(zone("UTC"))
+    try:
+        at: time = parse_hhmm(raw)
+    except ValueError as exc:
+        c.fail(slot, f"{where}.start", str(exc))
+        return None
+    return datetime.combine(event["date"], at, tzinfo=zone(event["timezone"])).astimezone(zone("UTC"))
+
+
+def _check_overlaps(c: _Checker, sessions: list[SessionRecord]) -> None:
+    """Two slots in one room may not overlap."""
+    by_room: dict[str, list[SlotRecord]] = {}
+    for sess in sessions:
+        by_room.setdefault(sess.room_id, []).extend(sess.slots)
+    for room_id, slots in by_room.items():
+        slots.sort(key=lambda s: s.starts_at)
+        for before, after in zip(slots, slots[1:], strict=False):
+            end = before.starts_at.timestamp() + before.talk_seconds + before.qa_seconds
+            if after.starts_at.timestamp() < end:
+                c.problems.append(
+                    Problem(c.fname, after.line, f"slot {after.id} starts before {before.id} ends (room {room_id})")
+                )

@@ -1,0 +1,74 @@
+"""Program pages and API: the landing page, the day's program, a room's stage screen, health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import text
+
+from ..db import get_engine, utcnow
+from ..errors import ApiError, not_found
+from . import schedule
+from .service import list_rooms, load_event, program_payload
+
+bp = Blueprint("program", __name__)
+
+
+@bp.app_context_processor
+def _event_context():
+    """Every page names the event and, for demo data, says that it is synthetic."""
+    return {"event": load_event()}
+
+
+def _now_next_slots(program: dict, room_id: str | None = None) -> dict:
+    slots = {s["id"]: s for x in program["sessions"] if room_id in (None, x["room_id"]) for s in x["slots"]}
+    return {
+        "now_slot": slots.get(program["now"]["current_slot_id"]),
+        "next_slot": slots.get(program["now"]["next_slot_id"]),
+        "papers": {p["id"]: p for p in program["papers"]},
+    }
+
+
+@bp.get("/")
+def landing():
+    return render_template("program/landing.html", rooms=list_rooms())
+
+
+@bp.get("/program")
+def program_page():
+    program = program_payload()
+    return render_template("program/program.html", program=program, **_now_next_slots(program))
+
+
+@bp.get("/rooms/<room_id>")
+def room_page(room_id: str):
+    """The audience's page of a room: now, next and the room's day."""
+    room = _room(room_id)
+    program = program_payload()
+    return render_template("program/room.html", room=room, program=program, **_now_next_slots(program, room_id))
+
+
+def _room(room_id: str):
+    rooms = {r.id: r for r in list_rooms()}
+    if room_id not in rooms:
+        raise not_found("room", room_id)
+    return rooms[room_id]
+
+
+@bp.get("/api/v1/program")
+def program_api():
+    return jsonify(program_payload())
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any database failure makes the service unhealthy, with the reason
+        raise ApiError(503, "database_unavailable", f"The database does not answer: {exc.__class__.__name__}.") from exc
+    return jsonify({"status": "ok", "database": "ok", "time": schedule.local_iso(utcnow(), "UTC")})
+
+
+@bp.get("/rooms/<room_id>/stage")
+def stage(room_id: str):
+    return render_template("program/stage.html", room=_room(room_id))

@@ -1,0 +1,196 @@
+"""The one SocketIO instance, channels with access checks and snapshots, and clock sync.
+
+Features register a channel prefix (`timer`, `qa`, `coverage`, ...) with an access check and a snapshot
+function; `subscribe` does the rest, so adding a channel never edits this module. Handlers are registered at
+import time on the module-level instance (the Flask-SocketIO test client needs that).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, request, session
+from flask_socketio import SocketIO, join_room, leave_room
+
+from .auth import AUDIENCE, SESSION_KEY, Principal, check_role, principal_for_token, principal_for_token_id
+from .errors import ApiError
+
+socketio = SocketIO()
+
+# Who owns each connected socket, by sid. Filled at connect, dropped at disconnect.
+_principals: dict[str, Principal] = {}
+
+
+@dataclass(frozen=True)
+class Channel:
+    prefix: str
+    allow: Callable[[Principal, str], bool]  # (who, argument after "prefix:") -> may subscribe
+    snapshot: Callable[[str], dict[str, Any]]  # argument -> the current state; raises ApiError for unknown ids
+    needs_arg: bool
+
+
+_channels: dict[str, Channel] = {}
+
+
+def register_channel(
+    prefix: str,
+    *,
+    allow: Callable[[Principal, str], bool],
+    snapshot: Callable[[str], dict[str, Any]],
+    needs_arg: bool,
+) -> None:
+    """Declare a channel: "coverage" (needs_arg=False) or "timer:<room_id>" (needs_arg=True)."""
+    _channels[prefix] = Channel(prefix, allow, snapshot, needs_arg)
+
+
+def channel_name(prefix: str, arg: str | None = None) -> str:
+    return prefix if arg is None else f"{prefix}:{arg}"
+
+
+def publish(channel: str, event: str, payload: dict[str, Any]) -> None:
+    """Send an event to every socket subscribed to `channel`. Call after the transaction has committed."""
+    socketio.emit(event, payload, to=channel)
+
+
+def socket_principal() -> Principal:
+    return _principals.get(request.sid, AUDIENCE)
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def allowed_origins(base_url: str) -> list[str]:
+    """Browsers may connect only from the public address (EVENTAPP_BASE_URL); on a laptop, from either
+    loopback name of it. engine.io refuses any other Origin; clients without one (scripts) pass."""
+    base = urlsplit(base_url)
+    origins = [f"{base.scheme}://{base.netloc}"]
+    if base.hostname in LOOPBACK_NAMES:
+        port = f":{base.port}" if base.port else ""
+        origins += [f"{base.scheme}://{name}{port}" for name in LOOPBACK_NAMES]
+    return sorted(set(origins))
+
+
+def init_app(app: Flask) -> None:
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKET_ASYNC_MODE", "gevent"),
+        message_queue=app.config.get("MESSAGE_QUEUE"),
+        cors_allowed_origins=allowed_origins(app.config["BASE_URL"]),
+        max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
+        ping_interval=app.config["SOCKET_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKET_PING_TIMEOUT"],
+        manage_session=False,  # the staff identity is read once at connect; no per-socket session copies
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+# --- handlers -------------------------------------------------------------------------------------------
+
+
+@socketio.on("connect")
+def on_connect(auth: dict | None = None):
+    """Staff authenticate with {"token": ...} or the session cookie; a bad token is refused, none is audience."""
+    raw = auth.get("token") if isinstance(auth, dict) else None
+    if raw is not None:
+        principal = principal_for_token(raw if isinstance(raw, str) else None)
+        if principal is None:
+            raise ConnectionRefusedError("invalid_token")
+    else:
+        principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE
+    _principals[request.sid] = principal
+    return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    _principals.pop(request.sid, None)
+
+
+@socketio.on("time_sync")
+def on_time_sync(data: Any = None):
+    """NTP-style sample: the client stamps t0 before and t3 on the ack; offset = server_ms - (t0 + t3) / 2."""
+    reply: dict[str, Any] = {"server_ms": time.time() * 1000.0}
+    if isinstance(data, dict) and isinstance(data.get("t0"), int | float):
+        reply["t0"] = data["t0"]
+    return reply
+
+
+def _parse_channel(data: Any) -> tuple[Channel, str]:
+    name = data.get("channel") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name or len(name) > 200:
+        raise ApiError(400, "invalid_channel", "Send {\"channel\": \"<name>\"}.")
+    prefix, sep, arg = name.partition(":")
+    channel = _channels.get(prefix)
+    if channel is None or channel.needs_arg != bool(sep) or (sep and not arg):
+        raise ApiError(404, "unknown_channel", f"There is no channel {name!r}.")
+    return channel, arg
+
+
+def socket_error(err: ApiError) -> dict[str, Any]:
+    """The ack of a refused socket request: the same code and message as the HTTP API."""
+    return {"ok": False, **err.to_dict()}
+
+
+@socketio.on("subscribe")
+def on_subscribe(data: Any = None):
+    try:
+        channel, arg = _parse_channel(data)
+        if not channel.allow(socket_principal(), arg):
+            raise ApiError(403, "forbidden", "Your role may not follow this channel.")
+        # Join before reading the snapshot, so no change can fall between the two.
+        name = channel_name(channel.prefix, arg or None)
+        join_room(name)
+        try:
+            snapshot = channel.snapshot(arg)
+        except ApiError:
+            leave_room(name)
+            raise
+    except ApiError as err:
+        return socket_error(err)
+    return {"ok": True, "channel": name, "snapshot": snapshot}
+
+
+@socketio.on("unsubscribe")
+def on_unsubscribe(data: Any = None):
+    try:
+        channel, arg = _parse_channel(data)
+    except ApiError as err:
+        return socket_error(err)
+    leave_room(channel_name(channel.prefix, arg or None))
+    return {"ok": True}
+
+
+def socket_staff(*roles: str) -> Principal:
+    """The socket's staff member, re-checked against the database (a revoked token stops working at once)."""
+    principal = socket_principal()
+    if principal.is_staff:
+        fresh = principal_for_token_id(principal.token_id)
+        if fresh is None:
+            _principals[request.sid] = AUDIENCE
+            raise ApiError(401, "invalid_token", "This token has been revoked.")
+        principal = fresh
+    check_role(principal, *roles)
+    return principal
+
+
+def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Socket handler decorator: the ack is {"ok": true, ...result} or {"ok": false, "error", "message"}."""
+
+    @wraps(handler)
+    def wrapped(data: Any = None):
+        try:
+            return {"ok": True, **handler(data)}
+        except ApiError as err:
+            return socket_error(err)
+
+    return wrapped
+
+
+def connected_count() -> int:
+    return len(_principals)

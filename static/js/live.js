@@ -1,0 +1,126 @@
+// The one connection every page shares: WebSocket first, channels resubscribed (with a fresh snapshot)
+// after every reconnect, and the clock offset to the server estimated NTP-style over the socket.
+import { io } from "/static/vendor/socket.io-client/socket.io.esm.min.js";
+
+const SYNC_SAMPLES = 8;
+const SYNC_GAP_MS = 120;
+const RESYNC_MS = 5 * 60 * 1000;
+
+export class Live {
+  constructor({ token } = {}) {
+    this.offsetMs = 0; // server clock minus ours
+    this.rttMs = Infinity;
+    this.synced = false;
+    this.channels = new Map(); // channel -> onSnapshot
+    this.statusListeners = new Set();
+    this.socket = io({
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
+      auth: token ? { token } : undefined,
+      reconnectionDelayMax: 5000,
+    });
+    this.socket.on("connect", () => {
+      this.#status("online");
+      for (const [channel, onSnapshot] of this.channels) this.#subscribe(channel, onSnapshot);
+      this.syncClock();
+    });
+    this.socket.on("disconnect", () => this.#status("offline"));
+    this.socket.on("connect_error", () => this.#status("offline"));
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.syncClock();
+    });
+    window.addEventListener("online", () => this.syncClock());
+    setInterval(() => this.syncClock(), RESYNC_MS);
+  }
+
+  /** Milliseconds since the epoch on the server's clock. */
+  now() {
+    return Date.now() + this.offsetMs;
+  }
+
+  get connected() {
+    return this.socket.connected;
+  }
+
+  /** Follow a channel; onSnapshot(snapshot) runs now and after every reconnect. Returns the first ack. */
+  subscribe(channel, onSnapshot) {
+    this.channels.set(channel, onSnapshot);
+    return this.socket.connected ? this.#subscribe(channel, onSnapshot) : Promise.resolve(null);
+  }
+
+  on(event, handler) {
+    this.socket.on(event, handler);
+  }
+
+  /** Emit with an acknowledgement; resolves to the server's answer or {ok: false, error: "timeout"}. */
+  call(event, data, timeoutMs = 5000) {
+    return this.socket
+      .timeout(timeoutMs)
+      .emitWithAck(event, data)
+      .catch(() => ({ ok: false, error: "timeout", message: "The server did not answer in time." }));
+  }
+
+  onStatus(listener) {
+    this.statusListeners.add(listener);
+    listener(this.socket.connected ? "online" : "connecting");
+  }
+
+  async #subscribe(channel, onSnapshot) {
+    const ack = await this.call("subscribe", { channel });
+    if (ack && ack.ok) onSnapshot(ack.snapshot);
+    return ack;
+  }
+
+  #status(state) {
+    for (const listener of this.statusListeners) listener(state);
+  }
+
+  /** A burst of samples; the one with the lowest round trip gives the offset (least queueing error). */
+  async syncClock() {
+    if (!this.socket.connected || this.syncing) return;
+    this.syncing = true;
+    let best = null;
+    try {
+      for (let i = 0; i < SYNC_SAMPLES && this.socket.connected; i++) {
+        const t0 = Date.now();
+        const reply = await this.call("time_sync", { t0 }, 3000);
+        const t3 = Date.now();
+        if (reply && typeof reply.server_ms === "number") {
+          const rtt = t3 - t0;
+          if (!best || rtt < best.rtt) best = { rtt, offset: reply.server_ms - (t0 + t3) / 2 };
+        }
+        await new Promise((resolve) => setTimeout(resolve, SYNC_GAP_MS));
+      }
+    } finally {
+      this.syncing = false;
+    }
+    if (best) {
+      this.offsetMs = best.offset;
+      this.rttMs = best.rtt;
+      this.synced = true;
+      document.dispatchEvent(new CustomEvent("live:synced", { detail: best }));
+    }
+  }
+}
+
+/** Shows "offline" in every [data-live-status] element while the socket is down. */
+export function showStatus(live) {
+  const marks = document.querySelectorAll("[data-live-status]");
+  live.onStatus((state) => {
+    for (const mark of marks) {
+      mark.hidden = state === "online";
+      mark.textContent = state === "online" ? "" : state === "offline" ? "offline · reconnecting" : "connecting…";
+      mark.dataset.state = state;
+    }
+  });
+}
+
+let shared = null;
+/** The page's one Live instance (staff pages pass no token: the session cookie signs the socket in). */
+export function live() {
+  if (!shared) {
+    shared = new Live();
+    showStatus(shared);
+  }
+  return shared;
+}

@@ -1,0 +1,59 @@
+// Program, room and stage pages: now/next from the server's clock, live program changes over the socket.
+import { live } from "./live.js";
+
+const conn = live();
+const roomId = document.querySelector("[data-room-id]")?.dataset.roomId ?? null;
+let slots = [];
+
+function slotsFrom(program) {
+  const list = [];
+  for (const session of program.sessions) {
+    if (roomId && session.room_id !== roomId) continue;
+    for (const slot of session.slots) {
+      list.push({ ...slot, start: Date.parse(slot.starts_at), end: Date.parse(slot.ends_at) });
+    }
+  }
+  return list.sort((a, b) => a.start - b.start);
+}
+
+function hhmm(iso) {
+  return iso.slice(11, 16); // payload times carry the event's offset: the wall clock of the venue
+}
+
+function describe(slot) {
+  return slot.presenter ? `${slot.title} — ${slot.presenter}` : slot.title;
+}
+
+function render() {
+  const now = conn.now();
+  const current = slots.find((s) => s.start <= now && now < s.end) ?? null;
+  const upcoming = slots.find((s) => s.start > now) ?? null;
+  for (const el of document.querySelectorAll("[data-now]")) {
+    el.textContent = current ? describe(current) : "Nothing is on right now.";
+  }
+  for (const el of document.querySelectorAll("[data-next]")) {
+    el.textContent = upcoming ? `${hhmm(upcoming.starts_at)} ${describe(upcoming)}` : "Nothing more today.";
+  }
+  for (const row of document.querySelectorAll("[data-slot-id]")) {
+    const isCurrent = current && row.dataset.slotId === current.id;
+    row.classList.toggle("is-current", Boolean(isCurrent));
+    if (isCurrent) row.setAttribute("aria-current", "time");
+    else row.removeAttribute("aria-current");
+    row.classList.toggle("is-past", Date.parse(row.dataset.ends) <= now);
+  }
+  const clock = document.querySelector("[data-clock]");
+  if (clock && venueClock) clock.textContent = venueClock.format(new Date(now));
+}
+
+let venueClock = null; // the wall clock of the venue, whatever zone this phone is in
+
+function onProgram(program) {
+  slots = slotsFrom(program);
+  venueClock = new Intl.DateTimeFormat("en-GB", { timeZone: program.event.timezone, hour: "2-digit", minute: "2-digit" });
+  document.dispatchEvent(new CustomEvent("program:update", { detail: program }));
+  render();
+}
+
+conn.subscribe("program", onProgram);
+conn.on("program", onProgram);
+setInterval(render, 1000);

@@ -1,0 +1,100 @@
+"""The realtime backbone: connect, time_sync, subscribe with role checks and snapshots, Origin checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventapp import realtime
+from eventapp.errors import ApiError
+
+
+def test_time_sync_returns_server_milliseconds(demo_app, socket_client):
+    client = socket_client()
+    reply = client.emit("time_sync", {"t0": 123}, callback=True)
+    assert isinstance(reply["server_ms"], float)
+    assert reply["t0"] == 123
+    assert reply["server_ms"] > 1.7e12
+
+
+def test_subscribe_program_gives_a_snapshot(demo_app, socket_client):
+    client = socket_client()
+    ack = client.emit("subscribe", {"channel": "program"}, callback=True)
+    assert ack["ok"] is True
+    assert ack["snapshot"]["event"]["timezone"] == "Asia/Seoul"
+    assert len(ack["snapshot"]["papers"]) == 13
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        (None, "invalid_channel"),
+        ("program", "invalid_channel"),
+        ({"channel": ""}, "invalid_channel"),
+        ({"channel": "x" * 201}, "invalid_channel"),
+        ({"channel": "nope"}, "unknown_channel"),
+        ({"channel": "program:extra"}, "unknown_channel"),
+    ],
+)
+def test_subscribe_refuses_bad_channels(demo_app, socket_client, payload, error):
+    ack = socket_client().emit("subscribe", payload, callback=True)
+    assert ack["ok"] is False
+    assert ack["error"] == error
+    assert ack["message"]
+
+
+def test_a_channel_registered_by_a_feature_checks_roles_and_ids(demo_app, socket_client, make_staff):
+    def snapshot(arg):
+        if arg != "known":
+            raise ApiError(404, "not_found", "no such thing")
+        return {"arg": arg}
+
+    realtime.register_channel("secret", allow=lambda who, _arg: who.has_role("chair"), snapshot=snapshot,
+                              needs_arg=True)  # fmt: skip
+    try:
+        audience = socket_client()
+        assert audience.emit("subscribe", {"channel": "secret:known"}, callback=True)["error"] == "forbidden"
+        chair = socket_client(make_staff("chair")["token"])
+        assert chair.emit("subscribe", {"channel": "secret:known"}, callback=True) == {
+            "ok": True, "channel": "secret:known", "snapshot": {"arg": "known"}}  # fmt: skip
+        assert chair.emit("subscribe", {"channel": "secret:other"}, callback=True)["error"] == "not_found"
+        # Only the subscribed room receives a publish.
+        realtime.publish("secret:known", "secret", {"n": 1})
+        assert [m["args"][0] for m in chair.get_received() if m["name"] == "secret"] == [{"n": 1}]
+        assert not [m for m in audience.get_received() if m["name"] == "secret"]
+    finally:
+        realtime._channels.pop("secret", None)
+
+
+def test_a_bad_token_is_refused_at_connect(demo_app, socket_client):
+    client = socket_client("not-a-token")
+    assert not client.is_connected()
+
+
+def test_a_revoked_token_is_refused_at_connect(demo_app, socket_client, make_staff):
+    from eventapp import auth
+
+    staff = make_staff("volunteer")
+    auth.revoke_staff(staff["id"])
+    assert not socket_client(staff["token"]).is_connected()
+
+
+def test_no_token_connects_as_audience(demo_app, socket_client):
+    assert socket_client().is_connected()
+
+
+def test_program_publish_reaches_subscribers(demo_app, socket_client):
+    from eventapp.program.service import publish_program
+
+    client = socket_client()
+    client.emit("subscribe", {"channel": "program"}, callback=True)
+    client.get_received()
+    publish_program()
+    events = [m for m in client.get_received() if m["name"] == "program"]
+    assert len(events) == 1
+    assert events[0]["args"][0]["event"]["name"].startswith("The Second International Workshop")
+
+
+def test_allowed_origins_are_the_public_address():
+    assert realtime.allowed_origins("https://event.example.org") == ["https://event.example.org"]
+    assert set(realtime.allowed_origins("http://127.0.0.1:5000")) == {
+        "http://127.0.0.1:5000", "http://localhost:5000"}  # fmt: skip
