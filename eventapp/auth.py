@@ -14,17 +14,18 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import JSON, Column, update
 from sqlmodel import Field, SQLModel, select
 
 from .db import UTCDateTime, session_scope, utcnow
-from .errors import ApiError
+from .errors import ApiError, error_response
 
 ROLES = ("organizer", "chair", "moderator", "volunteer")
 TOKEN_BYTES = 32
 SESSION_KEY = "staff_token"
+PRINCIPAL_KEY = "eventapp.principal"
 
 csrf = CSRFProtect()
 bp = Blueprint("auth", __name__)
@@ -148,9 +149,11 @@ def bearer_token() -> str | None:
 
 
 def current_principal() -> Principal:
-    """The caller of this request: a Bearer token wins over the session cookie. Cached for the request."""
-    if "principal" in g:
-        return g.principal
+    """The caller of this request: a Bearer token wins over the session cookie. Cached on the request (not on
+    `g`, which outlives a request when an app context was pushed around it)."""
+    cached = request.environ.get(PRINCIPAL_KEY)
+    if cached is not None:
+        return cached
     raw = bearer_token()
     if raw is not None:
         principal = principal_for_token(raw)
@@ -158,7 +161,7 @@ def current_principal() -> Principal:
             raise ApiError(401, "invalid_token", "This token is unknown or has been revoked.")
     else:
         principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE
-    g.principal = principal
+    request.environ[PRINCIPAL_KEY] = principal
     return principal
 
 
@@ -336,7 +339,9 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
-        raise ApiError(400, "csrf_failed", "The form expired or did not come from this site. Reload and try again.")
+        return error_response(
+            ApiError(400, "csrf_failed", "The form expired or did not come from this site. Reload and try again.")
+        )
 
 
 # --- routes ---------------------------------------------------------------------------------------------

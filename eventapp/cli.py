@@ -240,7 +240,7 @@ def import_file(kind: str, file: Path) -> None:
             with db.session_scope() as s:
                 count = apply(s, records)
         except ApiError as err:
-            fail(f"{file.name}: {err.message}")
+            fail(f"{file.name}:{err.extra.get('line', 0)}: {err.message}")
         service.publish_program()
     click.echo(f"imported {count} {kind if kind != 'program' else 'slots'} from {file}")
 

@@ -50,12 +50,15 @@ def _http_code(exc: HTTPException) -> str:
     return (exc.name or "error").lower().replace(" ", "_")
 
 
+def error_response(err: ApiError):
+    """JSON for the API, a page for people."""
+    if wants_json():
+        return api_error_response(err)
+    return render_template("error.html", status=err.status, message=err.message), err.status
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(err: ApiError):
-        if wants_json():
-            return api_error_response(err)
-        return render_template("error.html", status=err.status, message=err.message), err.status
+    app.register_error_handler(ApiError, error_response)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -3,6 +3,7 @@ in a subprocess, and Chromium through Playwright."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask.testing import FlaskClient
 
 from eventapp import auth, create_app, db
 from eventapp.realtime import socketio
@@ -47,9 +49,18 @@ def test_config(tmp_path: Path, **extra) -> dict:
     }
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in a fresh context, as in production: `g` (and Flask-WTF's cached CSRF token) do not
+    leak from the app context the fixture keeps pushed for the test body."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path: Path):
     app = create_app(test_config(tmp_path))
+    app.test_client_class = FreshContextClient
     db.create_all_for_tests(app.extensions[db.ENGINE_KEY])
     with app.app_context():
         yield app

@@ -11,7 +11,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from ..db import session_scope, utcnow
-from ..errors import not_found
+from ..errors import ApiError, not_found
 from ..realtime import publish
 from . import schedule
 from .importers import PaperRecord, PersonRef, ProgramRecord
@@ -171,6 +171,8 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
 
 def publish_program() -> None:
     """Push the whole program to every open program page (it is small: tens of slots)."""
+    if load_event() is None:
+        return  # people or papers imported before any program: no page shows anything yet
     publish(PROGRAM_CHANNEL, "program", program_payload())
 
 
@@ -265,7 +267,8 @@ def apply_program(s: DbSession, program: ProgramRecord) -> int:
             if rec.paper_id is not None:
                 paper = s.get(Paper, rec.paper_id)
                 if paper is None:
-                    raise not_found("paper", f"{rec.paper_id} (line {rec.line}; import the papers first)")
+                    message = f"slot {rec.id}: paper {rec.paper_id} is not imported (import the papers first)"
+                    raise ApiError(400, "unknown_paper", message, line=rec.line)
                 title = title or paper.title
             presenter = resolve_person(s, rec.presenter, update=False) if rec.presenter else None
             slot = s.get(Slot, rec.id) or Slot(
