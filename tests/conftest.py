@@ -4,29 +4,21 @@ in a subprocess, and Chromium through Playwright."""
 from __future__ import annotations
 
 import contextvars
-import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
-import requests
 from flask.testing import FlaskClient
+from tests_support import DEMO_DAY, LiveServer
 
 from eventapp import auth, create_app, db
 from eventapp.realtime import socketio
 
-DEMO_DAY = date(2024, 8, 4)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
 
 
 def missing(reason: str) -> None:
@@ -114,85 +106,24 @@ def socket_client(app):
 # --- a real server --------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url: str, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer in {timeout} s")
-
-
-class LiveServer:
-    """`eventapp demo --no-serve` then `eventapp serve` (gunicorn, gevent) on a free port, in a subprocess."""
-
-    def __init__(self, workdir: Path, env_extra: dict | None = None):
-        self.workdir = workdir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "EVENTAPP_INSTANCE_PATH": str(workdir),
-            "EVENTAPP_DATABASE_URL": f"sqlite:///{workdir / 'live.db'}",
-            "EVENTAPP_SECRET_KEY": "live-test-secret",
-            "EVENTAPP_BASE_URL": self.url,
-            "EVENTAPP_ACCESS_LOG": "",
-            **(env_extra or {}),
-        }
-        self.proc: subprocess.Popen | None = None
-        self.log = workdir / "server.log"
-
-    def run_cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([EVENTAPP, *args], env=self.env, capture_output=True, text=True, timeout=60, check=True)
-
-    def load_demo(self) -> None:
-        self.run_cli("demo", "--no-serve", "--date", DEMO_DAY.isoformat(), "--port", str(self.port))
-
-    def staff(self, role: str, *extra: str) -> dict:
-        out = self.run_cli("staff", "add", "--name", f"Live {role}", "--role", role, "--json", *extra)
-        return json.loads(out.stdout)
-
-    def start(self) -> None:
-        log = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            [EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        wait_for_http(f"{self.url}/healthz", proc=self.proc)
-
-    def stop(self, sig: int | None = None) -> None:
-        if self.proc is None:
-            return
-        if sig is None:
-            self.proc.terminate()
-        else:
-            self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-        self.proc = None
-
-
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path)
+def _serve_demo(workdir: Path) -> Iterator[LiveServer]:
+    server = LiveServer(workdir)
     server.load_demo()
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A fresh demo server for one test."""
+    yield from _serve_demo(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """One demo server shared by a module's tests that do not disturb each other (starting one takes seconds)."""
+    yield from _serve_demo(tmp_path_factory.mktemp("live"))
 
 
 # --- a browser ------------------------------------------------------------------------------------------

@@ -1,0 +1,113 @@
+"""The `eventapp` command: demo, staff, db upgrade, export; and migrations that match the models."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+from eventapp import cli, db
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {
+        "EVENTAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "EVENTAPP_SECRET_KEY": "cli-secret",
+        "EVENTAPP_INSTANCE_PATH": str(tmp_path),
+        "EVENTAPP_BASE_URL": "http://127.0.0.1:5999",
+    }
+
+
+def run(env, *args, code: int = 0) -> str:
+    result = CliRunner().invoke(cli.main, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_migrations_build_exactly_the_models(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    db.upgrade(engine)
+    db.import_models()
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_demo_no_serve_prints_a_link_per_role(env):
+    out = run(env, "demo", "--no-serve", "--date", "2024-08-04", "--port", "5999")
+    assert "TAI4H 2024 demo loaded for Sunday 4 August 2024 (Asia/Seoul)" in out
+    assert "synthetic" in out
+    for label in ("organizer", "volunteer", "chair", "stage screen", "audience", "program"):
+        assert f"  {label}" in out
+    assert out.count("http://127.0.0.1:5999/login/") == 3
+    assert "http://127.0.0.1:5999/rooms/main/stage" in out
+
+
+def test_demo_replaces_what_the_database_held(env):
+    run(env, "demo", "--no-serve", "--date", "2024-08-04")
+    run(env, "demo", "--no-serve", "--date", "2024-08-05")
+    program = json.loads(run(env, "export", "program"))
+    assert program["event"]["date"] == "2024-08-05"
+    assert len(program["papers"]) == 13
+    staff = json.loads(run(env, "staff", "list", "--json"))
+    assert len(staff) == 3  # the second demo's three, not six
+
+
+def test_demo_date_today_is_the_events_today(env):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    run(env, "demo", "--no-serve")
+    program = json.loads(run(env, "export", "program"))
+    assert program["event"]["date"] == datetime.now(ZoneInfo("Asia/Seoul")).date().isoformat()
+
+
+def test_demo_refuses_a_bad_date(env):
+    result = CliRunner().invoke(cli.main, ["demo", "--no-serve", "--date", "4 Aug"], env=env)
+    assert result.exit_code == 2
+    assert "is not YYYY-MM-DD or 'today'" in result.output
+
+
+def test_staff_add_json_gives_a_token_and_a_login_link(env):
+    run(env, "demo", "--no-serve", "--date", "2024-08-04")
+    made = json.loads(run(env, "staff", "add", "--name", "Ana", "--role", "chair", "--room", "main", "--json"))
+    assert made["role"] == "chair"
+    assert made["room_ids"] == ["main"]
+    assert made["login_url"].startswith("http://127.0.0.1:5999/login/")
+    assert len(made["token"]) >= 40
+
+
+def test_staff_add_refuses_an_unknown_room_and_role(env):
+    run(env, "demo", "--no-serve", "--date", "2024-08-04")
+    assert "unknown room: hall-9" in run(env, "staff", "add", "--name", "A", "--role", "chair", "--room", "hall-9", code=1)
+    result = CliRunner().invoke(cli.main, ["staff", "add", "--name", "A", "--role", "king"], env=env)
+    assert result.exit_code == 2
+
+
+def test_staff_revoke_and_link(env):
+    run(env, "demo", "--no-serve", "--date", "2024-08-04")
+    made = json.loads(run(env, "staff", "add", "--name", "Vol", "--role", "volunteer", "--json"))
+    assert run(env, "staff", "link", str(made["id"])).startswith("http://127.0.0.1:5999/login/")
+    assert f"revoked staff #{made['id']} Vol" in run(env, "staff", "revoke", str(made["id"]))
+    assert "no active staff member" in run(env, "staff", "link", str(made["id"]), code=1)
+    assert "There is no staff member with id 999" in run(env, "staff", "revoke", "999", code=1)
+    listed = {m["id"]: m for m in json.loads(run(env, "staff", "list", "--json"))}
+    assert listed[made["id"]]["revoked"] is True
+
+
+def test_db_upgrade_is_repeatable(env):
+    assert "up to date" in run(env, "db", "upgrade")
+    assert "up to date" in run(env, "db", "upgrade")
+
+
+def test_export_program_to_a_file(env, tmp_path):
+    run(env, "demo", "--no-serve", "--date", "2024-08-04")
+    out = tmp_path / "program.json"
+    run(env, "export", "program", "--out", str(out))
+    assert json.loads(out.read_text())["event"]["short_name"] == "TAI4H 2024"
