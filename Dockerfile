@@ -1,0 +1,30 @@
+# eventapp: one process (gunicorn, one gevent worker). Scale out with several containers, Redis and PostgreSQL
+# (see README, "Production"). Build: docker build -t eventapp .   Run: docker run -p 5000:5000 -v eventapp:/data \
+#   -e EVENTAPP_SECRET_KEY=... -e EVENTAPP_BASE_URL=https://event.example.org eventapp
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY eventapp eventapp
+COPY templates templates
+COPY static static
+COPY migrations migrations
+# Wheels for the app and everything it needs, with the PostgreSQL and Redis drivers for scale-out.
+RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres,redis]"
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    EVENTAPP_INSTANCE_PATH=/data \
+    EVENTAPP_BASE_URL=http://localhost:5000
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
+ && useradd --create-home --uid 10001 eventapp \
+ && mkdir -p /data && chown eventapp:eventapp /data
+USER eventapp
+WORKDIR /home/eventapp
+VOLUME ["/data"]
+EXPOSE 5000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:5000/healthz', timeout=2).status != 200)"]
+# `eventapp serve` applies the migrations, then runs gunicorn with the gevent worker (eventapp/gunicorn_conf.py).
+CMD ["eventapp", "serve", "--host", "0.0.0.0", "--port", "5000"]
