@@ -26,7 +26,7 @@ def test_program_on_a_phone(chromium, live_server):
     assert page.locator("[data-slot-id]").count() == 23
     # The socket connects (the offline mark stays hidden) and the script fills now/next from the server clock:
     # the demo day is 2024-08-04, long past, so nothing is on and nothing comes next.
-    page.wait_for_function("document.querySelector('[data-next]').textContent === 'Nothing more today.'")
+    page.wait_for_function("() => document.querySelector('[data-next]').textContent === 'Nothing more today.'")
     assert page.locator("[data-live-status]").is_hidden()
     # Every slot of a past day is marked past.
     assert page.locator(".slot.is-past").count() == 23
@@ -40,9 +40,9 @@ def test_stage_screen_follows_the_day(chromium, live_server):
     context = chromium.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
     page.goto(live_server.url + "/rooms/main/stage")
-    page.wait_for_function("document.querySelector('[data-now]').textContent === 'Nothing is on right now.'")
+    page.wait_for_function("() => document.querySelector('[data-now]').textContent === 'Nothing is on right now.'")
     # The venue clock shows HH:MM in the event's zone.
-    page.wait_for_function("/^\\d\\d:\\d\\d$/.test(document.querySelector('[data-clock]').textContent)")
+    page.wait_for_function("() => /^\\d\\d:\\d\\d$/.test(document.querySelector('[data-clock]').textContent)")
     context.close()
 
 
@@ -71,3 +71,27 @@ def test_keyboard_users_can_skip_to_the_content(chromium, live_server):
     focused = page.evaluate("document.activeElement.textContent")
     assert focused == "Skip to content"
     context.close()
+
+
+def test_a_page_shows_offline_and_resubscribes_after_the_server_returns(chromium, tmp_path):
+    """A restart in the middle of the day: the page marks itself offline, then reconnects and refreshes."""
+    from tests_support import LiveServer
+
+    server = LiveServer(tmp_path)
+    server.load_demo()
+    server.start()
+    context = chromium.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/program")
+        page.wait_for_function("() => document.querySelector('[data-next]').textContent === 'Nothing more today.'")
+        page.evaluate("window.snapshots = 0; document.addEventListener('program:update', () => window.snapshots++)")
+        server.stop()
+        page.locator("[data-live-status]").get_by_text("offline").wait_for(timeout=15000)
+        server.start()
+        # Back online: the mark goes away and a fresh snapshot arrives without a reload.
+        page.locator("[data-live-status]").wait_for(state="hidden", timeout=20000)
+        page.wait_for_function("() => window.snapshots >= 1", timeout=10000)
+    finally:
+        context.close()
+        server.stop()
