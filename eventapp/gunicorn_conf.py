@@ -23,3 +23,8 @@ def post_worker_init(worker):  # noqa: ARG001
     # sight so full collections stay short while thousands of sockets are open.
     gc.collect()
     gc.freeze()
+
+
+# gunicorn's control socket lives at one path per user: several eventapp processes on one host would fight over it,
+# and nothing here uses it.
+control_socket_disable = True

@@ -116,7 +116,7 @@ def demo_people(facts: dict[str, Any]) -> list[PersonRef]:
     for k in facts["keynotes"]:
         display, sort_name = split_name(k["speaker"])
         people.append(PersonRef(display, sort_name, affiliation=k["affiliation"], attendance="in_person"))
-    for n in range(1, 21):
+    for n in range(1, 28):
         people.append(
             PersonRef(f"Attendee {n:02d}", f"Attendee {n:02d}", affiliation="Synthetic registration",
                       attendance="online" if n % 5 == 0 else "in_person")
