@@ -9,7 +9,7 @@ COPY templates templates
 COPY static static
 COPY migrations migrations
 # Wheels for the app and everything it needs, with the PostgreSQL and Redis drivers for scale-out.
-RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres,redis]"
+RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres]"
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

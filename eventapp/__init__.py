@@ -12,7 +12,7 @@ from .paths import resource_dir
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application: settings from EVENTAPP_* (and `config`), database, auth, realtime, every feature."""
-    from . import auth, db, errors, features, ratelimit, realtime, templating
+    from . import auth, db, errors, features, ops, ratelimit, realtime, templating
     from .config import load_settings
 
     app = Flask(
@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     realtime.init_app(app)
     templating.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(ops.bp)
     db.import_models()
     for module in features.import_modules("views"):
         app.register_blueprint(module.bp)

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import auth, create_app, db, features
+from . import auth, create_app, db, features, realtime
 from .errors import ApiError
 from .paths import PACKAGE_DIR
 from .program import importers, service
@@ -198,6 +198,7 @@ def staff_revoke(staff_id: int) -> None:
             member = auth.revoke_staff(staff_id)
         except ApiError as err:
             fail(err.message)
+        realtime.notify_revoked(staff_id)
     click.echo(f"revoked staff #{member.id} {member.name}")
 
 

@@ -44,7 +44,11 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BASE_URL": env.get(f"{ENV_PREFIX}BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "LOGIN_LINK_TTL_HOURS": float(env.get(f"{ENV_PREFIX}LOGIN_LINK_TTL_HOURS", "72")),
         "RATELIMIT_STORAGE": env.get(f"{ENV_PREFIX}RATELIMIT_STORAGE") or None,
-        "RATELIMIT_PREFIX": env.get(f"{ENV_PREFIX}RATELIMIT_PREFIX", "eventapp"),
+        "RATELIMIT_PREFIX": env.get(f"{ENV_PREFIX}RATELIMIT_PREFIX")
+        or env.get(f"{ENV_PREFIX}MESSAGE_QUEUE_CHANNEL", "eventapp"),
+        "METRICS_TOKEN": env.get(f"{ENV_PREFIX}METRICS_TOKEN") or None,
+        # Several apps (or test runs) sharing one Redis keep apart by channel name and key prefix.
+        "MESSAGE_QUEUE_CHANNEL": env.get(f"{ENV_PREFIX}MESSAGE_QUEUE_CHANNEL", "eventapp"),
         "LOG_LEVEL": env.get(f"{ENV_PREFIX}LOG_LEVEL", "INFO"),
         # Socket.IO: the cap on one incoming message protects the server from huge payloads.
         "SOCKET_MAX_MESSAGE_BYTES": int(env.get(f"{ENV_PREFIX}SOCKET_MAX_MESSAGE_BYTES", str(64 * 1024))),

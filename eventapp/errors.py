@@ -51,7 +51,10 @@ def _http_code(exc: HTTPException) -> str:
 
 
 def error_response(err: ApiError):
-    """JSON for the API, a page for people."""
+    """JSON for the API, a page for people; counted for /metrics."""
+    from .metrics import ERRORS
+
+    ERRORS.labels(status=str(err.status), code=err.code).inc()
     if wants_json():
         return api_error_response(err)
     return render_template("error.html", status=err.status, message=err.message), err.status
@@ -62,13 +65,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if wants_json():
-            return api_error_response(ApiError(exc.code or 400, _http_code(exc), exc.description or exc.name))
-        return render_template("error.html", status=exc.code, message=exc.description), exc.code
+        return error_response(ApiError(exc.code or 400, _http_code(exc), exc.description or exc.name))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        if wants_json():
-            return api_error_response(ApiError(500, "internal_error", "Something went wrong on our side."))
-        return render_template("error.html", status=500, message="Something went wrong on our side."), 500
+        return error_response(ApiError(500, "internal_error", "Something went wrong on our side."))

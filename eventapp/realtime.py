@@ -14,7 +14,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_socketio import SocketIO, join_room, leave_room
 
 from .auth import AUDIENCE, SESSION_KEY, Principal, check_role, principal_for_token, principal_for_token_id
@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
         app,
         async_mode=app.config.get("SOCKET_ASYNC_MODE", "gevent"),
         message_queue=app.config.get("MESSAGE_QUEUE"),
+        channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "eventapp"),
         cors_allowed_origins=allowed_origins(app.config["BASE_URL"]),
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
         ping_interval=app.config["SOCKET_PING_INTERVAL"],
@@ -104,6 +105,10 @@ def on_connect(auth: dict | None = None):
     else:
         principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE
     _principals[request.sid] = principal
+    if principal.is_staff:
+        # Lets a revocation anywhere (another process, the CLI) reach this member's open pages through the queue.
+        join_room(staff_room(principal.staff_id))
+        _start_revocation_sweep()
     return True
 
 
@@ -194,3 +199,57 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
 
 def connected_count() -> int:
     return len(_principals)
+
+
+def channel_sizes() -> dict[str, int]:
+    """Subscribers per channel on this process (for /metrics)."""
+    rooms = socketio.server.manager.rooms.get("/", {}) if socketio.server else {}
+    return {
+        name: len(members)
+        for name, members in rooms.items()
+        if isinstance(name, str) and name.partition(":")[0] in _channels
+    }
+
+
+def staff_room(staff_id: int) -> str:
+    return f"staff:{staff_id}"
+
+
+def notify_revoked(staff_id: int) -> None:
+    """Tell a revoked member's open pages, on every server, that they are signed out."""
+    socketio.emit("revoked", {"message": "This staff account has been revoked."}, to=staff_room(staff_id))
+
+
+# Staff sockets are re-checked this often, so a revoked account stops receiving staff channels within it even if
+# its page ignores the "revoked" event (each process checks its own sockets: nothing is shared but the database).
+REVOCATION_SWEEP_SECONDS = 15
+_sweep_started = False
+
+
+def _start_revocation_sweep() -> None:
+    global _sweep_started
+    if _sweep_started or socketio.server is None or socketio.server.async_mode != "gevent":
+        return
+    _sweep_started = True
+    app = current_app._get_current_object()
+    socketio.start_background_task(_revocation_sweep, app)
+
+
+def _revocation_sweep(app) -> None:
+    while True:
+        socketio.sleep(REVOCATION_SWEEP_SECONDS)
+        with app.app_context():
+            disconnect_revoked()
+
+
+def disconnect_revoked() -> int:
+    """Disconnect this process's staff sockets whose token or account is revoked; returns how many."""
+    gone = [
+        sid
+        for sid, principal in list(_principals.items())
+        if principal.is_staff and principal_for_token_id(principal.token_id) is None
+    ]
+    for sid in gone:
+        _principals.pop(sid, None)
+        socketio.server.disconnect(sid, namespace="/")
+    return len(gone)

@@ -1,13 +1,10 @@
-"""Program pages and API: the landing page, the day's program, a room's stage screen, health."""
+"""Program pages and API: the landing page, the day's program, a room's page and stage screen."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
-from sqlalchemy import text
 
-from ..db import get_engine, utcnow
-from ..errors import ApiError, not_found
-from . import schedule
+from ..errors import not_found
 from .service import list_rooms, load_event, program_payload
 
 bp = Blueprint("program", __name__)
@@ -57,16 +54,6 @@ def _room(room_id: str):
 @bp.get("/api/v1/program")
 def program_api():
     return jsonify(program_payload())
-
-
-@bp.get("/healthz")
-def healthz():
-    try:
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any database failure makes the service unhealthy, with the reason
-        raise ApiError(503, "database_unavailable", f"The database does not answer: {exc.__class__.__name__}.") from exc
-    return jsonify({"status": "ok", "database": "ok", "time": schedule.local_iso(utcnow(), "UTC")})
 
 
 @bp.get("/rooms/<room_id>/stage")

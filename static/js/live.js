@@ -24,7 +24,12 @@ export class Live {
       for (const [channel, onSnapshot] of this.channels) this.#subscribe(channel, onSnapshot);
       this.syncClock();
     });
-    this.socket.on("disconnect", () => this.#status("offline"));
+    this.socket.on("disconnect", () => this.#status(this.revoked ? "revoked" : "offline"));
+    // A staff account revoked anywhere: stop, and say so (the server also drops the socket).
+    this.socket.on("revoked", () => {
+      this.revoked = true;
+      this.socket.disconnect();
+    });
     this.socket.on("connect_error", () => this.#status("offline"));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.syncClock();
@@ -109,7 +114,8 @@ export function showStatus(live) {
   live.onStatus((state) => {
     for (const mark of marks) {
       mark.hidden = state === "online";
-      mark.textContent = state === "online" ? "" : state === "offline" ? "offline · reconnecting" : "connecting…";
+      const words = { online: "", offline: "offline · reconnecting", revoked: "signed out: this account was revoked" };
+      mark.textContent = words[state] ?? "connecting…";
       mark.dataset.state = state;
     }
   });
