@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test demo lint chromium clean
+.PHONY: test demo lint system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,19 +21,24 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-# Browser tests drive Debian's Chromium; install it when missing and we may (root), never a downloaded browser.
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Browser tests drive Debian's Chromium and the scale-out tests put nginx in front of two servers. Install them
+# from Debian when missing and we may (root); never a downloaded browser. Elsewhere those tests say what is missing.
+SYSTEM_PACKAGES := /usr/bin/chromium:chromium /usr/sbin/nginx:nginx-light
+system-deps:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "could not install chromium: browser tests will say so"; \
-	  else echo "chromium is missing: browser tests will be skipped (failed under CI)"; fi; \
+	    echo "installing$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "could not install$$missing: the tests that need them will say so"; \
+	  else echo "missing$$missing: the tests that need them are skipped (and fail under CI=true)"; fi; \
 	fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-test: $(VENV)/.installed-test chromium lint
+test: $(VENV)/.installed-test system-deps lint
 	$(BIN)/python -m pytest
 
 demo: $(VENV)/.installed

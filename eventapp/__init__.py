@@ -22,6 +22,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_url_path="/static",
     )
     app.config.from_mapping(load_settings(config))
+    if app.config["PROXY_HOPS"]:
+        # Behind nginx: the client's address and scheme come from X-Forwarded-* set by that many trusted proxies.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=False
     )

@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import JSON, Column, update
 from sqlmodel import Field, SQLModel, select
 
+from . import ratelimit
 from .db import UTCDateTime, session_scope, utcnow
 from .errors import ApiError, error_response
 
@@ -26,6 +27,7 @@ ROLES = ("organizer", "chair", "moderator", "volunteer")
 TOKEN_BYTES = 32
 SESSION_KEY = "staff_token"
 PRINCIPAL_KEY = "eventapp.principal"
+BAD_TOKEN_LIMIT = "30/minute"  # refused Bearer tokens per client address
 
 csrf = CSRFProtect()
 bp = Blueprint("auth", __name__)
@@ -158,6 +160,8 @@ def current_principal() -> Principal:
     if raw is not None:
         principal = principal_for_token(raw)
         if principal is None:
+            # Guessing tokens is hopeless (256 bits), but a client stuck on a dead token should back off.
+            ratelimit.hit(BAD_TOKEN_LIMIT, "bad-token", request.remote_addr or "?")
             raise ApiError(401, "invalid_token", "This token is unknown or has been revoked.")
     else:
         principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE

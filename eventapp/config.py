@@ -46,12 +46,15 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE": env.get(f"{ENV_PREFIX}RATELIMIT_STORAGE") or None,
         "RATELIMIT_PREFIX": env.get(f"{ENV_PREFIX}RATELIMIT_PREFIX")
         or env.get(f"{ENV_PREFIX}MESSAGE_QUEUE_CHANNEL", "eventapp"),
+        # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto: 0 when none.
+        "PROXY_HOPS": int(env.get(f"{ENV_PREFIX}PROXY_HOPS", "0")),
         "METRICS_TOKEN": env.get(f"{ENV_PREFIX}METRICS_TOKEN") or None,
         # Several apps (or test runs) sharing one Redis keep apart by channel name and key prefix.
         "MESSAGE_QUEUE_CHANNEL": env.get(f"{ENV_PREFIX}MESSAGE_QUEUE_CHANNEL", "eventapp"),
         "LOG_LEVEL": env.get(f"{ENV_PREFIX}LOG_LEVEL", "INFO"),
         # Socket.IO: the cap on one incoming message protects the server from huge payloads.
         "SOCKET_MAX_MESSAGE_BYTES": int(env.get(f"{ENV_PREFIX}SOCKET_MAX_MESSAGE_BYTES", str(64 * 1024))),
+        "SOCKET_ORIGINS": [o.strip() for o in env.get(f"{ENV_PREFIX}SOCKET_ORIGINS", "").split(",") if o.strip()],
         "SOCKET_PING_INTERVAL": float(env.get(f"{ENV_PREFIX}SOCKET_PING_INTERVAL", "20")),
         "SOCKET_PING_TIMEOUT": float(env.get(f"{ENV_PREFIX}SOCKET_PING_TIMEOUT", "20")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,

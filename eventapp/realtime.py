@@ -64,11 +64,12 @@ def socket_principal() -> Principal:
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
-def allowed_origins(base_url: str) -> list[str]:
-    """Browsers may connect only from the public address (EVENTAPP_BASE_URL); on a laptop, from either
-    loopback name of it. engine.io refuses any other Origin; clients without one (scripts) pass."""
+def allowed_origins(base_url: str, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Browsers may connect only from the public address (EVENTAPP_BASE_URL), any extra origins configured
+    (EVENTAPP_SOCKET_ORIGINS), and on a laptop from either loopback name. engine.io refuses any other Origin;
+    clients that send none (scripts) pass."""
     base = urlsplit(base_url)
-    origins = [f"{base.scheme}://{base.netloc}"]
+    origins = [f"{base.scheme}://{base.netloc}", *(o.rstrip("/") for o in extra)]
     if base.hostname in LOOPBACK_NAMES:
         port = f":{base.port}" if base.port else ""
         origins += [f"{base.scheme}://{name}{port}" for name in LOOPBACK_NAMES]
@@ -81,7 +82,7 @@ def init_app(app: Flask) -> None:
         async_mode=app.config.get("SOCKET_ASYNC_MODE", "gevent"),
         message_queue=app.config.get("MESSAGE_QUEUE"),
         channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "eventapp"),
-        cors_allowed_origins=allowed_origins(app.config["BASE_URL"]),
+        cors_allowed_origins=allowed_origins(app.config["BASE_URL"], app.config["SOCKET_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
         ping_interval=app.config["SOCKET_PING_INTERVAL"],
         ping_timeout=app.config["SOCKET_PING_TIMEOUT"],

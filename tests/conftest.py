@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from tests_support import DEMO_DAY, LiveServer
 
 from eventapp import auth, create_app, db
 from eventapp.realtime import socketio
+
+from tests_support import DEMO_DAY, LiveServer
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = "/usr/bin/chromium"

@@ -168,3 +168,12 @@ def test_user_text_is_escaped_in_pages(app, client, tmp_path):
     for path in ("/", "/program", "/rooms/r", "/rooms/r/stage"):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html and "<b>Room" not in html
+
+
+def test_a_client_stuck_on_a_bad_token_is_slowed_down(demo_app, client):
+    statuses = [client.get("/api/v1/me", headers={"Authorization": "Bearer dead"}).status_code for _ in range(31)]
+    assert statuses[:30] == [401] * 30
+    last = client.get("/api/v1/me", headers={"Authorization": "Bearer dead"})
+    assert last.status_code == 429
+    assert int(last.headers["Retry-After"]) >= 1
+    assert last.get_json()["error"] == "rate_limited"

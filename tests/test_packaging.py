@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from tests_support import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,9 +7,10 @@ import threading
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
-from tests_support import DEMO_DAY
 
 from eventapp import auth, create_app, db, features
+
+from tests_support import DEMO_DAY
 
 
 def test_migrations_demo_and_program_on_postgres(postgres_url, tmp_path):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -70,22 +72,65 @@ class LiveServer:
         log = self.log.open("ab")
         self.proc = subprocess.Popen(
             [EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         wait_for_http(f"{self.url}/healthz", proc=self.proc)
 
-    def stop(self, sig: int | None = None) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop gunicorn and its worker together (SIGKILL included: a crash takes the whole process group)."""
         if self.proc is None:
             return
-        if sig is None:
-            self.proc.terminate()
-        else:
-            self.proc.send_signal(sig)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, sig)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=5)
+        # A SIGKILLed master leaves no one to reap the worker: wait until the group is gone and the port is free.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
         self.proc = None
 
 
+
+
+class Nginx:
+    """nginx in front of app servers, from the configuration shipped in docs/deploy (ports rewritten)."""
+
+    CONF = Path(__file__).resolve().parent.parent / "docs" / "deploy" / "nginx-compose.conf"
+
+    def __init__(self, workdir: Path, backends: list[int]):
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        site = self.CONF.read_text().replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        for name, port in zip(("app1:5000", "app2:5000"), backends, strict=True):
+            site = site.replace(name, f"127.0.0.1:{port}")
+        self.site = site
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        workdir, site = self.workdir, self.site
+        for sub in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (workdir / sub).mkdir(parents=True, exist_ok=True)
+        (workdir / "nginx.conf").write_text(
+            f"daemon off;\npid {workdir}/nginx.pid;\nerror_log {workdir}/error.log warn;\nevents {{}}\n"
+            f"http {{\naccess_log off;\nclient_body_temp_path {workdir}/client_body;\n"
+            f"proxy_temp_path {workdir}/proxy;\nfastcgi_temp_path {workdir}/fastcgi;\n"
+            f"uwsgi_temp_path {workdir}/uwsgi;\nscgi_temp_path {workdir}/scgi;\n{site}\n}}\n"
+        )
+        self.proc = subprocess.Popen(["nginx", "-p", str(self.workdir), "-c", str(self.workdir / "nginx.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+        wait_for_http(f"{self.url}/healthz", proc=self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
