@@ -96,8 +96,8 @@ def test_scanner_with_a_camera_checks_in_and_the_board_turns_covered(live_server
     assert "Xiaoying Tang" in board.text_content('tr[data-paper="L4"]')
     # The camera keeps seeing the badge: the result clears by itself and repeats show yellow, never a second check-in.
     page.wait_for_selector('[data-result="already"]', timeout=15000)
-    log = requests.get(f"{live_server.url}/api/v1/checkin/log", headers={"Authorization": f"Bearer {organizer['token']}"},
-                       timeout=10).json()["scans"]  # fmt: skip
+    auth = {"Authorization": f"Bearer {organizer['token']}"}
+    log = requests.get(f"{live_server.url}/api/v1/checkin/log", headers=auth, timeout=10).json()["scans"]
     mine = [x for x in log if x["name"] == "Xiaoying Tang"]
     assert [x["result"] for x in mine].count("ok") == 1
     ctx.close()
