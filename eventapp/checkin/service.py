@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
@@ -25,7 +27,7 @@ from ..db import session_scope, utcnow
 from ..errors import ApiError
 from ..program import schedule
 from ..program.models import ATTENDANCE, Authorship, Event, Paper, Person, Session, Slot
-from ..realtime import publish
+from ..realtime import publish, socketio
 from . import codes, coverage
 from .models import BadgeVersion, CheckIn, CheckinAudit, PaperExcuse, ScanLog
 
@@ -55,9 +57,18 @@ def _hhmm(moment: datetime | None, tz: str) -> str | None:
     return None if moment is None else schedule.local_hhmm(moment, tz)
 
 
+def _cache() -> dict[str, Any]:
+    """Per-app memo of rarely changing reads (one app per process in production, one per test)."""
+    return current_app.extensions.setdefault("checkin.cache", {})
+
+
 def _event_tz(s: DbSession) -> str:
-    tz = s.exec(select(Event.timezone)).first()
-    return tz or "UTC"
+    """The event's zone, re-read at most every few seconds (every scan answer needs it)."""
+    at, tz = _cache().get("tz", (0.0, "UTC"))
+    if time.monotonic() - at > 5:
+        tz = s.exec(select(Event.timezone)).first() or "UTC"
+        _cache()["tz"] = (time.monotonic(), tz)
+    return tz
 
 
 # --- badges ---------------------------------------------------------------------------------------------
@@ -271,7 +282,7 @@ def record_scan(principal: Principal, req: ScanRequest) -> ScanOutcome:
         err = outcome.body
         raise ApiError(outcome.status, err["error"], err["message"])
     if outcome.new_checkin and outcome.person_id is not None:
-        publish_coverage_for_people([outcome.person_id])
+        schedule_publish([outcome.person_id])
     return outcome
 
 
@@ -287,61 +298,60 @@ def _record_once(
     with session_scope() as s:
         previous = s.exec(select(ScanLog).where(ScanLog.nonce == req.nonce)).first()
         if previous is not None:
-            return _replay(s, previous)
-        person_id = req.person_id if req.person_id is not None else (badge.person_id if badge else None)
-        person = None
-        if refusal is None and person_id is not None:
-            person = s.get(Person, person_id)
-            if person is None:
-                refusal = "person_unknown" if req.person_id is not None else "unknown"
-            elif badge is not None and badge.version != (
-                s.exec(select(BadgeVersion.version).where(BadgeVersion.person_id == person_id)).first() or 1
-            ):
-                refusal = "revoked"  # an older code; a newer version than issued cannot exist (MAC)
-        if refusal is not None:
-            # Only refused scans count against the limit, so a real queue at the door is never slowed.
-            ratelimit.hit(REFUSED_LIMIT, "checkin-refused", str(principal.token_id or principal.staff_id),
-                          message="Too many refused codes from this device. Wait a minute.")  # fmt: skip
-            status, body = _refusal_body(refusal)
+            # The same nonce again (a retry, or a replayed offline queue): the first answer, nothing recorded.
+            if previous.result == "refused":
+                return ScanOutcome(previous.status, {"error": previous.error, "message": _message_for(previous.error)})
+            person, checkin = s.get(Person, previous.person_id), s.get(CheckIn, previous.checkin_id)
+            result, status, new = previous.result, previous.status, False
+        else:
+            person_id = req.person_id if req.person_id is not None else (badge.person_id if badge else None)
+            person = checkin = None
+            if refusal is None and person_id is not None:
+                # One read: the person, their badge version and their active check-in, if any.
+                row = s.exec(
+                    select(Person, BadgeVersion.version, CheckIn)
+                    .outerjoin(BadgeVersion, BadgeVersion.person_id == Person.id)
+                    .outerjoin(CheckIn, and_(CheckIn.person_id == Person.id, CheckIn.undone_at.is_(None)))
+                    .where(Person.id == person_id)
+                ).first()
+                if row is None:
+                    refusal = "person_unknown" if req.person_id is not None else "unknown"
+                else:
+                    person, version, checkin = row
+                    if badge is not None and badge.version != (version or 1):
+                        refusal = "revoked"  # an older code; a newer version than issued cannot exist (MAC)
+            if refusal is not None:
+                # Only refused scans count against the limit, so a real queue at the door is never slowed.
+                ratelimit.hit(REFUSED_LIMIT, "checkin-refused", str(principal.token_id or principal.staff_id),
+                              message="Too many refused codes from this device. Wait a minute.")  # fmt: skip
+                status, body = _refusal_body(refusal)
+                s.add(ScanLog(
+                    nonce=req.nonce, created_at=now, scanned_at=req.scanned_at or now, device=req.device,
+                    staff_id=principal.staff_id, person_id=person.id if person else None, result="refused",
+                    error=body["error"], raw=(req.code or str(req.person_id))[:80], method=req.method,
+                    offline=req.offline, status=status,
+                ))  # fmt: skip
+                return ScanOutcome(status, body)
+            assert person is not None
+            new = checkin is None
+            if new:
+                checkin = CheckIn(
+                    person_id=person.id, created_at=now, scanned_at=req.scanned_at or now, device=req.device,
+                    staff_id=principal.staff_id, nonce=req.nonce, method=req.method, offline=req.offline,
+                )  # fmt: skip
+                s.add(checkin)
+                s.flush()
+            result, status = ("ok", 201) if new else ("already", 200)
             s.add(ScanLog(
                 nonce=req.nonce, created_at=now, scanned_at=req.scanned_at or now, device=req.device,
-                staff_id=principal.staff_id, person_id=person.id if person else None, result="refused",
-                error=body["error"], raw=(req.code or str(req.person_id))[:80], method=req.method,
-                offline=req.offline, status=status,
+                staff_id=principal.staff_id, person_id=person.id, checkin_id=checkin.id, result=result,
+                method=req.method, offline=req.offline, status=status,
             ))  # fmt: skip
-            return ScanOutcome(status, body)
-        assert person is not None
-        active = s.exec(select(CheckIn).where(CheckIn.person_id == person.id, CheckIn.undone_at.is_(None))).first()
-        if active is None:
-            active = CheckIn(
-                person_id=person.id, created_at=now, scanned_at=req.scanned_at or now, device=req.device,
-                staff_id=principal.staff_id, nonce=req.nonce, method=req.method, offline=req.offline,
-            )  # fmt: skip
-            s.add(active)
-            s.flush()
-            result, status = "ok", 201
-        else:
-            result, status = "already", 200
-        s.add(ScanLog(
-            nonce=req.nonce, created_at=now, scanned_at=req.scanned_at or now, device=req.device,
-            staff_id=principal.staff_id, person_id=person.id, checkin_id=active.id, result=result,
-            method=req.method, offline=req.offline, status=status,
-        ))  # fmt: skip
-        s.flush()
-        body = _scan_body(s, result, person, active)
-    return ScanOutcome(status, body, new_checkin=result == "ok", person_id=person.id)
-
-
-def _replay(s: DbSession, log: ScanLog) -> ScanOutcome:
-    """The same nonce again (a retry, or a replayed offline queue): the first answer, nothing recorded."""
-    if log.result == "refused":
-        status, body = log.status, {"error": log.error, "message": _message_for(log.error)}
-        return ScanOutcome(status, body)
-    person = s.get(Person, log.person_id)
-    checkin = s.get(CheckIn, log.checkin_id)
-    body = _scan_body(s, log.result, person, checkin)
-    body["replayed"] = True
-    return ScanOutcome(log.status, body, person_id=log.person_id)
+    # The answer is built after the commit, so the write lock is held only for the reads and writes above.
+    body = _scan_body(result, person, checkin)
+    if previous is not None:
+        body["replayed"] = True
+    return ScanOutcome(status, body, new_checkin=new, person_id=person.id)
 
 
 def _message_for(code: str) -> str:
@@ -351,15 +361,34 @@ def _message_for(code: str) -> str:
     return "This scan was refused."
 
 
-def _scan_body(s: DbSession, result: str, person: Person, checkin: CheckIn) -> dict[str, Any]:
-    tz = _event_tz(s)
+PROGRAM_CACHE_SECONDS = 10.0
+
+
+def _program_view() -> tuple[str, dict[int, list[dict[str, Any]]]]:
+    """The event's zone and everyone's talks, re-read at most every few seconds: every scan answer shows
+    them, and the program changes rarely on the day. Never call inside a session_scope (no nesting)."""
+    at, tz, talks = _cache().get("program", (0.0, "UTC", {}))
+    if time.monotonic() - at > PROGRAM_CACHE_SECONDS:
+        with session_scope() as s:
+            tz = s.exec(select(Event.timezone)).first() or "UTC"
+            talks = _presentations(s, None, tz)
+        _cache()["program"] = (time.monotonic(), tz, talks)
+    return tz, talks
+
+
+def invalidate_program_cache() -> None:
+    _cache().clear()
+
+
+def _scan_body(result: str, person: Person, checkin: CheckIn) -> dict[str, Any]:
+    tz, talks = _program_view()
     return {
         "result": result,
         "person": {
             "id": person.id, "name": person.name, "affiliation": person.affiliation,
             "attendance": person.attendance, "is_organizer": person.is_organizer,
         },
-        "papers": _presentations(s, [person.id], tz).get(person.id, []),
+        "papers": talks.get(person.id, []),
         "checkin_id": checkin.id,
         "checked_in_at": schedule.local_iso(checkin.scanned_at, tz),
         "checked_in_hhmm": schedule.local_hhmm(checkin.scanned_at, tz),
@@ -369,18 +398,20 @@ def _scan_body(s: DbSession, result: str, person: Person, checkin: CheckIn) -> d
     }  # fmt: skip
 
 
-def _presentations(s: DbSession, person_ids: list[int], tz: str) -> dict[int, list[dict[str, Any]]]:
-    """What each person presents or authors: papers with their talk's time, and keynotes they give."""
+def _presentations(s: DbSession, person_ids: list[int] | None, tz: str) -> dict[int, list[dict[str, Any]]]:
+    """What each person (or everyone: None) presents or authors: papers with their talk's time, and keynotes."""
     out: dict[int, list[dict[str, Any]]] = {}
-    rows = s.exec(
+    query = (
         select(
             Authorship.person_id, Paper.id, Paper.title, Slot.id, Slot.starts_at, Slot.mode, Slot.presenter_person_id
         )
         .join(Paper, Paper.id == Authorship.paper_id)
         .join(Slot, Slot.paper_id == Paper.id, isouter=True)
-        .where(Authorship.person_id.in_(person_ids))
         .order_by(Slot.starts_at, Paper.id)
-    ).all()
+    )
+    if person_ids is not None:
+        query = query.where(Authorship.person_id.in_(person_ids))
+    rows = s.exec(query).all()
     seen: set[tuple[int, str]] = set()
     for pid, paper_id, title, slot_id, starts_at, mode, presenter in rows:
         if (pid, paper_id) in seen:
@@ -391,11 +422,12 @@ def _presentations(s: DbSession, person_ids: list[int], tz: str) -> dict[int, li
             "starts_at": schedule.local_iso(starts_at, tz), "hhmm": _hhmm(starts_at, tz),
             "mode": mode, "presenter": presenter == pid,
         })  # fmt: skip
-    keynotes = s.exec(
-        select(Slot.presenter_person_id, Slot.id, Slot.title, Slot.starts_at, Slot.mode).where(
-            Slot.presenter_person_id.in_(person_ids), Slot.paper_id.is_(None), Slot.kind == "keynote"
-        )
-    ).all()
+    kq = select(Slot.presenter_person_id, Slot.id, Slot.title, Slot.starts_at, Slot.mode).where(
+        Slot.presenter_person_id.is_not(None), Slot.paper_id.is_(None), Slot.kind == "keynote"
+    )
+    if person_ids is not None:
+        kq = kq.where(Slot.presenter_person_id.in_(person_ids))
+    keynotes = s.exec(kq).all()
     for pid, slot_id, title, starts_at, mode in keynotes:
         out.setdefault(pid, []).append({
             "paper_id": None, "title": title, "slot_id": slot_id, "kind": "keynote",
@@ -565,7 +597,9 @@ def _in_scope(room_ids: Iterable[str] | None, room_id: str | None) -> bool:
 
 
 def _evaluate_all(s: DbSession, now: datetime) -> list[coverage.PaperStatus]:
-    return coverage.evaluate(_load_papers(s), _present_ids(s), now, _excuses(s), _warning())
+    papers = _load_papers(s)
+    authors = {a.person_id for p in papers for a in p.authors}  # only authors matter: a short IN list
+    return coverage.evaluate(papers, _present_ids(s, authors), now, _excuses(s), _warning())
 
 
 def coverage_payload(room_ids: Iterable[str] | None = None, now: datetime | None = None) -> dict[str, Any]:
@@ -623,6 +657,42 @@ def paper_presence(paper_ids: list[str]) -> dict[str, dict[str, Any]]:
         }
         for r in statuses
     }
+
+
+_pending_people: set[int] = set()
+_pending_lock = threading.Lock()
+_flush_scheduled = False
+
+
+def schedule_publish(person_ids: list[int]) -> None:
+    """Push coverage after a check-in, coalesced: at a busy door many scans share one push (boards still
+    hear within CHECKIN_PUSH_DELAY seconds). With a delay of 0 (tests), push at once."""
+    global _flush_scheduled
+    app = current_app._get_current_object()
+    delay = float(app.config.get("CHECKIN_PUSH_DELAY", 0 if app.config.get("TESTING") else 0.25))
+    if delay <= 0:
+        publish_coverage_for_people(person_ids)
+        return
+    with _pending_lock:
+        _pending_people.update(person_ids)
+        if _flush_scheduled:
+            return
+        _flush_scheduled = True
+    socketio.start_background_task(_flush_later, app, delay)
+
+
+def _flush_later(app, delay: float) -> None:
+    global _flush_scheduled
+    socketio.sleep(delay)
+    with _pending_lock:
+        people = list(_pending_people)
+        _pending_people.clear()
+        _flush_scheduled = False
+    with app.app_context():
+        try:
+            publish_coverage_for_people(people)
+        except Exception:  # a failed push must not kill the worker; the next scan or refresh catches up
+            app.logger.exception("coverage push failed")
 
 
 def publish_coverage_for_people(person_ids: list[int]) -> list[dict[str, Any]]:
