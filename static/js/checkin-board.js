@@ -7,6 +7,7 @@ const ORGANIZER = root.dataset.organizer === "yes";
 const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
 const ORDER = ["uncovered", "at_risk", "waiting", "excused", "covered"];
 const LABEL = { uncovered: "✗ Uncovered", at_risk: "! At risk", waiting: "… Waiting", excused: "○ Excused", covered: "✓ Covered" };
+const ATTENDANCE = { in_person: "", online: " (online)", none: " (not registered)" };
 const REFRESH_MS = 60000; // statuses also move with the clock (waiting → at risk): re-read once a minute
 
 const papers = new Map();
@@ -91,7 +92,7 @@ function render() {
 
 function row(p) {
   const present = p.present_authors.map((a) => a.name).join(", ");
-  const missing = p.missing_authors.map((a) => `${a.name}${a.attendance !== "in_person" ? ` (${a.attendance.replace("_", " ")})` : ""}`).join(", ");
+  const missing = p.missing_authors.map((a) => `${a.name}${ATTENDANCE[a.attendance] || ""}`).join(", ");
   const authors = el("td", {});
   if (present) authors.append(el("span", { class: "present" }, `Here: ${present}`));
   if (missing) authors.append(el("span", { class: "missing" }, `Not yet: ${missing}`));
