@@ -14,6 +14,13 @@ const CLEAR_MS = 2000;
 const REQUEST_TIMEOUT_MS = 4000;
 const REPLAY_MS = 3000;
 
+// ?timing=1 keeps, for bench/checkin_scanner_bench.py, when each green result's code first appeared and showed.
+const TIMING = new URLSearchParams(location.search).has("timing");
+const timings = [];
+if (TIMING) window.checkinTimings = timings;
+let lastMissAt = 0; // capture time of the last frame with no code in it
+let pendingTiming = null;
+
 const resultBox = $("[data-result]");
 const resultHead = $("[data-result-head]");
 const resultDetail = $("[data-result-detail]");
@@ -80,6 +87,8 @@ function beep(kind) {
 }
 
 function show(kind, head, detail = "") {
+  if (TIMING && pendingTiming && kind === "ok") timings.push({ ...pendingTiming, shown: performance.now(), head });
+  pendingTiming = null;
   resultBox.dataset.result = kind; // ok | already | refused | idle
   resultHead.textContent = head;
   resultDetail.textContent = detail;
@@ -255,12 +264,13 @@ window.addEventListener("offline", () => setOffline(true));
 
 function handleCode(text) {
   const code = (text || "").trim().toUpperCase();
-  if (!code) return;
+  if (!code) return false;
   const now = Date.now();
-  if (code === lastCode && now - lastAt < SAME_CODE_MS) return; // the camera reads a badge many times
+  if (code === lastCode && now - lastAt < SAME_CODE_MS) return false; // the camera reads a badge many times
   lastCode = code;
   lastAt = now;
   submit({ code, nonce: newNonce(), device: DEVICE, scanned_at: new Date().toISOString() });
+  return true;
 }
 
 let stream = null;
@@ -336,6 +346,7 @@ async function decodeFrame() {
   if (!stream) return;
   if (busy || video.readyState < 2 || document.hidden) return scheduleFrame();
   busy = true;
+  const capturedAt = performance.now();
   try {
     let text = null;
     if (detector) {
@@ -344,7 +355,15 @@ async function decodeFrame() {
     } else {
       text = await decodeInWorker();
     }
-    if (text) handleCode(text);
+    if (text) {
+      // The code appeared between the last empty frame and this one.
+      const decodedAt = performance.now();
+      if (handleCode(text) && TIMING && lastMissAt) {
+        pendingTiming = { appeared: (lastMissAt + capturedAt) / 2, captured: capturedAt, decoded: decodedAt };
+      }
+    } else {
+      lastMissAt = capturedAt;
+    }
   } catch {
     /* a bad frame: try the next one */
   } finally {
