@@ -121,7 +121,8 @@ def main() -> None:
     run = lambda *a: subprocess.run([EVENTAPP, *a], env=env, check=True, capture_output=True, text=True, timeout=120)  # noqa: E731
     run("demo", "--no-serve", "--date", "2024-08-04", "--port", str(args.port))
     add_people(env, total + 50)
-    token = json.loads(run("staff", "add", "--name", "Bench volunteer", "--role", "volunteer", "--json").stdout)["token"]
+    volunteer = json.loads(run("staff", "add", "--name", "Bench volunteer", "--role", "volunteer", "--json").stdout)
+    token = volunteer["token"]
     organizer = json.loads(run("staff", "add", "--name", "Bench organizer", "--role", "organizer", "--json").stdout)
 
     server = subprocess.Popen(
