@@ -92,8 +92,13 @@ def main() -> None:
                     break
             except requests.RequestException:
                 time.sleep(0.2)
-        rows = csv.DictReader(io.StringIO(requests.get(
-            f"{url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"}, timeout=10).text))
+        rows = csv.DictReader(
+            io.StringIO(
+                requests.get(
+                    f"{url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"}, timeout=10
+                ).text
+            )
+        )
         here = {"Attendee 01", "Attendee 02", "Attendee 03", "Attendee 04", "Attendee 06"}  # the demo's morning
         codes = [r["code"] for r in rows if r["name"].startswith("Attendee ") and r["name"] not in here][: args.badges]
         video = work / "badges.y4m"
