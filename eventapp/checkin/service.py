@@ -295,6 +295,9 @@ def _record_once(
     principal: Principal, req: ScanRequest, badge: codes.BadgeId | None, refusal: str | None
 ) -> ScanOutcome:
     now = utcnow()
+    # The phone's clock counts only for offline scans (when the server could not see them happen), and never
+    # later than now: an online scan is timed by the server, whatever the phone's clock says.
+    scanned_at = min(req.scanned_at, now) if req.offline and req.scanned_at else now
     with session_scope() as s:
         previous = s.exec(select(ScanLog).where(ScanLog.nonce == req.nonce)).first()
         if previous is not None:
@@ -326,7 +329,7 @@ def _record_once(
                               message="Too many refused codes from this device. Wait a minute.")  # fmt: skip
                 status, body = _refusal_body(refusal)
                 s.add(ScanLog(
-                    nonce=req.nonce, created_at=now, scanned_at=req.scanned_at or now, device=req.device,
+                    nonce=req.nonce, created_at=now, scanned_at=scanned_at, device=req.device,
                     staff_id=principal.staff_id, person_id=person.id if person else None, result="refused",
                     error=body["error"], raw=(req.code or str(req.person_id))[:80], method=req.method,
                     offline=req.offline, status=status,
@@ -336,14 +339,14 @@ def _record_once(
             new = checkin is None
             if new:
                 checkin = CheckIn(
-                    person_id=person.id, created_at=now, scanned_at=req.scanned_at or now, device=req.device,
+                    person_id=person.id, created_at=now, scanned_at=scanned_at, device=req.device,
                     staff_id=principal.staff_id, nonce=req.nonce, method=req.method, offline=req.offline,
                 )  # fmt: skip
                 s.add(checkin)
                 s.flush()
             result, status = ("ok", 201) if new else ("already", 200)
             s.add(ScanLog(
-                nonce=req.nonce, created_at=now, scanned_at=req.scanned_at or now, device=req.device,
+                nonce=req.nonce, created_at=now, scanned_at=scanned_at, device=req.device,
                 staff_id=principal.staff_id, person_id=person.id, checkin_id=checkin.id, result=result,
                 method=req.method, offline=req.offline, status=status,
             ))  # fmt: skip

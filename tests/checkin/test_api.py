@@ -212,3 +212,10 @@ def test_paper_presence_for_the_chair_console(demo_app):
     result = paper_presence(["L1", "S6", "L4"])
     assert result["L1"]["status"] == "covered" and result["L1"]["present_authors"][0]["name"] == "Hao Chen"
     assert result["S6"]["status"] == "excused" and result["L4"]["present_authors"] == []
+
+
+def test_an_online_scan_is_timed_by_the_server_not_the_phone_clock(client, volunteer):
+    r = scan(client, volunteer, code_of(person_id("Attendee 13")), scanned_at="2020-01-01T00:00:00Z")
+    assert r.status_code == 201 and not r.json["checked_in_at"].startswith("2020")
+    future = scan(client, volunteer, code_of(person_id("Attendee 14")), offline=True, scanned_at="2999-01-01T00:00:00Z")
+    assert future.status_code == 201 and not future.json["checked_in_at"].startswith("2999")
