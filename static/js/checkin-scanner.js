@@ -159,7 +159,7 @@ async function post(payload) {
 }
 
 async function submit(item) {
-  if (offline || queue.length) return offlineScan(item); // keep the order: the queue goes first
+  if (offline) return offlineScan(item);
   try {
     const { status, body } = await post(item);
     showAnswer(status, body);
@@ -257,6 +257,7 @@ async function refreshRoster() {
 }
 
 setInterval(replay, REPLAY_MS);
+setInterval(() => offline || refreshRoster(), 5 * 60 * 1000); // walk-ins and reissued badges reach the phone
 window.addEventListener("online", replay);
 window.addEventListener("offline", () => setOffline(true));
 
