@@ -1,0 +1,172 @@
+"""Check-in load benchmark (not a test): N devices scanning distinct badges at once against `eventapp serve`
+(gunicorn, gevent, one worker) on SQLite. Prints one JSON object: throughput and latency percentiles.
+
+    .venv/bin/python bench/checkin_bench.py --devices 20 --per-device 150 --port 5150
+
+Like the pretix anchor (shared/research/pretix-checkin-anchor.md): fresh data, the server pinned to CPU 0 and
+the load generator to CPU 1 when the machine has two cores, keep-alive HTTP sessions, one thread per device.
+Bounded: at most devices * per-device requests, each with a 10 s timeout, and a 300 s cap on the whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def add_people(env: dict, count: int) -> None:
+    """Registrations beyond the demo's, so every scan in the run is a first check-in."""
+    code = (
+        "from eventapp import create_app, db\n"
+        "from eventapp.program.models import Person\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    with db.session_scope() as s:\n"
+        f"        for i in range({count}):\n"
+        "            s.add(Person(name=f'Bench {i:05d}', sort_name=f'Bench {i:05d}', attendance='in_person'))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+
+
+def run_devices(url: str, token: str, codes: list[list[str]], deadline: float) -> dict:
+    latencies: list[float] = []
+    results: dict[str, int] = {}
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(codes))
+
+    def device(n: int, mine: list[str]) -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        barrier.wait()
+        for code in mine:
+            if time.monotonic() > deadline:
+                break
+            body = {"code": code, "nonce": uuid.uuid4().hex, "device": f"Bench {n}"}
+            t0 = time.perf_counter()
+            try:
+                r = session.post(f"{url}/api/v1/checkins", json=body, timeout=10)
+                key = str(r.status_code)
+            except requests.RequestException as exc:
+                key = type(exc).__name__
+            dt = (time.perf_counter() - t0) * 1000
+            with lock:
+                latencies.append(dt)
+                results[key] = results.get(key, 0) + 1
+
+    threads = [threading.Thread(target=device, args=(i, c)) for i, c in enumerate(codes)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    return {
+        "requests": len(latencies),
+        "status_counts": results,
+        "seconds": round(elapsed, 3),
+        "throughput_per_s": round(len(latencies) / elapsed, 1) if elapsed else None,
+        "p50_ms": round(percentile(latencies, 50), 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "max_ms": round(max(latencies), 2) if latencies else None,
+        "mean_ms": round(statistics.fmean(latencies), 2) if latencies else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=20)
+    parser.add_argument("--per-device", type=int, default=150)
+    parser.add_argument("--port", type=int, default=5150)
+    parser.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate cores")
+    args = parser.parse_args()
+    pin = not args.no_pin and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
+
+    work = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
+    url = f"http://127.0.0.1:{args.port}"
+    env = {
+        **os.environ,
+        "EVENTAPP_INSTANCE_PATH": str(work),
+        "EVENTAPP_DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+        "EVENTAPP_SECRET_KEY": "bench-secret",
+        "EVENTAPP_BASE_URL": url,
+        "EVENTAPP_ACCESS_LOG": "",
+        "EVENTAPP_LOG_LEVEL": "WARNING",
+    }
+    total = args.devices * args.per_device
+    run = lambda *a: subprocess.run([EVENTAPP, *a], env=env, check=True, capture_output=True, text=True, timeout=120)  # noqa: E731
+    run("demo", "--no-serve", "--date", "2024-08-04", "--port", str(args.port))
+    add_people(env, total + 50)
+    volunteer = json.loads(run("staff", "add", "--name", "Bench volunteer", "--role", "volunteer", "--json").stdout)
+    token = volunteer["token"]
+    organizer = json.loads(run("staff", "add", "--name", "Bench organizer", "--role", "organizer", "--json").stdout)
+
+    server = subprocess.Popen(
+        [EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(args.port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=(work / "server.log").open("wb"),
+        preexec_fn=(lambda: os.sched_setaffinity(0, {0})) if pin else None,
+    )  # fmt: skip
+    try:
+        if pin:
+            os.sched_setaffinity(0, {1})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        badges_csv = requests.get(f"{url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"},
+                                  timeout=30).text  # fmt: skip
+        codes = [r["code"] for r in csv.DictReader(io.StringIO(badges_csv)) if r["name"].startswith("Bench ")]
+        warm, codes = codes[:50], codes[50:]
+        run_devices(url, token, [warm[i::5] for i in range(5)], time.monotonic() + 30)  # warm-up, not reported
+        single = run_devices(url, token, [codes[:200]], time.monotonic() + 60)
+        rest = codes[200:]
+        per = max(1, min(args.per_device, len(rest) // args.devices))
+        loaded = run_devices(url, token, [rest[i * per : (i + 1) * per] for i in range(args.devices)],
+                             time.monotonic() + 300)  # fmt: skip
+        repeats = run_devices(url, token, [rest[i * per : i * per + 50] for i in range(args.devices)],
+                              time.monotonic() + 120)  # fmt: skip
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    print(json.dumps({
+        "server": "eventapp serve (gunicorn -k gevent -w 1), SQLite WAL",
+        "pinned": pin,
+        "single_device_first_checkins": single,
+        f"{args.devices}_devices_first_checkins": loaded,
+        f"{args.devices}_devices_repeat_scans": repeats,
+        "targets": {"p99_ms": 50, "throughput_per_s": 500},
+    }, indent=2))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Check-in by QR badge and the live paper-coverage board."""

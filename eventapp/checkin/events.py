@@ -1,0 +1,21 @@
+"""The `coverage` channel (organizers, chairs of every room) and `coverage-room:<room_id>` (a room's chair)."""
+
+from __future__ import annotations
+
+from ..auth import Principal
+from ..realtime import register_channel
+from . import service
+
+
+def _all_rooms(who: Principal, _arg: str) -> bool:
+    return who.has_role("chair") and (who.role == "organizer" or not who.room_ids)
+
+
+def _room(who: Principal, room_id: str) -> bool:
+    return who.has_role("chair") and who.can_chair_room(room_id)
+
+
+register_channel(service.COVERAGE_CHANNEL, allow=_all_rooms, snapshot=lambda _arg: service.coverage_payload(),
+                 needs_arg=False)  # fmt: skip
+register_channel(service.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: service.coverage_payload([room_id]),
+                 needs_arg=True)  # fmt: skip

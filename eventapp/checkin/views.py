@@ -1,0 +1,176 @@
+"""Check-in HTTP: the scan API, coverage, badges, walk-ins, exports, and the scanner, board and desk pages."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+
+from ..auth import add_staff_link, check_role, current_principal, require_role, require_staff_page
+from ..errors import ApiError
+from ..qr import qr_svg
+from . import service
+
+bp = Blueprint("checkin", __name__)
+
+add_staff_link("Scanner", lambda: url_for("checkin.scanner"), "volunteer")
+add_staff_link("Coverage board", lambda: url_for("checkin.board"), "chair")
+add_staff_link("Check-in desk", lambda: url_for("checkin.desk"), "organizer")
+add_staff_link("Badges", lambda: url_for("checkin.badge_sheet"), "organizer")
+
+
+def _json_body():
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "invalid_body", "Send a JSON object.")
+    return body
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+# --- API ------------------------------------------------------------------------------------------------
+
+
+@bp.post("/api/v1/checkins")
+@require_role("volunteer")
+def checkin_api():
+    principal = current_principal()
+    req = service.parse_scan_body(request.get_json(silent=True), principal)
+    outcome = service.record_scan(principal, req)
+    return jsonify(outcome.body), outcome.status
+
+
+@bp.post("/api/v1/checkins/<int:checkin_id>/undo")
+@require_role("organizer")
+def undo_api(checkin_id: int):
+    return jsonify(service.undo_checkin(current_principal(), checkin_id, _json_body().get("reason")))
+
+
+@bp.get("/api/v1/coverage")
+@require_role("chair")
+def coverage_api():
+    principal = current_principal()
+    rooms = principal.room_ids if principal.role == "chair" else None
+    return jsonify(service.coverage_payload(rooms))
+
+
+@bp.put("/api/v1/coverage/<paper_id>/excuse")
+@require_role("organizer")
+def excuse_api(paper_id: str):
+    return jsonify(service.set_excuse(current_principal(), paper_id, _json_body().get("reason")))
+
+
+@bp.delete("/api/v1/coverage/<paper_id>/excuse")
+@require_role("organizer")
+def unexcuse_api(paper_id: str):
+    body = request.get_json(silent=True) or {}
+    return jsonify(service.clear_excuse(current_principal(), paper_id, body.get("reason", "")))
+
+
+@bp.get("/api/v1/coverage.csv")
+@require_role("organizer")
+def coverage_csv():
+    return _csv(service.coverage_csv(), "coverage.csv")
+
+
+@bp.get("/api/v1/attendance.csv")
+@require_role("organizer")
+def attendance_csv():
+    return _csv(service.attendance_csv(), "attendance.csv")
+
+
+@bp.get("/api/v1/badges.csv")
+@require_role("organizer")
+def badges_csv():
+    return _csv(service.badges_csv(), "badges.csv")
+
+
+@bp.get("/api/v1/badges/<int:person_id>.svg")
+@require_role("organizer")
+def badge_svg(person_id: int):
+    badge = service.get_badge(person_id)
+    # The nested QR takes its size from the outer <svg> element: drop its own width and height in mm.
+    qr = re.sub(r'^<svg width="[^"]*" height="[^"]*"', "<svg", qr_svg(badge.code, border=0))
+    body = render_template("checkin/badge.svg", badge=badge, qr=qr)
+    return Response(body, mimetype="image/svg+xml",
+                    headers={"Content-Disposition": f'inline; filename="badge-{person_id}.svg"'})  # fmt: skip
+
+
+@bp.post("/api/v1/badges/<int:person_id>/reissue")
+@require_role("organizer")
+def reissue_api(person_id: int):
+    badge = service.reissue_badge(current_principal(), person_id, _json_body().get("reason"))
+    return jsonify(badge.to_row())
+
+
+@bp.post("/api/v1/checkin/walkins")
+@require_role("organizer")
+def walkin_api():
+    result = service.add_walkin(current_principal(), _json_body())
+    result["badge_url"] = url_for("checkin.badge_page", person_id=result["badge"]["person_id"])
+    return jsonify(result), 201
+
+
+@bp.get("/api/v1/checkin/roster")
+@require_role("volunteer")
+def roster_api():
+    return jsonify(service.roster())
+
+
+@bp.get("/api/v1/checkin/search")
+@require_role("volunteer")
+def search_api():
+    return jsonify({"people": service.search(request.args.get("q", ""))})
+
+
+@bp.get("/api/v1/checkin/log")
+@require_role("organizer")
+def log_api():
+    return jsonify({"scans": service.scan_log(), "audit": service.audit_log()})
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+
+@bp.get("/checkin/scan")
+@require_staff_page
+def scanner():
+    check_role(current_principal(), "volunteer")
+    return render_template("checkin/scanner.html")
+
+
+@bp.get("/checkin/board")
+@require_staff_page
+def board():
+    principal = current_principal()
+    check_role(principal, "chair")
+    return render_template("checkin/board.html")
+
+
+@bp.get("/checkin/desk")
+@require_staff_page
+def desk():
+    check_role(current_principal(), "organizer")
+    return render_template("checkin/desk.html", scans=service.scan_log(100), audit=service.audit_log(50))
+
+
+@bp.get("/checkin/badges")
+@require_staff_page
+def badge_sheet():
+    check_role(current_principal(), "organizer")
+    items = service.badges()
+    return render_template(
+        "checkin/badges.html", badges=items, qrs={b.person_id: qr_svg(b.code, border=0) for b in items}
+    )
+
+
+@bp.get("/checkin/badges/<int:person_id>")
+@require_staff_page
+def badge_page(person_id: int):
+    check_role(current_principal(), "organizer")
+    badge = service.get_badge(person_id)
+    return render_template("checkin/badges.html", badges=[badge], qrs={badge.person_id: qr_svg(badge.code, border=0)},
+                           single=True)  # fmt: skip

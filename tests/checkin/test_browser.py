@@ -1,0 +1,141 @@
+"""In Chromium: the scanner page with a fake camera showing a real badge checks a person in while a second page
+with the board turns that paper covered; and offline: scans queue while the server is unreachable, then land once."""
+
+import csv
+import io
+import time
+from pathlib import Path
+
+import pytest
+import qrcode
+import requests
+from qrcode.constants import ERROR_CORRECT_M
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+
+def write_y4m(path: Path, text: str, width: int = 640, height: int = 480, frames: int = 4) -> None:
+    """Raw YUV4MPEG2 frames of a QR code (what a phone camera would see), for Chromium's fake camera."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    n = len(matrix)
+    scale = int(min(width, height) * 0.85) // n
+    ox, oy = (width - n * scale) // 2, (height - n * scale) // 2
+    y_plane = bytearray(b"\xeb" * (width * height))
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                for y in range(oy + r * scale, oy + (r + 1) * scale):
+                    start = y * width + ox + c * scale
+                    y_plane[start : start + scale] = b"\x10" * scale
+    chroma = b"\x80" * (width * height // 4)
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + bytes(y_plane) + chroma + chroma)
+
+
+def badge_row(server, token: str, name: str) -> dict:
+    r = requests.get(f"{server.url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return next(row for row in csv.DictReader(io.StringIO(r.text)) if row["name"] == name)
+
+
+def sign_in(page, login_url: str, device: str) -> None:
+    page.goto(login_url)
+    page.fill("#device", device)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff")
+
+
+@pytest.fixture
+def camera_browser(chromium, tmp_path):
+    """A second Chromium whose camera plays a y4m file: call it with the text to show."""
+    browsers = []
+
+    def launch(text: str):
+        video = tmp_path / f"badge-{len(browsers)}.y4m"
+        write_y4m(video, text)
+        args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
+        browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
+        browsers.append(browser)
+        return browser
+
+    yield launch
+    for b in browsers:
+        b.close()
+
+
+def test_scanner_with_a_camera_checks_in_and_the_board_turns_covered(live_server, chromium, camera_browser):
+    organizer = live_server.staff("organizer")
+    volunteer = live_server.staff("volunteer")
+    badge = badge_row(live_server, organizer["token"], "Xiaoying Tang")  # presenter of L4
+
+    board_ctx = chromium.new_context()
+    board = board_ctx.new_page()
+    sign_in(board, organizer["login_url"], "Desk laptop")
+    board.goto(f"{live_server.url}/checkin/board")
+    board.wait_for_selector('tr[data-paper="L4"]')
+    assert board.get_attribute('tr[data-paper="L4"]', "data-status") != "covered"
+    assert board.get_attribute('tr[data-paper="L1"]', "data-status") == "covered"  # the demo morning
+
+    scanner_browser = camera_browser(badge["code"])
+    ctx = scanner_browser.new_context(permissions=["camera"], viewport={"width": 360, "height": 740})
+    page = ctx.new_page()
+    sign_in(page, volunteer["login_url"], "Door 2")
+    page.goto(f"{live_server.url}/checkin/scan")
+    page.wait_for_selector('[data-result="ok"]', timeout=20000)
+    assert "Xiaoying Tang" in page.text_content("[data-result-head]")
+    assert "L4 at 11:40" in page.text_content("[data-result-detail]")
+    assert page.get_attribute("#scanner", "data-decoder") in ("jsqr-worker", "native")
+    board.wait_for_selector('tr[data-paper="L4"][data-status="covered"]', timeout=5000)
+    assert "Xiaoying Tang" in board.text_content('tr[data-paper="L4"]')
+    # The camera keeps seeing the badge: the result clears by itself and repeats show yellow, never a second check-in.
+    page.wait_for_selector('[data-result="already"]', timeout=15000)
+    auth = {"Authorization": f"Bearer {organizer['token']}"}
+    log = requests.get(f"{live_server.url}/api/v1/checkin/log", headers=auth, timeout=10).json()["scans"]
+    mine = [x for x in log if x["name"] == "Xiaoying Tang"]
+    assert [x["result"] for x in mine].count("ok") == 1
+    ctx.close()
+    board_ctx.close()
+
+
+def test_offline_scans_queue_and_land_once(live_server, camera_browser):
+    organizer = live_server.staff("organizer")
+    volunteer = live_server.staff("volunteer")
+    badge = badge_row(live_server, organizer["token"], "Attendee 12")
+    browser = camera_browser(badge["code"])
+    ctx = browser.new_context(permissions=["camera"])
+    page = ctx.new_page()
+    sign_in(page, volunteer["login_url"], "Door 3")
+    # The server becomes unreachable for scans (the roster still loads once, as it would have before the outage).
+    page.route("**/api/v1/checkins", lambda route: route.abort("internetdisconnected"))
+    page.route("**/healthz", lambda route: route.abort("internetdisconnected"))
+    page.goto(f"{live_server.url}/checkin/scan")
+    page.wait_for_selector("#scanner[data-roster]", timeout=10000)
+    page.wait_for_selector('[data-net][data-state="offline"]', timeout=20000)
+    page.wait_for_function("document.querySelector('[data-net]').textContent.match(/offline · [1-9]/)", timeout=20000)
+    headers = {"Authorization": f"Bearer {organizer['token']}"}
+
+    def attendee_scans():
+        log = requests.get(f"{live_server.url}/api/v1/checkin/log", headers=headers, timeout=10).json()["scans"]
+        return [x for x in log if x["name"] == "Attendee 12"]
+
+    assert attendee_scans() == []  # nothing reached the server
+    page.unroute("**/api/v1/checkins")
+    page.unroute("**/healthz")
+    page.wait_for_selector('[data-net][data-state="online"]', timeout=20000)
+    deadline = time.monotonic() + 10
+    while not attendee_scans() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    scans = attendee_scans()
+    assert [x["result"] for x in scans].count("ok") == 1
+    assert all(x["offline"] for x in scans if x["result"] == "ok")
+    coverage = requests.get(f"{live_server.url}/api/v1/attendance.csv", headers=headers, timeout=10).text
+    rows = [r for r in csv.DictReader(io.StringIO(coverage)) if r["name"] == "Attendee 12"]
+    assert [r["checked_in"] for r in rows] == ["yes"] and rows[0]["offline"] == "yes"
+    ctx.close()
