@@ -1,4 +1,5 @@
-"""Program pages and API: the landing page, the day's program, a room's stage screen, health."""
+"""Program pages and API: the landing page, the day's program, a room's page, health. (The stage screen is the
+timer's.)"""
 
 from __future__ import annotations
 
@@ -67,8 +68,3 @@ def healthz():
     except Exception as exc:  # any database failure makes the service unhealthy, with the reason
         raise ApiError(503, "database_unavailable", f"The database does not answer: {exc.__class__.__name__}.") from exc
     return jsonify({"status": "ok", "database": "ok", "time": schedule.local_iso(utcnow(), "UTC")})
-
-
-@bp.get("/rooms/<room_id>/stage")
-def stage(room_id: str):
-    return render_template("program/stage.html", room=_room(room_id))
