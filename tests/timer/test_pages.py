@@ -31,3 +31,15 @@ def test_chair_console_is_for_the_rooms_chair(demo_app, client, make_staff):
     assert get(client, "/rooms/main/chair", make_staff("chair", room_ids=["b"])).status_code == 403
     assert get(client, "/chair", chair).status_code == 200
     assert get(client, "/chair", make_staff("volunteer")).status_code == 403
+
+
+def test_program_page_shows_the_day_plan(demo_app, client, make_staff):
+    chair = make_staff("chair", room_ids=["main"])
+    g.pop("principal", None)
+    client.post("/api/v1/rooms/main/timer", json={"action": "previous", "command_id": "p1"}, headers=chair["headers"])
+    g.pop("principal", None)
+    client.post("/api/v1/rooms/main/timer", json={"action": "start", "command_id": "p2"}, headers=chair["headers"])
+    html = get(client, "/program").get_data(as_text=True)
+    assert "data-plan-summary" in html and "expected end of the day" in html
+    assert "Started " in html  # keynote-5, started just now (long after its planned 16:50)
+    assert "min late" in html
