@@ -76,6 +76,10 @@ function renderPlan(program) {
   for (const [roomId, p] of Object.entries(program.plan.rooms)) {
     if (roomId && document.querySelector("[data-room-id]") && roomId !== document.querySelector("[data-room-id]").dataset.roomId) continue;
     const d = p.delay_seconds;
+    if (Math.abs(d) >= 86400) {
+      parts.push("The timer is running outside the event's day: expected times are not meaningful.");
+      continue;
+    }
     const state = d >= 60 ? `${Math.floor(d / 60)} min behind` : d <= -60 ? `${Math.floor(-d / 60)} min ahead` : "On schedule";
     const prefix = program.rooms.length > 1 ? `${roomId}: ` : "";
     parts.push(`${prefix}${state} · expected end of the day ${hhmm(p.expected_end)} (planned ${hhmm(p.planned_end)})`);

@@ -66,23 +66,17 @@ async function viaHttp(body) {
   return r.ok ? { ok: true, state: data } : { ok: false, ...data };
 }
 
-let busy = 0;
 async function send(action, extra = {}) {
   // One id per press: a retry after a lost answer (or a double tap's echo) cannot apply twice.
   const body = { action, command_id: newId(), ...extra };
   const label = action === "adjust" ? `${extra.seconds > 0 ? "+" : "−"}${Math.abs(extra.seconds)} s` : LABELS[action] ?? action;
   showAck(`${label}… sending`, "pending");
-  busy += 1;
   let res = null;
-  try {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      res = timer.conn.connected
-        ? await timer.conn.call("timer_command", { room_id: roomId, ...body }, 3000)
-        : await viaHttp(body).catch(() => ({ ok: false, error: "network", message: "No network." }));
-      if (res.ok || (res.error !== "timeout" && res.error !== "network")) break;
-    }
-  } finally {
-    busy -= 1;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    res = timer.conn.connected
+      ? await timer.conn.call("timer_command", { room_id: roomId, ...body }, 3000)
+      : await viaHttp(body).catch(() => ({ ok: false, error: "network", message: "No network." }));
+    if (res.ok || (res.error !== "timeout" && res.error !== "network")) break;
   }
   if (res.ok) {
     timer.accept(res.state);
@@ -106,7 +100,7 @@ root.addEventListener("click", (ev) => {
   if (button.dataset.action === "toggle") toggleAction();
   else if (button.dataset.action === "adjust") send("adjust", { seconds: Number(button.dataset.seconds) });
   else if (button.dataset.action) send(button.dataset.action);
-  else if (button.dataset.message) send("message", { text: button.dataset.message, flash: true });
+  else if (button.dataset.preset) send("message", { text: button.dataset.preset, flash: true });
 });
 
 const custom = root.querySelector("[data-custom]");

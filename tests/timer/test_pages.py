@@ -40,6 +40,7 @@ def test_program_page_shows_the_day_plan(demo_app, client, make_staff):
     g.pop("principal", None)
     client.post("/api/v1/rooms/main/timer", json={"action": "start", "command_id": "p2"}, headers=chair["headers"])
     html = get(client, "/program").get_data(as_text=True)
-    assert "data-plan-summary" in html and "expected end of the day" in html
+    # Run long after the demo's day, the summary says the forecast is meaningless rather than print nonsense.
+    assert "data-plan-summary" in html and "outside the event" in html
     assert "Started " in html  # keynote-5, started just now (long after its planned 16:50)
     assert "min late" in html
