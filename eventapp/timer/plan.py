@@ -2,13 +2,14 @@
 
 Pure maths on plain data (epoch ms). One room's slots in planned order. Delay carries from slot to slot; a slot
 with a fixed start (lunch ends at 13:30), or one after a planned gap, absorbs it: it never starts before its
-planned time and starts late only if what precedes it runs past that time. Ahead of plan carries on too, except
+planned time and starts late only if what precedes it runs past that time. Breaks before a fixed start shrink
+(down to their minimum, e.g. half a lunch) so that the fixed start holds. Ahead of plan carries on too, except
 into a fixed start.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,11 @@ class PlannedSlot:
     start_ms: int
     duration_ms: int
     fixed_start: bool = False
+    min_duration_ms: int | None = None  # how short it may get to keep a later fixed start (breaks); None: fixed
+
+    @property
+    def slack_ms(self) -> int:
+        return 0 if self.min_duration_ms is None else max(0, self.duration_ms - self.min_duration_ms)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ def forecast(
     cursor: int | None = None  # when the previous slot ended or is expected to end
     previous_planned_end: int | None = None
     current_index = next((i for i, s in enumerate(slots) if current and s.id == current.slot_id), None)
+    anchor = -1  # the last slot whose times are known or fixed: only later ones may shrink
     for i, slot in enumerate(slots):
         planned_end = slot.start_ms + slot.duration_ms
         got = actual.get(slot.id)
@@ -66,6 +73,8 @@ def forecast(
         if cursor is None:
             chained = slot.start_ms
         elif slot.fixed_start or gap:
+            if slot.fixed_start and cursor > slot.start_ms:
+                cursor -= _shrink(out, slots, anchor + 1, cursor - slot.start_ms)
             chained = max(slot.start_ms, cursor)
         else:
             chained = cursor
@@ -93,7 +102,27 @@ def forecast(
             out.append(SlotForecast(slot.id, slot.start_ms, planned_end, None, None, start, end))
         cursor = end
         previous_planned_end = planned_end
+        if (current_index is not None and i <= current_index) or slot.fixed_start or got:
+            anchor = i
     return out
+
+
+def _shrink(out: list[SlotForecast], slots: list[PlannedSlot], first: int, overflow: int) -> int:
+    """Shorten shrinkable slots in out[first:], latest first, by up to `overflow` in all; later ones move up.
+    Returns how much was taken."""
+    taken = 0
+    for j in range(len(out) - 1, first - 1, -1):
+        take = min(slots[j].slack_ms, overflow - taken)
+        if take <= 0:
+            continue
+        out[j] = replace(out[j], expected_end_ms=out[j].expected_end_ms - take)
+        for k in range(j + 1, len(out)):
+            out[k] = replace(out[k], expected_start_ms=out[k].expected_start_ms - take,
+                             expected_end_ms=out[k].expected_end_ms - take)  # fmt: skip
+        taken += take
+        if taken >= overflow:
+            break
+    return taken
 
 
 def expected_end(forecasts: list[SlotForecast]) -> int | None:

@@ -407,7 +407,7 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
                     current = Current(row.slot_id, None)
         planned = [
             PlannedSlot(v.id, int(v.starts_at.timestamp() * 1000), (v.talk_seconds + v.qa_seconds) * 1000,
-                        v.fixed_start)
+                        v.fixed_start, _min_duration(v))
             for v in room_views
         ]  # fmt: skip
         rows_out = forecast(planned, actual, current, at)
@@ -417,8 +417,13 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
                 "expected_start": iso(f.expected_start_ms), "expected_end": iso(f.expected_end_ms),
                 "delay_seconds": round(f.delay_ms / 1000),
             }  # fmt: skip
-        now_row = next((f for f in rows_out if current and f.id == current.slot_id), None)
-        if now_row is None:
+        # The day's delay: how late the next slot will start (the current one's overrun included).
+        ids = [f.id for f in rows_out]
+        if current is not None and ids.index(current.slot_id) + 1 < len(ids):
+            now_row = rows_out[ids.index(current.slot_id) + 1]
+        elif current is not None:
+            now_row = rows_out[-1]
+        else:
             now_row = next((f for f in rows_out if f.expected_end_ms > at), rows_out[-1])
         plan_end = max(p.start_ms + p.duration_ms for p in planned)
         end = expected_end(rows_out)
@@ -431,6 +436,11 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
         for slot in session["slots"]:
             slot.update(by_slot.get(slot["id"], {}))
     payload["plan"] = {"rooms": plan_rooms}
+
+
+def _min_duration(v: SlotView) -> int | None:
+    """Breaks may shrink to half their length so that a fixed start after them holds; talks keep theirs."""
+    return (v.talk_seconds + v.qa_seconds) * 500 if v.kind == "break" else None
 
 
 def _from_ms(ms: int):

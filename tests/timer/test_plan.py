@@ -66,3 +66,14 @@ def test_overtime_pushes_the_current_end_to_now():
     rows = by_id(forecast(SLOTS, {"a": Actual(T, None)}, Current("a", T + 20 * M), T + 26 * M))
     assert rows["a"].expected_end_ms == T + 26 * M
     assert rows["b"].expected_start_ms == T + 26 * M
+
+
+def test_breaks_shrink_to_keep_a_fixed_start():
+    slots = [PlannedSlot("a", T, 20 * M), PlannedSlot("lunch", T + 20 * M, 60 * M, min_duration_ms=30 * M),
+             PlannedSlot("k", T + 80 * M, 40 * M, fixed_start=True)]  # fmt: skip
+    rows = by_id(forecast(slots, {"a": Actual(T, None)}, Current("a", T + 30 * M), T + 25 * M))
+    assert rows["lunch"].expected_start_ms == T + 30 * M and rows["lunch"].expected_end_ms == T + 80 * M
+    assert rows["k"].expected_start_ms == T + 80 * M
+    rows = by_id(forecast(slots, {"a": Actual(T, None)}, Current("a", T + 70 * M), T + 65 * M))
+    assert rows["lunch"].expected_end_ms == T + 100 * M  # 30 minutes, no less
+    assert rows["k"].expected_start_ms == T + 100 * M and rows["k"].delay_ms == 20 * M
