@@ -25,7 +25,7 @@ from ..db import session_scope, utcnow
 from ..errors import ApiError, not_found
 from ..program import schedule
 from ..program.models import Event, Room
-from ..program.service import SlotView, extend_program_payload, publish_program, slot_views
+from ..program.service import PROGRAM_CHANNEL, SlotView, extend_program_payload, publish_program, slot_views
 from ..realtime import publish, socketio
 from . import clock
 from .clock import ClockError, SlotPlan, TimerState
@@ -245,15 +245,13 @@ def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
     if not principal.is_staff:
         raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
     with session_scope() as s:
-        _room_or_404(s, room_id)
-    if not principal.can_chair_room(room_id):
-        raise ApiError(403, "forbidden", "Only this room's chair or an organizer may run its timer.")
-    ratelimit.hit(COMMAND_LIMIT, "timer", str(principal.staff_id),
-                  message="Too many timer commands at once. Wait a moment.")  # fmt: skip
-    action, command_id, seconds, extra = parse_command(data)
-    at = now_ms()
-    with session_scope() as s:
-        row, state, views = _load(s, room_id)
+        row, state, views = _load(s, room_id)  # 404 for an unknown room
+        if not principal.can_chair_room(room_id):
+            raise ApiError(403, "forbidden", "Only this room's chair or an organizer may run its timer.")
+        ratelimit.hit(COMMAND_LIMIT, "timer", str(principal.staff_id),
+                      message="Too many timer commands at once. Wait a moment.")  # fmt: skip
+        action, command_id, seconds, extra = parse_command(data)
+        at = now_ms()
         tz = _tz(s)
         seen = s.exec(
             select(TimerCommand).where(TimerCommand.room_id == room_id, TimerCommand.command_id == command_id)
@@ -292,25 +290,32 @@ def _message(row: TimerRow, action: str, extra: dict[str, Any], at: int) -> None
 # --- pushes ----------------------------------------------------------------------------------------------
 
 
+_last_push: dict[str, float] = {}  # room -> monotonic time of its last push (keyframes skip busy rooms)
+
+
 def _announce(room_id: str, payload: dict[str, Any], *, program: bool = True) -> None:
+    _last_push[room_id] = time.monotonic()
     publish(channel(room_id), "timer", payload)
     if program:
         _publish_program_soon()
 
 
 _program_pending = threading.Lock()
+PROGRAM_PUSH_DELAY = 0.3  # seconds: a burst of commands makes one push, after the timer's fan-out
 
 
 def _publish_program_soon() -> None:
-    """The day plan follows the timer. Built off the command's path on a server; at once under tests."""
+    """The day plan follows the timer: pushed a moment later, once per burst, and only if someone follows it
+    (the timer's own fan-out goes first). At once under tests."""
     app = current_app._get_current_object()
     if app.config.get("TESTING"):
         publish_program()
         return
-    if not _program_pending.acquire(blocking=False):
-        return  # one already queued: it will read the newest state
+    if not _has_subscribers(PROGRAM_CHANNEL) or not _program_pending.acquire(blocking=False):
+        return  # nobody to tell, or a push already queued (it will read the newest state)
 
     def run() -> None:
+        socketio.sleep(PROGRAM_PUSH_DELAY)
         try:
             with app.app_context():
                 _program_pending.release()
@@ -319,6 +324,13 @@ def _publish_program_soon() -> None:
             log.exception("program push failed")
 
     socketio.start_background_task(run)
+
+
+def _has_subscribers(room: str) -> bool:
+    try:
+        return bool(socketio.server.manager.rooms.get("/", {}).get(room))
+    except AttributeError:  # a manager without local room data (a message queue): assume someone listens
+        return True
 
 
 _keyframes_started = False
@@ -341,8 +353,9 @@ def _keyframe_loop(app: Flask) -> None:
     """Every few seconds, each room's state again (lost packets heal; a talk that ran out flows into Q&A);
     now and then the program too while a pause or an overtime moves the day's forecast."""
     beat = 0
+    period = app.config.get("TIMER_KEYFRAME_SECONDS", KEYFRAME_SECONDS)
     while True:
-        socketio.sleep(app.config.get("TIMER_KEYFRAME_SECONDS", KEYFRAME_SECONDS))
+        socketio.sleep(period)
         beat += 1
         try:
             with app.app_context():
@@ -351,7 +364,10 @@ def _keyframe_loop(app: Flask) -> None:
                 drifting = False
                 for room_id in rooms:
                     payload = get_timer(room_id)
-                    publish(channel(room_id), "timer", payload)
+                    # A room pushed within the period needs no keyframe (and a fan-out saved is latency saved).
+                    if time.monotonic() - _last_push.get(room_id, 0.0) >= period * 0.9:
+                        _last_push[room_id] = time.monotonic()
+                        publish(channel(room_id), "timer", payload)
                     drifting |= payload["state"] == "paused" or payload["phase"] == "overtime"
                 if drifting and beat % 3 == 0:
                     publish_program()
