@@ -333,20 +333,25 @@ def _has_subscribers(room: str) -> bool:
         return True
 
 
-_keyframes_started = False
+KEYFRAMES_KEY = "eventapp.timer.keyframes"
 _keyframes_lock = threading.Lock()
 
 
 def ensure_keyframes(app: Flask) -> None:
-    """Start the keyframe task once per process (not under tests unless TIMER_KEYFRAMES is set)."""
-    global _keyframes_started
-    if _keyframes_started or not app.config.get("TIMER_KEYFRAMES", not app.config.get("TESTING")):
+    """Start the keyframe task once per app (one per server process; not under tests unless TIMER_KEYFRAMES)."""
+    if KEYFRAMES_KEY in app.extensions or not app.config.get("TIMER_KEYFRAMES", not app.config.get("TESTING")):
         return
     with _keyframes_lock:
-        if _keyframes_started:
+        if KEYFRAMES_KEY in app.extensions:
             return
-        _keyframes_started = True
+        app.extensions[KEYFRAMES_KEY] = {"running": True}
     socketio.start_background_task(_keyframe_loop, app)
+
+
+def stop_keyframes(app: Flask) -> None:
+    """Let the keyframe task end at its next beat (tests; a server simply exits)."""
+    if KEYFRAMES_KEY in app.extensions:
+        app.extensions[KEYFRAMES_KEY]["running"] = False
 
 
 def _keyframe_loop(app: Flask) -> None:
@@ -354,8 +359,10 @@ def _keyframe_loop(app: Flask) -> None:
     now and then the program too while a pause or an overtime moves the day's forecast."""
     beat = 0
     period = app.config.get("TIMER_KEYFRAME_SECONDS", KEYFRAME_SECONDS)
-    while True:
+    while app.extensions[KEYFRAMES_KEY]["running"]:
         socketio.sleep(period)
+        if not app.extensions[KEYFRAMES_KEY]["running"]:
+            break
         beat += 1
         try:
             with app.app_context():

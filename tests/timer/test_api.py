@@ -183,3 +183,25 @@ def test_program_channel_is_pushed_on_timer_changes(demo_app, socket_client, cli
     post(client, chair, cmd("start"))
     pushed = [e for e in screen.get_received() if e["name"] == "program"]
     assert pushed and pushed[-1]["args"][0]["plan"]["rooms"]["main"]["timer_state"] == "running"
+
+
+def test_keyframes_repeat_the_state_for_subscribers(demo_app, socket_client):
+    import time
+
+    from eventapp.timer import service
+
+    demo_app.config.update(TIMER_KEYFRAMES=True, TIMER_KEYFRAME_SECONDS=0.2)
+    screen = socket_client()
+    assert screen.emit("subscribe", {"channel": "timer:main"}, callback=True)["ok"]
+    try:
+        deadline = time.monotonic() + 10
+        frames = []
+        while len(frames) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            frames += [e for e in screen.get_received() if e["name"] == "timer"]
+    finally:
+        service.stop_keyframes(demo_app)
+        time.sleep(0.3)
+    assert len(frames) >= 2
+    assert frames[0]["args"][0]["revision"] == frames[1]["args"][0]["revision"]  # the same state, again
+    assert frames[1]["args"][0]["server_ms"] > frames[0]["args"][0]["server_ms"]
