@@ -90,10 +90,11 @@ export function follow(root, { roomId, delayMs = 0, onState = () => {}, onFrame 
   let lastPhase = null;
   const initial = root.dataset.state ? JSON.parse(root.dataset.state) : null;
 
-  function accept(next) {
+  function accept(next, fresh = false) {
     if (!next || next.room_id !== roomId) return;
-    // Keyframes repeat the same revision: take them (fresh server_ms); drop anything older than what we hold.
-    if (st && next.revision < st.revision) return;
+    // Keyframes repeat the same revision: take them; drop anything older than what we hold, except a snapshot
+    // (after a reconnect it is the truth, even if the database was reloaded and revisions started again).
+    if (st && !fresh && next.revision < st.revision) return;
     st = next;
     setText(root, "[data-title]", st.slot ? st.slot.title : "Nothing scheduled");
     setText(root, "[data-presenter]", st.slot?.presenter ?? "");
@@ -132,7 +133,7 @@ export function follow(root, { roomId, delayMs = 0, onState = () => {}, onFrame 
 
   if (initial) accept(initial);
   conn.on("timer", accept);
-  conn.subscribe(`timer:${roomId}`, accept);
+  conn.subscribe(`timer:${roomId}`, (snapshot) => accept(snapshot, true));
   setInterval(draw, 100); // 10 Hz from the deadline: no server tick needed
   document.addEventListener("live:synced", draw);
   return { conn, get state() { return st; }, accept, draw };
