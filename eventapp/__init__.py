@@ -35,6 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     auth.init_app(app)
     errors.register_error_handlers(app)
+    # Socket handlers register at import. Import them before the first init_app, so that Flask-SocketIO queues
+    # them in `socketio.handlers` and every later app (each test makes one) gets them too; imported after it,
+    # `@socketio.on` binds them to the first app's server only.
+    features.import_modules("events")
     realtime.init_app(app)
     templating.init_app(app)
     app.register_blueprint(auth.bp)
@@ -42,5 +46,4 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.import_models()
     for module in features.import_modules("views"):
         app.register_blueprint(module.bp)
-    features.import_modules("events")  # socket handlers and channels register themselves at import
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,15 @@ from .importers import PaperRecord, PersonRef, ProgramRecord
 from .models import Authorship, Event, Paper, Person, ProgramNote, Room, Session, Slot
 
 PROGRAM_CHANNEL = "program"
+
+# Features that add fields to the program payload (the timer's day plan): fn(payload, now), run after the read
+# transaction has closed. They may only add keys, so GET /api/v1/program stays backward compatible.
+_payload_extensions: list[Callable[[dict[str, Any], datetime], None]] = []
+
+
+def extend_program_payload(fn: Callable[[dict[str, Any], datetime], None]) -> None:
+    if fn not in _payload_extensions:
+        _payload_extensions.append(fn)
 
 
 # --- reads ----------------------------------------------------------------------------------------------
@@ -137,7 +147,7 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
     for paper_id, person_id, name in authors:
         authors_by_paper.setdefault(paper_id, []).append({"person_id": person_id, "name": name})
     current, upcoming = schedule.now_and_next(slots, now)
-    return {
+    payload = {
         "event": {
             "name": event.name, "short_name": event.short_name, "host": event.host,
             "date": event.date.isoformat(), "timezone": tz, "in_person_rule": event.in_person_rule,
@@ -167,6 +177,9 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
             "next_slot_id": upcoming.id if upcoming else None,
         },
     }  # fmt: skip
+    for extend in _payload_extensions:
+        extend(payload, now)
+    return payload
 
 
 def publish_program() -> None:

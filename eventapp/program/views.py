@@ -1,4 +1,4 @@
-"""Program pages and API: the landing page, the day's program, a room's page and stage screen."""
+"""Program pages and API: the landing page, the day's program, a room's page. (The stage screen is the timer's.)"""
 
 from __future__ import annotations
 
@@ -56,6 +56,3 @@ def program_api():
     return jsonify(program_payload())
 
 
-@bp.get("/rooms/<room_id>/stage")
-def stage(room_id: str):
-    return render_template("program/stage.html", room=_room(room_id))

@@ -47,8 +47,50 @@ function render() {
 
 let venueClock = null; // the wall clock of the venue, whatever zone this phone is in
 
+function lateness(seconds) {
+  if (seconds >= 60) return `${Math.floor(seconds / 60)} min late`;
+  if (seconds <= -60) return `${Math.floor(-seconds / 60)} min early`;
+  return "on time";
+}
+
+/** The day plan: each slot's actual or expected start, and each room's delay and expected end. */
+function renderPlan(program) {
+  const byId = new Map();
+  for (const session of program.sessions) for (const slot of session.slots) byId.set(slot.id, slot);
+  for (const row of document.querySelectorAll("[data-slot-id]")) {
+    const slot = byId.get(row.dataset.slotId);
+    const el = row.querySelector("[data-slot-plan]");
+    if (!slot || !el) continue;
+    const d = slot.delay_seconds ?? 0;
+    let text = "";
+    if (slot.actual_start) {
+      text = `Started ${hhmm(slot.actual_start)} (${lateness(d)})${slot.actual_end ? `, ended ${hhmm(slot.actual_end)}` : ""}`;
+    } else if (slot.expected_start && Math.abs(d) >= 60) {
+      text = `Expected ${hhmm(slot.expected_start)} (${lateness(d)})`;
+    }
+    if (el.textContent !== text) el.textContent = text;
+  }
+  const summary = document.querySelector("[data-plan-summary]");
+  if (!summary || !program.plan) return;
+  const parts = [];
+  for (const [roomId, p] of Object.entries(program.plan.rooms)) {
+    if (roomId && document.querySelector("[data-room-id]") && roomId !== document.querySelector("[data-room-id]").dataset.roomId) continue;
+    const d = p.delay_seconds;
+    if (Math.abs(d) >= 86400) {
+      parts.push("The timer is running outside the event's day: expected times are not meaningful.");
+      continue;
+    }
+    const state = d >= 60 ? `${Math.floor(d / 60)} min behind` : d <= -60 ? `${Math.floor(-d / 60)} min ahead` : "On schedule";
+    const prefix = program.rooms.length > 1 ? `${roomId}: ` : "";
+    parts.push(`${prefix}${state} · expected end of the day ${hhmm(p.expected_end)} (planned ${hhmm(p.planned_end)})`);
+  }
+  summary.textContent = parts.join(" · ");
+  summary.hidden = parts.length === 0;
+}
+
 function onProgram(program) {
   slots = slotsFrom(program);
+  renderPlan(program);
   venueClock = new Intl.DateTimeFormat("en-GB", { timeZone: program.event.timezone, hour: "2-digit", minute: "2-digit" });
   document.dispatchEvent(new CustomEvent("program:update", { detail: program }));
   render();

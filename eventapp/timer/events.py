@@ -1,0 +1,30 @@
+"""Timer over the socket: the `timer:<room_id>` channel (anyone may follow) and `timer_command` (with an ack)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from ..errors import ApiError
+from ..realtime import acked, register_channel, socket_staff, socketio
+from . import service
+
+
+def _snapshot(room_id: str) -> dict[str, Any]:
+    service.ensure_keyframes(current_app._get_current_object())
+    return service.get_timer(room_id)
+
+
+register_channel("timer", allow=lambda _who, _room: True, snapshot=_snapshot, needs_arg=True)
+
+
+@socketio.on("timer_command")
+@acked
+def on_timer_command(data: Any = None) -> dict[str, Any]:
+    """{"room_id", "action", "seconds"?, "command_id"} -> ack {"ok": true, "state": {...}} (same checks as POST)."""
+    principal = socket_staff("chair")
+    room_id = data.get("room_id") if isinstance(data, dict) else None
+    if not isinstance(room_id, str) or not room_id:
+        raise ApiError(400, "invalid_room_id", "Send the room_id of the timer.")
+    return {"state": service.command(room_id, data, principal)}

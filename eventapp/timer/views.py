@@ -1,0 +1,79 @@
+"""Timer HTTP: the API (GET public, POST chair of the room or organizer) and the four screens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+
+from ..auth import add_staff_link, current_principal, require_staff_page
+from ..errors import ApiError, not_found
+from ..program.service import list_rooms
+from . import service
+
+bp = Blueprint("timer", __name__)
+
+add_staff_link("Session timer (chair console)", lambda: url_for("timer.chair_index"), "chair")
+
+
+@bp.get("/api/v1/rooms/<room_id>/timer")
+def timer_get(room_id: str):
+    return jsonify(service.get_timer(room_id))
+
+
+@bp.post("/api/v1/rooms/<room_id>/timer")
+def timer_post(room_id: str):
+    principal = current_principal()
+    data = request.get_json(silent=True)
+    return jsonify(service.command(room_id, data, principal))
+
+
+def _room(room_id: str):
+    for room in list_rooms():
+        if room.id == room_id:
+            return room
+    raise not_found("room", room_id)
+
+
+@bp.get("/chair")
+@require_staff_page
+def chair_index():
+    """The rooms this person may chair; with one, straight to its console."""
+    principal = current_principal()
+    rooms = [r for r in list_rooms() if principal.can_chair_room(r.id)]
+    if not rooms:
+        raise ApiError(403, "forbidden", "Your role does not chair any room.")
+    if len(rooms) == 1:
+        return render_template("timer/chair_index.html", rooms=rooms, only=rooms[0])
+    return render_template("timer/chair_index.html", rooms=rooms, only=None)
+
+
+@bp.get("/rooms/<room_id>/chair")
+@require_staff_page
+def chair(room_id: str):
+    room = _room(room_id)
+    if not current_principal().can_chair_room(room_id):
+        raise ApiError(403, "forbidden", "Only this room's chair or an organizer may run its timer.")
+    return render_template("timer/chair.html", room=room, state=service.get_timer(room_id))
+
+
+@bp.get("/rooms/<room_id>/stage")
+def stage(room_id: str):
+    """The projector: huge digits, phase colour and cue, title, presenter, next, the Q&A code, the message."""
+    room = _room(room_id)
+    qa_url = url_for("timer.stage", room_id=room_id, _external=True).rsplit("/stage", 1)[0] + "/qa"
+    return render_template("timer/stage.html", room=room, state=service.get_timer(room_id), qa_url=qa_url)
+
+
+@bp.get("/rooms/<room_id>/speaker")
+def speaker(room_id: str):
+    """The confidence monitor at the lectern: the time left, the message, what comes next."""
+    return render_template("timer/speaker.html", room=_room(room_id), state=service.get_timer(room_id))
+
+
+@bp.get("/rooms/<room_id>/remote")
+def remote(room_id: str):
+    """Remote viewers: the timer beside the room's stream link; ?delay=seconds lines it up with the stream."""
+    try:
+        delay = max(0.0, min(3600.0, float(request.args.get("delay", "0") or 0)))
+    except ValueError:
+        delay = 0.0
+    return render_template("timer/remote.html", room=_room(room_id), state=service.get_timer(room_id), delay=delay)

@@ -1,0 +1,162 @@
+// The chair's console: big buttons, each command acknowledged on screen, undo, shortcuts, messages, Wake Lock.
+import { follow, describe } from "./timer.js";
+
+const root = document.querySelector("[data-timer-root]");
+const roomId = root.dataset.roomId;
+const ackEl = root.querySelector("[data-ack]");
+const toggle = root.querySelector('[data-action="toggle"]');
+const undoButton = root.querySelector('[data-action="undo"]');
+const qaButton = root.querySelector('[data-action="qa"]');
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+const LABELS = {
+  start: "Start", pause: "Pause", resume: "Resume", next: "Next slot", previous: "Previous slot", qa: "Q&A",
+  reset: "Reset", undo: "Undo", message: "Message", flash: "Flash", clear_message: "Clear message",
+};
+
+function presenceText(p) {
+  if (!p) return "";
+  const names = (p.present_authors || []).map((a) => (typeof a === "string" ? a : a.name)).filter(Boolean);
+  return names.length ? `author present: ${names.join(", ")}` : `no author checked in (${p.status})`;
+}
+
+const timer = follow(root, {
+  roomId,
+  onState(st) {
+    toggle.textContent = st.state === "running" ? "Pause" : st.state === "paused" ? "Resume" : "Start";
+    toggle.disabled = st.state === "finished" || !st.slot_id;
+    toggle.classList.toggle("is-running", st.state === "running");
+    undoButton.disabled = !st.can_undo;
+    qaButton.disabled = !st.slot || !st.slot.qa_seconds || st.segment === "qa";
+    root.querySelector("[data-position]").textContent = st.slot_id
+      ? `Slot ${st.slot_index + 1} of ${st.slot_count} · planned ${st.slot.starts_at.slice(11, 16)} · ${st.slot.talk_seconds / 60} min talk${st.slot.qa_seconds ? ` + ${st.slot.qa_seconds / 60} min Q&A` : ""}`
+      : "No slots in this room.";
+    root.querySelector("[data-next-title]").textContent = st.next_slot
+      ? `${st.next_slot.starts_at.slice(11, 16)} ${st.next_slot.title}` : "Nothing more today.";
+    root.querySelector("[data-next-presenter]").textContent = st.next_slot?.presenter ?? "";
+    for (const [sel, slot] of [["[data-presence]", st.slot], ["[data-next-presence]", st.next_slot]]) {
+      const el = root.querySelector(sel);
+      const p = slot ? slot.presenter_present : null;
+      el.hidden = p == null; // unknown until check-in feeds it
+      el.textContent = presenceText(p);
+    }
+    root.querySelector("[data-message-now]").textContent = st.message?.text || (st.message?.flash ? "(flash)" : "nothing");
+  },
+});
+
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+function showAck(text, state) {
+  ackEl.textContent = text;
+  ackEl.dataset.state = state;
+}
+
+async function viaHttp(body) {
+  const r = await fetch(`/api/v1/rooms/${encodeURIComponent(roomId)}/timer`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const data = await r.json().catch(() => ({}));
+  return r.ok ? { ok: true, state: data } : { ok: false, ...data };
+}
+
+async function send(action, extra = {}) {
+  // One id per press: a retry after a lost answer (or a double tap's echo) cannot apply twice.
+  const body = { action, command_id: newId(), ...extra };
+  const label = action === "adjust" ? `${extra.seconds > 0 ? "+" : "−"}${Math.abs(extra.seconds)} s` : LABELS[action] ?? action;
+  showAck(`${label}… sending`, "pending");
+  let res = null;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    res = timer.conn.connected
+      ? await timer.conn.call("timer_command", { room_id: roomId, ...body }, 3000)
+      : await viaHttp(body).catch(() => ({ ok: false, error: "network", message: "No network." }));
+    if (res.ok || (res.error !== "timeout" && res.error !== "network")) break;
+  }
+  if (res.ok) {
+    timer.accept(res.state);
+    const at = new Date().toLocaleTimeString("en-GB");
+    showAck(`✓ ${label}${res.state.duplicate ? " (already done)" : ""} · ${at}`, "ok");
+  } else {
+    showAck(`✗ ${label}: ${res.message || res.error}`, "error");
+  }
+  return res;
+}
+
+function toggleAction() {
+  const st = timer.state;
+  if (!st) return;
+  send(st.state === "running" ? "pause" : st.state === "paused" ? "resume" : "start");
+}
+
+root.addEventListener("click", (ev) => {
+  const button = ev.target.closest("button");
+  if (!button || button.disabled) return;
+  if (button.dataset.action === "toggle") toggleAction();
+  else if (button.dataset.action === "adjust") send("adjust", { seconds: Number(button.dataset.seconds) });
+  else if (button.dataset.action) send(button.dataset.action);
+  else if (button.dataset.preset) send("message", { text: button.dataset.preset, flash: true });
+});
+
+const custom = root.querySelector("[data-custom]");
+custom.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const text = custom.elements.text.value.trim();
+  if (!text) return;
+  send("message", { text, flash: custom.elements.flash.checked }).then((res) => {
+    if (res.ok) custom.elements.text.value = "";
+  });
+});
+
+const KEYS = {
+  " ": toggleAction,
+  n: () => send("next"), ArrowRight: () => send("next"),
+  p: () => send("previous"), ArrowLeft: () => send("previous"),
+  q: () => send("qa"),
+  "+": () => send("adjust", { seconds: 30 }), "=": () => send("adjust", { seconds: 30 }),
+  "-": () => send("adjust", { seconds: -30 }),
+  "]": () => send("adjust", { seconds: 60 }), "[": () => send("adjust", { seconds: -60 }),
+  u: () => send("undo"),
+  r: () => send("reset"),
+  f: () => send("flash"),
+  c: () => send("clear_message"),
+  5: () => send("message", { text: "5 minutes left", flash: true }),
+  w: () => send("message", { text: "Please wrap up", flash: true }),
+};
+
+document.addEventListener("keydown", (ev) => {
+  if (ev.target.closest("input, textarea, select, [contenteditable]")) return;
+  if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "z") {
+    ev.preventDefault();
+    send("undo");
+    return;
+  }
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  const handler = KEYS[ev.key] ?? KEYS[ev.key.toLowerCase()];
+  if (!handler) return;
+  if (ev.key === " " && ev.target.closest("button, a, summary")) return; // Space on a focused control activates it
+  ev.preventDefault();
+  handler();
+});
+
+// Keep the phone awake while the console is open; the lock drops when hidden, so take it again on return.
+let wakeLock = null;
+async function keepAwake() {
+  if (!("wakeLock" in navigator) || document.visibilityState !== "visible" || wakeLock) return;
+  try {
+    wakeLock = await navigator.wakeLock.request("screen");
+    wakeLock.addEventListener("release", () => { wakeLock = null; });
+  } catch {
+    const hint = root.querySelector("[data-wakelock]");
+    if (hint) hint.textContent = "This browser may let the screen sleep: keep it awake in the phone's settings.";
+  }
+}
+document.addEventListener("visibilitychange", keepAwake);
+keepAwake();
+
+export { send, describe };
