@@ -1,7 +1,7 @@
 """timer
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-27 05:04:30.498328
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import eventapp.db  # noqa: F401  (UTCDateTime)
 
 
 revision: str = '0003'
-down_revision: str | None = '0001'
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
