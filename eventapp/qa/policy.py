@@ -34,10 +34,9 @@ MAX_WORDS = 500
 _REMOVED_CATEGORIES = ("Cc", "Cf", "Co", "Cs")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
-STOPWORDS = frozenset(
-    "a an and are as at be by can could do does for from how i if in is it of on or the this that to was "
-    "what when where which who why will with would you your we our there their they them about any".split()
-)
+_STOPWORDS_TEXT = """a an and are as at be by can could do does for from how i if in is it of on or the this that to
+was what when where which who why will with would you your we our there their they them about any"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 class PolicyError(ValueError):

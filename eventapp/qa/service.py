@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, select as sa_select, update
+from sqlalchemy import and_, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session as DbSession
@@ -26,9 +27,8 @@ from ..auth import Principal, Staff, add_staff, issue_login_link, principal_for_
 from ..db import session_scope, utcnow
 from ..errors import ApiError, not_found
 from ..program import schedule
-from ..program.models import Event
+from ..program.models import Event, Slot
 from ..program.models import Session as ProgramSession
-from ..program.models import Slot
 from ..program.service import slot_views
 from ..realtime import publish, socketio
 from . import policy
@@ -283,7 +283,8 @@ def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = 
             raise ApiError(409, "board_closed", "Questions for this talk are closed.")
         last = s.exec(select(func.max(Question.created_at)).where(Question.voter_id == voter_id)).one()
         pending = s.exec(
-            select(func.count()).select_from(Question).where(Question.voter_id == voter_id, Question.status == "pending")
+            select(func.count()).select_from(Question)
+            .where(Question.voter_id == voter_id, Question.status == "pending")
         ).one()  # fmt: skip
         try:
             policy.check_can_ask(last_asked=last, pending=pending, now=now)
@@ -636,8 +637,25 @@ def allow_mod_channel(who: Principal, slot_id: str) -> bool:
 
 # --- export ------------------------------------------------------------------------------------------------------
 
-EXPORT_FIELDS = ("id", "slot_id", "slot_title", "session_id", "created_at", "status", "votes", "highlighted",
-                 "starred", "flagged", "origin", "name", "text", "original_text", "voter", "muted", "answered_at")
+EXPORT_FIELDS = (
+    "id",
+    "slot_id",
+    "slot_title",
+    "session_id",
+    "created_at",
+    "status",
+    "votes",
+    "highlighted",
+    "starred",
+    "flagged",
+    "origin",
+    "name",
+    "text",
+    "original_text",
+    "voter",
+    "muted",
+    "answered_at",
+)
 
 
 def export_rows(slot_id: str | None = None, unanswered: bool = False) -> list[dict[str, Any]]:

@@ -7,14 +7,15 @@ import io
 import json
 from typing import Any
 
-from sqlmodel import select
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from sqlmodel import select
 
 from ..auth import add_staff_link, current_principal, require_staff_page
 from ..db import session_scope
 from ..errors import ApiError, not_found
+from ..program import schedule
 from ..program.models import Session as ProgramSession
-from ..program.service import list_rooms, slot_views
+from ..program.service import list_rooms, load_event, slot_views
 from . import service, voter
 
 bp = Blueprint("qa", __name__)
@@ -214,8 +215,10 @@ def console(session_id: str):
     current = service.current_slot_id(room_id)
     chosen = request.args.get("slot") or (current if current in {v.id for v in slots} else None)
     chosen = chosen or (slots[0].id if slots else None)
+    tz = load_event().timezone
+    options = [(v.id, f"{schedule.local_hhmm(v.starts_at, tz)} {v.title}") for v in slots]
     return render_template(
-        "qa/moderate.html", session=sess, room=_room(room_id), slots=slots, slot_id=chosen,
+        "qa/moderate.html", session=sess, room=_room(room_id), slots=options, slot_id=chosen,
         can_manage=service.can_manage_moderators(principal, room_id),
     )  # fmt: skip
 

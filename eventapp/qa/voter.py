@@ -59,8 +59,12 @@ def ensure_voter(*, required: bool) -> str | None:
         return voter
     try:
         key = address_key()
-        ratelimit.hit(f"{NEW_VOTERS_PER_MINUTE}/minute", "qa-new-voter-m", key,
-                      message="Too many new phones from this network right now. Try again in a moment.")
+        ratelimit.hit(
+            f"{NEW_VOTERS_PER_MINUTE}/minute",
+            "qa-new-voter-m",
+            key,
+            message="Too many new phones from this network right now. Try again in a moment.",
+        )
         ratelimit.hit(f"{NEW_VOTERS_PER_HOUR}/hour", "qa-new-voter-h", key,
                       message="Too many new phones from this network. Try again later.")  # fmt: skip
     except ApiError:

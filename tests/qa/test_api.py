@@ -166,7 +166,8 @@ def test_edit_keeps_the_original_and_only_one_question_is_highlighted(qa_app, ph
 
 def test_word_list_flags_into_the_queue(qa_app, phone, make_staff):
     c = qa_app.test_client()
-    assert c.put("/api/v1/qa/words", json={"words": ["rubbish"]}, headers=make_staff("chair")["headers"]).status_code == 403
+    chair = make_staff("chair")["headers"]
+    assert c.put("/api/v1/qa/words", json={"words": ["rubbish"]}, headers=chair).status_code == 403
     h = make_staff("organizer")["headers"]
     assert c.put("/api/v1/qa/words", json={"words": ["Rubbish"]}, headers=h).get_json() == {"words": ["rubbish"]}
     q = ask(phone(), "Is this result rubbish?").get_json()
@@ -209,7 +210,7 @@ def test_closed_board_refuses_questions(qa_app, phone, make_staff):
 def test_export_csv_json_and_not_reached(qa_app, phone, make_staff):
     h = make_staff("organizer")["headers"]
     c = qa_app.test_client()
-    a = ask(phone(), "=HYPERLINK(\"http://x\") first?").get_json()["id"]
+    a = ask(phone(), '=HYPERLINK("http://x") first?').get_json()["id"]
     b = ask(phone(), "Second question, answered").get_json()["id"]
     c.patch(f"/api/v1/questions/{b}", json={"status": "answered"}, headers=h)
     assert c.get("/api/v1/qa/export.csv").status_code == 401
