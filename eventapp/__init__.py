@@ -29,11 +29,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     auth.init_app(app)
     errors.register_error_handlers(app)
+    # Socket handlers register at import, before the server exists, so Flask-SocketIO keeps them in its list and
+    # re-applies them to every app it is bound to (tests make many apps; handlers added later reach one only).
+    features.import_modules("events")
     realtime.init_app(app)
     templating.init_app(app)
     app.register_blueprint(auth.bp)
     db.import_models()
     for module in features.import_modules("views"):
         app.register_blueprint(module.bp)
-    features.import_modules("events")  # socket handlers and channels register themselves at import
     return app
