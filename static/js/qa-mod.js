@@ -118,7 +118,7 @@ function render() {
   for (const value of ["pending", "visible", "answered", "hidden", "starred", "all"]) {
     const n = all.filter((q) => (value === "all" ? true : value === "starred" ? q.starred : q.status === value)).length;
     const mark = root.querySelector(`[data-mod-count="${value}"]`);
-    if (mark) mark.textContent = `(${n})`;
+    if (mark) mark.textContent = `\u00a0(${n})`;
   }
   const shown = sortQuestions(all.filter(matches), view.sort);
   list.replaceChildren(...shown.map(card));

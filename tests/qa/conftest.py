@@ -6,7 +6,7 @@ import pytest
 
 from eventapp.qa import voter
 
-SLOT = "keynote-1"
+SLOT = "keynote-2"  # keynote-1 and talk-L1 hold the demo questions
 ORIGIN = {"Origin": "http://localhost"}
 
 

@@ -10,7 +10,7 @@ import requests
 import socketio
 
 pytestmark = pytest.mark.e2e
-SLOT = "keynote-1"
+SLOT = "keynote-2"  # keynote-1 and talk-L1 hold the demo questions
 
 
 def _ask(server, text="Which cohort was used for validation?") -> int:
