@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 PUBLIC_PREFIX = "qa"
 MOD_PREFIX = "qa-mod"
-DEFAULT_FLUSH_SECONDS = 0.3
+DEFAULT_FLUSH_SECONDS = 0.5  # two count pushes a second per question at most: a full hall costs little
 
 
 def public_channel(slot_id: str) -> str:
@@ -242,28 +242,39 @@ def similar_questions(slot_id: str, text: str) -> list[dict[str, Any]]:
 # --- publishing (after commit) ---------------------------------------------------------------------------------
 
 
-def _publish_change(q: Question, muted: set[str], was_public: bool, fields: set[str] | None = None) -> None:
+def _publish_change(
+    q: Question, muted: set[str], was_public: bool, fields: set[str] | None = None,
+    counts: dict[str, int] | None = None,
+) -> bool:
     """A compact delta: the changed fields (or the whole question) on qa-mod; on qa, the question when it is
-    public, or {id, status} when it stops being public."""
+    public, or {id, status} when it stops being public. Changed counters ride along in the same event (one
+    broadcast to a full hall, not two). Returns whether the public channel got the delta."""
+    extra = {"counts": counts} if counts is not None else {}
     full_mod = mod_json(q, muted)
-    publish(mod_channel(q.slot_id), "question", full_mod if fields is None else
-            {k: full_mod[k] for k in {"id", *fields} if k in full_mod})  # fmt: skip
+    mod_body = full_mod if fields is None else {k: full_mod[k] for k in {"id", "slot_id", *fields} if k in full_mod}
+    publish(mod_channel(q.slot_id), "question", {**mod_body, **extra})
     now_public = policy.is_public(q.status, q.voter_id in muted)
     if now_public:
         body = public_json(q)
         if was_public and fields is not None:
-            body = {k: body[k] for k in {"id", "status", *fields} if k in body}
-        publish(public_channel(q.slot_id), "question", body)
-    elif was_public or (fields is not None and "status" in fields):
-        publish(public_channel(q.slot_id), "question", {"id": q.id, "slot_id": q.slot_id, "status": q.status})
+            body = {k: body[k] for k in {"id", "slot_id", "status", *fields} if k in body}
+        publish(public_channel(q.slot_id), "question", {**body, **extra})
+        return True
+    if was_public or (fields is not None and "status" in fields):
+        publish(public_channel(q.slot_id), "question", {"id": q.id, "slot_id": q.slot_id, "status": q.status, **extra})
+        return True
+    return False
 
 
-def _publish_counts(slot_id: str) -> None:
-    with session_scope() as s:
-        counts = _counts(_slot_questions(s, slot_id), _muted(s))
+def _publish_counts(slot_id: str, counts: dict[str, int] | None = None, *, mod: bool = True) -> None:
+    """The counters alone, when no question delta carried them."""
+    if counts is None:
+        with session_scope() as s:
+            counts = _counts(_slot_questions(s, slot_id), _muted(s))
     payload = {"slot_id": slot_id, **counts}
     publish(public_channel(slot_id), "qa_counts", payload)
-    publish(mod_channel(slot_id), "qa_counts", payload)
+    if mod:
+        publish(mod_channel(slot_id), "qa_counts", payload)
 
 
 # --- asking ----------------------------------------------------------------------------------------------------
@@ -298,12 +309,15 @@ def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = 
         s.flush()
         s.refresh(q)
         muted = _muted(s)
-        similar = policy.similar_ids(clean, [(o.id, o.text) for o in _slot_questions(s, slot_id)
+        board_questions = _slot_questions(s, slot_id)
+        counts = _counts(board_questions, muted)
+        similar = policy.similar_ids(clean, [(o.id, o.text) for o in board_questions
                                              if o.id != q.id and o.status != "hidden"])  # fmt: skip
-    publish(mod_channel(slot_id), "question", mod_json(q, muted, similar))
+    publish(mod_channel(slot_id), "question", {**mod_json(q, muted, similar), "counts": counts})
     if policy.is_public(q.status, voter_id in muted):
-        publish(public_channel(slot_id), "question", public_json(q))
-    _publish_counts(slot_id)
+        publish(public_channel(slot_id), "question", {**public_json(q), "counts": counts})
+    else:
+        _publish_counts(slot_id, counts, mod=False)
     return {**public_json(q), "mine": True, "voted": False}
 
 
@@ -325,9 +339,10 @@ def vote(question_id: int, voter_id: str, up: bool) -> dict[str, Any]:
         q = s.get(Question, question_id)
         if q is None:
             raise not_found("question", question_id)
-        muted = voter_id in _muted(s)
+        muted_ids = _muted(s)
+        muted = voter_id in muted_ids
         if up:
-            if q.status != "visible" or (q.voter_id in _muted(s) and q.voter_id != voter_id):
+            if q.status != "visible" or (q.voter_id in muted_ids and q.voter_id != voter_id):
                 raise ApiError(409, "not_votable", "Only open questions can be upvoted.")
             if _closed(s, q.slot_id):
                 raise ApiError(409, "board_closed", "Questions for this talk are closed.")
@@ -472,13 +487,15 @@ def moderate(question_id: int, principal: Principal, changes: Any) -> dict[str, 
                     others.append((other, policy.is_public(other.status, other.voter_id in muted)))
         q.updated_at = now
         s.add(q)
+        counts = None
+        if "status" in fields:
+            s.flush()
+            counts = _counts(_slot_questions(s, q.slot_id), muted)
     for other, other_public in others:
         _publish_change(other, muted, other_public, {"highlighted"})
     if fields:
-        _publish_change(q, muted, was_public, fields)
-    if "status" in fields:
-        _publish_counts(q.slot_id)
-    if "highlighted" in fields:
+        _publish_change(q, muted, was_public, fields, counts)
+    if "highlighted" in fields or (q.highlighted and fields & {"text", "status"}):
         _publish_stage(ctx.room_id)
     return mod_json(q, muted)
 

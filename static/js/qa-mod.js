@@ -31,8 +31,10 @@ function applySnapshot(snap) {
   render();
 }
 
-function applyDelta(delta) {
+function applyDelta(message) {
+  const { counts, ...delta } = message;
   if (delta.slot_id && delta.slot_id !== slotId) return;
+  if (counts) $("[data-qa-counts]").textContent = countsText(counts);
   const known = questions.get(delta.id);
   if (known) Object.assign(known, delta);
   else if (delta.text !== undefined) questions.set(delta.id, { ...delta });

@@ -37,8 +37,10 @@ function setCounts(c) {
   $("[data-qa-counts]").textContent = countsText(c);
 }
 
-function applyDelta(delta) {
+function applyDelta(message) {
+  const { counts, ...delta } = message;
   if (delta.slot_id && delta.slot_id !== slotId) return;
+  if (counts) setCounts(counts);
   const known = questions.get(delta.id);
   if (delta.status && !PUBLIC.has(delta.status) && !mine.has(delta.id)) {
     questions.delete(delta.id);

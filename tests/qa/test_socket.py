@@ -52,7 +52,9 @@ def test_pending_reaches_moderators_only_until_approved(qa_app, phone, socket_cl
     assert got[-1]["id"] == qid and got[-1]["text"] == "Please review me?"
     # Hiding tells the audience to drop it, with no text.
     mod.emit("qa_moderate", {"question_id": qid, "status": "hidden"}, callback=True)
-    assert events(audience)[-1] == {"id": qid, "slot_id": SLOT, "status": "hidden"}
+    hidden = events(audience)[-1]
+    assert (hidden["id"], hidden["status"], "text" in hidden) == (qid, "hidden", False)
+    assert hidden["counts"] == {"visible": 0, "answered": 0, "pending": 0}
     assert socket_client().emit("qa_moderate", {"question_id": qid, "status": "visible"}, callback=True)[
         "error"] == "unauthenticated"  # fmt: skip
 
