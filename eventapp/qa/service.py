@@ -257,6 +257,8 @@ def _publish_change(
     if now_public:
         body = public_json(q)
         if was_public and fields is not None:
+            if not fields & body.keys() and not extra:
+                return False  # a private change (a star): nothing for the hall
             body = {k: body[k] for k in {"id", "slot_id", "status", *fields} if k in body}
         publish(public_channel(q.slot_id), "question", {**body, **extra})
         return True

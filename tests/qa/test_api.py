@@ -246,3 +246,17 @@ def test_co_moderator_link_moderates_one_session_and_is_revocable(qa_app, phone,
     assert c.patch(f"/api/v1/questions/{other}", json={"starred": True}, headers=mh).status_code == 403
     assert c.delete(f"/api/v1/sessions/opening/moderators/{mod_id}", headers=chair).get_json()["revoked"]
     assert c.patch(f"/api/v1/questions/{qid}", json={"starred": False}, headers=mh).status_code == 401
+
+
+def test_near_duplicate_hints_for_the_audience_and_moderators(qa_app, phone, make_staff, monkeypatch):
+    first = ask(phone(), "How does the model handle missing data?").get_json()["id"]
+    second = ask(phone(), "How do you handle missing data in the model?").get_json()["id"]
+    ask(phone(), "Which hospital provided the images?")
+    hint = phone().get(f"/api/v1/slots/{SLOT}/similar?text=handling+missing+data+model").get_json()["questions"]
+    assert {q["id"] for q in hint} == {first, second}
+    h = make_staff("organizer")["headers"]
+    mod = {q["id"]: q for q in qa_app.test_client().get(f"/api/v1/slots/{SLOT}/questions", headers=h).get_json()[
+        "questions"]}  # fmt: skip
+    assert mod[first]["similar_to"] == [second]
+    recent = phone().get(f"/api/v1/slots/{SLOT}/questions?sort=recent").get_json()["questions"]
+    assert recent[-1]["id"] == first

@@ -118,3 +118,30 @@ def test_highlight_reaches_the_stage_channel(qa_app, phone, socket_client, make_
     shown = events(stage, "qa_stage")
     assert shown[-1]["question"]["text"] == "Put me on screen?"
     assert policy.MAX_TEXT == 500
+
+
+def test_private_changes_stay_off_the_public_channel(qa_app, phone, socket_client, make_staff):
+    qid = ask(phone()).get_json()["id"]
+    chair = make_staff("chair")
+    audience, mod = socket_client(), socket_client(chair["token"])
+    audience.emit("subscribe", {"channel": f"qa:{SLOT}"}, callback=True)
+    mod.emit("subscribe", {"channel": f"qa-mod:{SLOT}"}, callback=True)
+    audience.get_received()
+    mod.get_received()
+    mod.emit("qa_moderate", {"question_id": qid, "starred": True}, callback=True)
+    assert events(audience) == []
+    assert events(mod)[-1] == {"id": qid, "slot_id": SLOT, "starred": True}
+    mod.emit("qa_moderate", {"question_id": qid, "text": "An edited question?"}, callback=True)
+    edit = events(audience)[-1]
+    assert edit["text"] == "An edited question?" and edit["edited"] is True and "original_text" not in edit
+
+
+def test_socket_events_are_rate_limited_per_socket(qa_app, phone, socket_client):
+    qid = ask(phone()).get_json()["id"]
+    p = phone()
+    p.get(f"/slots/{SLOT}/qa")
+    sock = socket_client(flask_client=p)
+    burst = policy.SOCKET_EVENTS_PER_10S + 1
+    replies = [sock.emit("qa_vote", {"question_id": qid}, callback=True) for _ in range(burst)]
+    assert all(r["ok"] for r in replies[:-1])
+    assert (replies[-1]["ok"], replies[-1]["error"], replies[-1]["retry_after"] > 0) == (False, "rate_limited", True)
