@@ -42,7 +42,8 @@ function applyDelta(message) {
   if (delta.slot_id && delta.slot_id !== slotId) return;
   if (counts) setCounts(counts);
   const known = questions.get(delta.id);
-  if (delta.status && !PUBLIC.has(delta.status) && !mine.has(delta.id)) {
+  // Gone from view: anything no longer public, except one's own question back in review.
+  if (delta.status && !PUBLIC.has(delta.status) && !(delta.status === "pending" && mine.has(delta.id))) {
     questions.delete(delta.id);
   } else if (known) {
     Object.assign(known, delta);
