@@ -181,7 +181,8 @@ def run(args: argparse.Namespace, url: str, token: str) -> dict:
     for qid, at in driven["sent"].items():
         got = [(t - at) * 1000 for part in parts for t in part["arrivals"].get(qid, [])]
         all_ms += got
-        rounds.append({"received": len(got), "p50_ms": round(pct(got, 50), 1), "p99_ms": round(pct(got, 99), 1),
+        rounds.append({"received": len(got), "first_ms": round(min(got, default=float("nan")), 1),
+                       "p50_ms": round(pct(got, 50), 1), "p99_ms": round(pct(got, 99), 1),
                        "max_ms": round(max(got, default=float("nan")), 1)})  # fmt: skip
     pushes = [n for part in parts for n in part["vote_pushes"]]
     last = [n for part in parts for n in part["last_votes"]]

@@ -46,8 +46,8 @@ export function countsText(c) {
 }
 
 /**
- * THE one place the browser decides which slot a room is on (today: the plan, asked from the server and
- * re-checked when the program changes and every 20 s). At merge this can follow `timer` events on
+ * THE one place the browser decides which slot a room is on (today: the plan, asked from the server every 20 s,
+ * on reconnect and when the page comes back to the foreground). At merge this can follow `timer` events on
  * `timer:<room_id>` (their `slot_id`) instead. Calls onChange(slotId) whenever it changes.
  */
 export function followCurrentSlot(roomId, onChange, initial = null) {
@@ -60,7 +60,8 @@ export function followCurrentSlot(roomId, onChange, initial = null) {
       onChange(current);
     }
   }
-  conn.on("program", check);
   setInterval(check, 20000);
+  conn.onStatus((state) => state === "online" && check()); // after a reconnect, at once
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && check());
   return check;
 }
