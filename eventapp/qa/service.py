@@ -30,7 +30,7 @@ from ..program import schedule
 from ..program.models import Event, Slot
 from ..program.models import Session as ProgramSession
 from ..program.service import slot_views
-from ..realtime import publish, socketio
+from ..realtime import connected_count, publish, socketio
 from . import policy
 from .models import QaBoard, QaMute, QaSessionSettings, QaWordList, Question, Vote
 
@@ -401,9 +401,14 @@ def _ensure_flusher() -> None:
     socketio.start_background_task(_flush_loop, current_app._get_current_object(), _flush_seconds())
 
 
+def flush_interval(base: float, sockets: int) -> float:
+    """Each count push goes to every phone of the hall: with more sockets, push less often (1 s at 2,000)."""
+    return min(2.0, base * max(1.0, sockets / 1000))
+
+
 def _flush_loop(app, interval: float) -> None:
     while True:
-        socketio.sleep(interval)
+        socketio.sleep(flush_interval(interval, connected_count()))
         try:
             with app.app_context():
                 flush_votes()

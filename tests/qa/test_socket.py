@@ -145,3 +145,9 @@ def test_socket_events_are_rate_limited_per_socket(qa_app, phone, socket_client)
     replies = [sock.emit("qa_vote", {"question_id": qid}, callback=True) for _ in range(burst)]
     assert all(r["ok"] for r in replies[:-1])
     assert (replies[-1]["ok"], replies[-1]["error"], replies[-1]["retry_after"] > 0) == (False, "rate_limited", True)
+
+
+def test_the_flush_interval_grows_with_the_hall():
+    assert service.flush_interval(0.5, 10) == 0.5
+    assert service.flush_interval(0.5, 2000) == 1.0
+    assert service.flush_interval(0.5, 100_000) == 2.0
