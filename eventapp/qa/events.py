@@ -1,0 +1,91 @@
+"""Q&A sockets: channels `qa:<slot_id>` (anyone), `qa-mod:<slot_id>` (moderators), `qa-stage:<room_id>` (the
+highlighted question of a room's current slot), and the same commands as the HTTP API through the same service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from .. import ratelimit
+from ..errors import ApiError
+from ..realtime import acked, register_channel, socket_principal, socket_staff, socketio
+from . import policy, service, voter
+
+
+def _public_snapshot(slot_id: str) -> dict[str, Any]:
+    # Runs inside the subscribe handler: the handshake's cookie tells whose pending questions to include.
+    from ..auth import AUDIENCE
+
+    return service.board(slot_id, AUDIENCE, voter.read_voter())
+
+
+def _mod_snapshot(slot_id: str) -> dict[str, Any]:
+    return service.board(slot_id, socket_principal(), None)
+
+
+def _stage_snapshot(room_id: str) -> dict[str, Any]:
+    from .views import _room
+
+    _room(room_id)
+    return service.highlighted_for_room(room_id)
+
+
+register_channel(service.PUBLIC_PREFIX, allow=lambda _who, _arg: True, snapshot=_public_snapshot, needs_arg=True)
+register_channel(service.MOD_PREFIX, allow=service.allow_mod_channel, snapshot=_mod_snapshot, needs_arg=True)
+register_channel("qa-stage", allow=lambda _who, _arg: True, snapshot=_stage_snapshot, needs_arg=True)
+
+
+def _limit() -> None:
+    ratelimit.hit(f"{policy.SOCKET_EVENTS_PER_10S}/10 seconds", "qa-socket", request.sid)
+
+
+def _socket_voter() -> str:
+    """Sockets cannot set cookies: an audience write needs the voter cookie the page's first response gave."""
+    voter_id = voter.read_voter()
+    if voter_id is None:
+        raise ApiError(401, "no_voter", "Open the Q&A page once so this device gets its voter identity.")
+    return voter_id
+
+
+def _obj(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_body", "Send a JSON object.")
+    return data
+
+
+def _question_id(data: dict[str, Any]) -> int:
+    qid = data.get("question_id")
+    if not isinstance(qid, int) or isinstance(qid, bool):
+        raise ApiError(400, "invalid_question_id", "Send question_id as a number.")
+    return qid
+
+
+@socketio.on("qa_ask")
+@acked
+def on_ask(data: Any = None) -> dict[str, Any]:
+    _limit()
+    body = _obj(data)
+    slot_id = body.get("slot_id")
+    if not isinstance(slot_id, str):
+        raise ApiError(400, "invalid_slot_id", "Send slot_id as text.")
+    return {"question": service.ask(slot_id, _socket_voter(), body.get("text"), body.get("name"), body.get("origin"))}
+
+
+@socketio.on("qa_vote")
+@acked
+def on_vote(data: Any = None) -> dict[str, Any]:
+    _limit()
+    body = _obj(data)
+    return service.vote(_question_id(body), _socket_voter(), body.get("up", True) is not False)
+
+
+@socketio.on("qa_moderate")
+@acked
+def on_moderate(data: Any = None) -> dict[str, Any]:
+    _limit()
+    body = dict(_obj(data))
+    principal = socket_staff("chair", "moderator")
+    qid = _question_id(body)
+    body.pop("question_id")
+    return {"question": service.moderate(qid, principal, body)}

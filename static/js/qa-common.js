@@ -1,0 +1,67 @@
+// Shared by the audience page, the moderator console and the stage partial: requests, sorting, the current slot.
+import { live } from "./live.js";
+
+export const PUBLIC = new Set(["visible", "answered"]);
+
+/** fetch JSON; resolves to {ok, status, body, retryAfter}. Staff writes carry the page's CSRF token. */
+export async function api(method, url, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+  if (csrf && method !== "GET") headers["X-CSRFToken"] = csrf;
+  try {
+    const response = await fetch(url, {
+      method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    return { ok: response.ok, status: response.status, body: data, retryAfter: response.headers.get("Retry-After") };
+  } catch {
+    return { ok: false, status: 0, body: { error: "offline", message: "No connection. Try again in a moment." } };
+  }
+}
+
+const TRENDING_GRAVITY = 1.5;
+
+function created(q) {
+  return Date.parse(q.created_at);
+}
+
+/** The same order as eventapp/qa/policy.py sort_questions: the highlighted question always leads. */
+export function sortQuestions(list, mode, nowMs = Date.now()) {
+  const key = {
+    recent: (a, b) => created(b) - created(a) || b.id - a.id,
+    trending: (a, b) => trend(b) - trend(a) || created(a) - created(b) || a.id - b.id,
+    popular: (a, b) => b.votes - a.votes || created(a) - created(b) || a.id - b.id,
+  }[mode] ?? ((a, b) => b.votes - a.votes || a.id - b.id);
+  function trend(q) {
+    const hours = Math.max(0, (nowMs - created(q)) / 3600000);
+    return q.votes / (hours + 0.25) ** TRENDING_GRAVITY;
+  }
+  return [...list].sort((a, b) => Number(b.highlighted) - Number(a.highlighted) || key(a, b));
+}
+
+export function countsText(c) {
+  if (!c) return "";
+  return `${c.visible} open · ${c.answered} answered · ${c.pending} in review`;
+}
+
+/**
+ * THE one place the browser decides which slot a room is on (today: the plan, asked from the server every 20 s,
+ * on reconnect and when the page comes back to the foreground). At merge this can follow `timer` events on
+ * `timer:<room_id>` (their `slot_id`) instead. Calls onChange(slotId) whenever it changes.
+ */
+export function followCurrentSlot(roomId, onChange, initial = null) {
+  const conn = live();
+  let current = initial;
+  async function check() {
+    const r = await api("GET", `/api/v1/rooms/${encodeURIComponent(roomId)}/qa`);
+    if (r.ok && r.body.slot_id && r.body.slot_id !== current) {
+      current = r.body.slot_id;
+      onChange(current);
+    }
+  }
+  setInterval(check, 20000);
+  conn.onStatus((state) => state === "online" && check()); // after a reconnect, at once
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && check());
+  return check;
+}
