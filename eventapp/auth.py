@@ -336,14 +336,8 @@ def _security_headers(response):
     return response
 
 
-def _forget_principal() -> None:
-    g.pop("principal", None)
-
-
 def init_app(app) -> None:
     csrf.init_app(app)
-    # g lives on the app context, which a test's pushed context shares across requests: start each request fresh.
-    app.before_request(_forget_principal)
     app.before_request(_protect_cookie_writes)
     app.after_request(_security_headers)
 
