@@ -207,13 +207,24 @@ def board(slot_id: str, principal: Principal, voter_id: str | None, sort: str | 
     }  # fmt: skip
 
 
-def current_slot_id(room_id: str, now: datetime | None = None) -> str | None:
-    """THE one place that decides which slot's board a room shows: for now the plan (current_by_plan); the
-    lead may switch it to the room's timer at merge."""
+def current_slot_id(room_id: str) -> str | None:
+    """THE one place that decides which slot's board a room shows: the talk the room's timer is on (the chair's
+    next/previous move it; an untouched timer follows the plan). During a break, the next talk's board (people
+    ask ahead), else the last one's."""
+    from ..timer.service import get_timer  # Q&A follows the timer; the timer knows nothing of Q&A
+
+    timer_slot = get_timer(room_id)["slot_id"]
     with session_scope() as s:
-        views = [v for v in slot_views(s, room_id) if v.kind != "break"] or slot_views(s, room_id)
-    current = schedule.current_by_plan(views, now or utcnow())
-    return current.id if current else None
+        views = slot_views(s, room_id)
+    ids = [v.id for v in views]
+    if timer_slot not in ids:
+        return None
+    at = ids.index(timer_slot)
+    if views[at].kind != "break":
+        return timer_slot
+    later = [v.id for v in views[at + 1 :] if v.kind != "break"]
+    earlier = [v.id for v in views[:at] if v.kind != "break"]
+    return (later or earlier[-1:] or [timer_slot])[0]
 
 
 def highlighted_for_room(room_id: str) -> dict[str, Any]:

@@ -46,22 +46,28 @@ export function countsText(c) {
 }
 
 /**
- * THE one place the browser decides which slot a room is on (today: the plan, asked from the server every 20 s,
- * on reconnect and when the page comes back to the foreground). At merge this can follow `timer` events on
- * `timer:<room_id>` (their `slot_id`) instead. Calls onChange(slotId) whenever it changes.
+ * THE one place the browser decides which slot a room is on: the room's timer. Every change of the timer's slot
+ * (the chair's next/previous, a snapshot after a reconnect) asks the server which board that means (during a break
+ * the next talk's: eventapp/qa/service.py current_slot_id). Calls onChange(slotId) whenever the board changes.
  */
 export function followCurrentSlot(roomId, onChange, initial = null) {
   const conn = live();
-  let current = initial;
+  let board = initial;
+  let timerSlot = null;
   async function check() {
     const r = await api("GET", `/api/v1/rooms/${encodeURIComponent(roomId)}/qa`);
-    if (r.ok && r.body.slot_id && r.body.slot_id !== current) {
-      current = r.body.slot_id;
-      onChange(current);
+    if (r.ok && r.body.slot_id && r.body.slot_id !== board) {
+      board = r.body.slot_id;
+      onChange(board);
     }
   }
-  setInterval(check, 20000);
-  conn.onStatus((state) => state === "online" && check()); // after a reconnect, at once
-  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && check());
+  function onTimer(timer) {
+    if (!timer || timer.room_id !== roomId || timer.slot_id === timerSlot) return;
+    const first = timerSlot === null;
+    timerSlot = timer.slot_id;
+    if (!first || board === null) check();
+  }
+  conn.subscribe(`timer:${roomId}`, onTimer);
+  conn.on("timer", onTimer);
   return check;
 }

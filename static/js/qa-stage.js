@@ -1,7 +1,7 @@
 // The stage screen's question: the highlighted question of the room's current talk, in [data-stage-question].
-// Live over `qa-stage:<room_id>`, re-checked every 20 s (the current talk moves on by itself).
+// Live over `qa-stage:<room_id>`; when the room's timer moves to another talk, the board's question is fetched anew.
 import { live } from "./live.js";
-import { api } from "./qa-common.js";
+import { api, followCurrentSlot } from "./qa-common.js";
 
 const box = document.querySelector("[data-stage-question]");
 if (box) {
@@ -19,10 +19,9 @@ if (box) {
   };
   conn.subscribe(`qa-stage:${roomId}`, show);
   conn.on("qa_stage", show);
-  const poll = async () => {
+  const refresh = async () => {
     const r = await api("GET", `/api/v1/rooms/${encodeURIComponent(roomId)}/qa`);
     if (r.ok) show(r.body);
   };
-  poll();
-  setInterval(poll, 20000);
+  followCurrentSlot(roomId, refresh);
 }
