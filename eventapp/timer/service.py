@@ -204,6 +204,28 @@ def get_timer(room_id: str) -> dict[str, Any]:
     return payload
 
 
+def segment_log(room_id: str) -> dict[str, Any]:
+    """What actually ran in a room: each slot's talk and Q&A segments with their actual start and end."""
+    with session_scope() as s:
+        _room_or_404(s, room_id)
+        tz = _tz(s)
+        order = {v.id: i for i, v in enumerate(slot_views(s, room_id))}
+        rows = list(s.exec(select(TimerSegment).where(TimerSegment.room_id == room_id)))
+    rows.sort(key=lambda r: (order.get(r.slot_id, len(order)), r.started_at_ms))
+
+    def iso(ms: int | None) -> str | None:
+        return None if ms is None else schedule.local_iso(_from_ms(ms), tz)
+
+    return {
+        "room_id": room_id,
+        "segments": [
+            {"slot_id": r.slot_id, "segment": r.segment, "started_at": iso(r.started_at_ms),
+             "ended_at": iso(r.ended_at_ms), "started_at_ms": r.started_at_ms, "ended_at_ms": r.ended_at_ms}
+            for r in rows
+        ],
+    }  # fmt: skip
+
+
 def _text(data: dict[str, Any], key: str, limit: int, *, required: bool) -> str:
     value = data.get(key)
     if value is None and not required:

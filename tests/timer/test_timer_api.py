@@ -66,6 +66,17 @@ def test_chair_runs_the_timer_and_every_state_is_stored(demo_app, client, chair)
     assert rows[("keynote-5", "qa")].started_at_ms == rows[("keynote-5", "talk")].ended_at_ms
 
 
+def test_the_log_lists_actual_segment_times(demo_app, client, chair):
+    post(client, chair, cmd("previous"))
+    post(client, chair, cmd("start"))
+    post(client, chair, cmd("qa"))
+    log = client.get("/api/v1/rooms/main/timer/log").get_json()
+    assert [(x["slot_id"], x["segment"]) for x in log["segments"]] == [("keynote-5", "talk"), ("keynote-5", "qa")]
+    assert log["segments"][0]["ended_at_ms"] == log["segments"][1]["started_at_ms"]
+    assert log["segments"][1]["ended_at"] is None and log["segments"][0]["started_at"].endswith("+09:00")
+    assert client.get("/api/v1/rooms/nowhere/timer/log").status_code == 404
+
+
 def test_a_repeated_command_id_applies_once(demo_app, client, chair):
     post(client, chair, cmd("previous"))
     body = cmd("next")
