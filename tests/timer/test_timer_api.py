@@ -216,3 +216,15 @@ def test_keyframes_repeat_the_state_for_subscribers(demo_app, socket_client):
     assert len(frames) >= 2
     assert frames[0]["args"][0]["revision"] == frames[1]["args"][0]["revision"]  # the same state, again
     assert frames[1]["args"][0]["server_ms"] > frames[0]["args"][0]["server_ms"]
+
+
+def test_presence_of_an_author_reaches_the_chair_once_check_in_tells(demo_app, client, chair, monkeypatch):
+    from eventapp.timer import service
+
+    assert post(client, chair, cmd("previous")).get_json()["slot"]["presenter_present"] is None
+    monkeypatch.setattr(service, "_presence", lambda ids: {i: {"status": "covered", "present_authors": ["A"]}
+                                                           for i in ids})  # fmt: skip
+    body = post(client, chair, cmd("previous")).get_json()
+    assert body["slot"]["paper_id"] == "S8"
+    assert body["slot"]["presenter_present"] == {"status": "covered", "present_authors": ["A"]}
+    assert body["next_slot"]["presenter_present"] is None  # keynote-5 has no paper
