@@ -363,9 +363,12 @@ def _publish_program_soon() -> None:
 
 
 def _has_subscribers(room: str) -> bool:
+    """Whether anyone follows `room`. With a message queue, other servers' sockets are unknown here: assume so."""
+    if current_app.config.get("MESSAGE_QUEUE"):
+        return True
     try:
         return bool(socketio.server.manager.rooms.get("/", {}).get(room))
-    except AttributeError:  # a manager without local room data (a message queue): assume someone listens
+    except AttributeError:  # a manager without local room data
         return True
 
 
