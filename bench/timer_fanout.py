@@ -168,7 +168,7 @@ def main() -> None:
     parser.add_argument("--url", help="an already running server (then --token is a chair's API token)")
     parser.add_argument("--token")
     parser.add_argument("--room", default="main")
-    parser.add_argument("--procs", type=int, default=4, help="client processes sharing the screens")
+    parser.add_argument("--procs", type=int, default=2, help="client processes sharing the screens (one per CPU)")
     args = parser.parse_args()
     proc = None
     with tempfile.TemporaryDirectory() as tmp:

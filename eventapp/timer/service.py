@@ -120,21 +120,32 @@ def _record(s: DbSession, room_id: str, slot_id: str, mark: clock.Mark) -> None:
 
 
 def _presence(paper_ids: list[str]) -> dict[str, Any]:
-    """Whether an author of each paper is present, once check-in exists (wired at merge: paper_presence)."""
+    """Whether an author of each paper is present: {paper_id: {"status", "present_authors"}}, once check-in
+    exists (the lead wires eventapp.checkin.service.paper_presence here). Called after the transaction: it may
+    open its own."""
     return {}
 
 
-def _slot_json(v: SlotView | None, tz: str, presence: dict[str, Any]) -> dict[str, Any] | None:
+def _add_presence(payload: dict[str, Any]) -> dict[str, Any]:
+    """Fill presenter_present of the current and next slot (null while unknown). Outside any transaction."""
+    slots = [x for x in (payload.get("slot"), payload.get("next_slot")) if x and x.get("paper_id")]
+    if slots:
+        presence = _presence([x["paper_id"] for x in slots])
+        for x in slots:
+            x["presenter_present"] = presence.get(x["paper_id"])
+    return payload
+
+
+def _slot_json(v: SlotView | None, tz: str) -> dict[str, Any] | None:
     if v is None:
         return None
-    present = presence.get(v.paper_id) if v.paper_id else None
     return {
         "id": v.id, "kind": v.kind, "title": v.title, "presenter": v.presenter or None, "paper_id": v.paper_id,
         "mode": v.mode, "session_id": v.session_id, "starts_at": schedule.local_iso(v.starts_at, tz),
         "planned_start_ms": int(v.starts_at.timestamp() * 1000), "talk_seconds": v.talk_seconds,
         "qa_seconds": v.qa_seconds,
-        # null while unknown (no check-in data); else {"status", "present_authors": [...]}.
-        "presenter_present": present,
+        # null while unknown (no check-in data); else {"status", "present_authors": [...]} (_add_presence).
+        "presenter_present": None,
     }  # fmt: skip
 
 
@@ -146,7 +157,6 @@ def _payload(row: TimerRow, state: TimerState, views: list[SlotView], tz: str, a
     plan = plans[state.slot_index] if views else None
     warning, danger = clock.thresholds(plan, state.segment) if plan else (0, 0)
     running = state.state == "running"
-    presence = _presence([v.paper_id for v in (current, upcoming) if v and v.paper_id])
     return {
         "room_id": row.room_id,
         "slot_id": current.id if current else None,
@@ -168,8 +178,8 @@ def _payload(row: TimerRow, state: TimerState, views: list[SlotView], tz: str, a
         "qa_danger_ms": clock.thresholds(plan, "qa")[1] if plan and plan.qa_ms else None,
         "slot_index": state.slot_index,
         "slot_count": len(views),
-        "slot": _slot_json(current, tz, presence),
-        "next_slot": _slot_json(upcoming, tz, presence),
+        "slot": _slot_json(current, tz),
+        "next_slot": _slot_json(upcoming, tz),
         "message": (
             {"text": row.message_text, "flash": row.message_flash, "at_ms": row.message_at_ms}
             if row.message_text or row.message_flash
@@ -199,9 +209,32 @@ def get_timer(room_id: str) -> dict[str, Any]:
         if changed:
             _save(s, row, state, settled, views, at)
         payload = _payload(row, settled, views, _tz(s), at)
+    _add_presence(payload)
     if changed:
         _announce(room_id, payload)
     return payload
+
+
+def segment_log(room_id: str) -> dict[str, Any]:
+    """What actually ran in a room: each slot's talk and Q&A segments with their actual start and end."""
+    with session_scope() as s:
+        _room_or_404(s, room_id)
+        tz = _tz(s)
+        order = {v.id: i for i, v in enumerate(slot_views(s, room_id))}
+        rows = list(s.exec(select(TimerSegment).where(TimerSegment.room_id == room_id)))
+    rows.sort(key=lambda r: (order.get(r.slot_id, len(order)), r.started_at_ms))
+
+    def iso(ms: int | None) -> str | None:
+        return None if ms is None else schedule.local_iso(_from_ms(ms), tz)
+
+    return {
+        "room_id": room_id,
+        "segments": [
+            {"slot_id": r.slot_id, "segment": r.segment, "started_at": iso(r.started_at_ms),
+             "ended_at": iso(r.ended_at_ms), "started_at_ms": r.started_at_ms, "ended_at_ms": r.ended_at_ms}
+            for r in rows
+        ],
+    }  # fmt: skip
 
 
 def _text(data: dict[str, Any], key: str, limit: int, *, required: bool) -> str:
@@ -258,22 +291,25 @@ def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
         ).first()
         if seen is not None:  # a repeat (double tap, retry after a lost ack): the state as it is, unchanged
             settled = clock.settle(state, _plans(views), at) if views else state
-            return {**_payload(row, settled, views, tz, at), "duplicate": True}
-        if action in MESSAGE_ACTIONS:
-            new = replace(clock.settle(state, _plans(views), at) if views else state, revision=state.revision + 1)
-            _message(row, action, extra, at)
+            payload = {**_payload(row, settled, views, tz, at), "duplicate": True}
         else:
-            try:
-                new = clock.apply(state, _plans(views), action, at, seconds)
-            except ClockError as err:
-                raise ApiError(409, err.code, err.message) from err
-        _save(s, row, state, new, views, at)
-        row.last_command_id = command_id
-        s.add(TimerCommand(room_id=room_id, command_id=command_id, action=action, staff_id=principal.staff_id,
-                           revision=new.revision))  # fmt: skip
-        s.exec(delete(TimerCommand).where(TimerCommand.created_at < utcnow() - KEEP_COMMANDS))
-        payload = _payload(row, new, views, tz, at)
-    _announce(room_id, payload, program=action not in MESSAGE_ACTIONS)
+            if action in MESSAGE_ACTIONS:
+                new = replace(clock.settle(state, _plans(views), at) if views else state, revision=state.revision + 1)
+                _message(row, action, extra, at)
+            else:
+                try:
+                    new = clock.apply(state, _plans(views), action, at, seconds)
+                except ClockError as err:
+                    raise ApiError(409, err.code, err.message) from err
+            _save(s, row, state, new, views, at)
+            row.last_command_id = command_id
+            s.add(TimerCommand(room_id=room_id, command_id=command_id, action=action, staff_id=principal.staff_id,
+                               revision=new.revision))  # fmt: skip
+            s.exec(delete(TimerCommand).where(TimerCommand.created_at < utcnow() - KEEP_COMMANDS))
+            payload = _payload(row, new, views, tz, at)
+    _add_presence(payload)
+    if seen is None:
+        _announce(room_id, payload, program=action not in MESSAGE_ACTIONS)
     return payload
 
 
@@ -327,9 +363,12 @@ def _publish_program_soon() -> None:
 
 
 def _has_subscribers(room: str) -> bool:
+    """Whether anyone follows `room`. With a message queue, other servers' sockets are unknown here: assume so."""
+    if current_app.config.get("MESSAGE_QUEUE"):
+        return True
     try:
         return bool(socketio.server.manager.rooms.get("/", {}).get(room))
-    except AttributeError:  # a manager without local room data (a message queue): assume someone listens
+    except AttributeError:  # a manager without local room data
         return True
 
 

@@ -26,6 +26,12 @@ def timer_post(room_id: str):
     return jsonify(service.command(room_id, data, principal))
 
 
+@bp.get("/api/v1/rooms/<room_id>/timer/log")
+def timer_log(room_id: str):
+    """Actual start and end of every segment the timer ran (public, like the day plan built on it)."""
+    return jsonify(service.segment_log(room_id))
+
+
 def _room(room_id: str):
     for room in list_rooms():
         if room.id == room_id:

@@ -66,6 +66,17 @@ def test_chair_runs_the_timer_and_every_state_is_stored(demo_app, client, chair)
     assert rows[("keynote-5", "qa")].started_at_ms == rows[("keynote-5", "talk")].ended_at_ms
 
 
+def test_the_log_lists_actual_segment_times(demo_app, client, chair):
+    post(client, chair, cmd("previous"))
+    post(client, chair, cmd("start"))
+    post(client, chair, cmd("qa"))
+    log = client.get("/api/v1/rooms/main/timer/log").get_json()
+    assert [(x["slot_id"], x["segment"]) for x in log["segments"]] == [("keynote-5", "talk"), ("keynote-5", "qa")]
+    assert log["segments"][0]["ended_at_ms"] == log["segments"][1]["started_at_ms"]
+    assert log["segments"][1]["ended_at"] is None and log["segments"][0]["started_at"].endswith("+09:00")
+    assert client.get("/api/v1/rooms/nowhere/timer/log").status_code == 404
+
+
 def test_a_repeated_command_id_applies_once(demo_app, client, chair):
     post(client, chair, cmd("previous"))
     body = cmd("next")
@@ -205,3 +216,15 @@ def test_keyframes_repeat_the_state_for_subscribers(demo_app, socket_client):
     assert len(frames) >= 2
     assert frames[0]["args"][0]["revision"] == frames[1]["args"][0]["revision"]  # the same state, again
     assert frames[1]["args"][0]["server_ms"] > frames[0]["args"][0]["server_ms"]
+
+
+def test_presence_of_an_author_reaches_the_chair_once_check_in_tells(demo_app, client, chair, monkeypatch):
+    from eventapp.timer import service
+
+    assert post(client, chair, cmd("previous")).get_json()["slot"]["presenter_present"] is None
+    monkeypatch.setattr(service, "_presence", lambda ids: {i: {"status": "covered", "present_authors": ["A"]}
+                                                           for i in ids})  # fmt: skip
+    body = post(client, chair, cmd("previous")).get_json()
+    assert body["slot"]["paper_id"] == "S8"
+    assert body["slot"]["presenter_present"] == {"status": "covered", "present_authors": ["A"]}
+    assert body["next_slot"]["presenter_present"] is None  # keynote-5 has no paper
