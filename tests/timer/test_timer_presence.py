@@ -1,0 +1,39 @@
+"""The chair console knows whether an author of the current and next paper has checked in."""
+
+from __future__ import annotations
+
+import time
+
+from eventapp.checkin.service import get_badge
+
+
+def press(client, staff, action, n):
+    for _ in range(5):
+        response = client.post("/api/v1/rooms/main/timer", json={"action": action, "command_id": f"p-{action}-{n}"},
+                               headers=staff["headers"])  # fmt: skip
+        if response.status_code != 429:
+            return response.get_json()
+        time.sleep(float(response.headers["Retry-After"]))
+    raise AssertionError("rate limited")
+
+
+def test_presenter_presence_comes_from_check_in(demo_app, client, make_staff):
+    chair = make_staff("chair", room_ids=["main"])
+    volunteer = make_staff("volunteer")
+    state = client.get("/api/v1/rooms/main/timer").get_json()
+    n = 0
+    while state["slot_id"] != "talk-L4":
+        state = press(client, chair, "previous", n)
+        n += 1
+        assert n < 40
+    presence = state["slot"]["presenter_present"]
+    assert presence["status"] in ("covered", "uncovered", "at_risk", "waiting", "excused")
+    # Check in every author of L4 who is not yet present; the timer then reports the paper covered.
+    authors = {a["person_id"] for a in client.get("/api/v1/program").get_json()["papers"][3]["authors"]}
+    person = sorted(authors)[0]
+    response = client.post("/api/v1/checkins", json={"code": get_badge(person).code, "nonce": "presence-1"},
+                           headers=volunteer["headers"])  # fmt: skip
+    assert response.status_code in (200, 201)
+    after = client.get("/api/v1/rooms/main/timer").get_json()["slot"]["presenter_present"]
+    assert after["status"] == "covered"
+    assert person in {a["person_id"] for a in after["present_authors"]}
