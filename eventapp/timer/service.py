@@ -85,6 +85,10 @@ def _load(s: DbSession, room_id: str) -> tuple[TimerRow, TimerState, list[SlotVi
             state = replace(state, slot_index=ids.index(row.slot_id), undo=None)
         elif row.slot_id not in ids and views:
             state = replace(clock.initial(_plans(views), _initial_index(views)), revision=state.revision + 1)
+        # Until a chair's first command, the room's timer rests on the slot current by the plan and follows it
+        # through the day (keyframes re-read it every few seconds); from the first command on, the chair leads.
+        if not row.last_command_id and state.state == "idle" and views and state.slot_index != _initial_index(views):
+            state = replace(clock.initial(_plans(views), _initial_index(views)), revision=state.revision + 1)
     return row, state, views
 
 

@@ -37,3 +37,20 @@ def test_presenter_presence_comes_from_check_in(demo_app, client, make_staff):
     after = client.get("/api/v1/rooms/main/timer").get_json()["slot"]["presenter_present"]
     assert after["status"] == "covered"
     assert person in {a["person_id"] for a in after["present_authors"]}
+
+
+def test_an_untouched_timer_follows_the_plan_until_the_first_command(demo_app, client, make_staff, monkeypatch):
+    from datetime import datetime, timedelta
+
+    from eventapp.timer import service
+
+    base = datetime.fromisoformat("2024-08-04T09:05:00+09:00")
+    clock = {"now": base}
+    monkeypatch.setattr(service, "utcnow", lambda: clock["now"])
+    assert client.get("/api/v1/rooms/main/timer").get_json()["slot_id"] == "keynote-1"
+    clock["now"] = base + timedelta(minutes=40)  # 09:45: the second keynote by the plan
+    assert client.get("/api/v1/rooms/main/timer").get_json()["slot_id"] == "keynote-2"
+    chair = make_staff("chair", room_ids=["main"])
+    assert press(client, chair, "previous", 1)["slot_id"] == "keynote-1"
+    clock["now"] = base + timedelta(hours=2)  # the chair leads now: the plan no longer moves the timer
+    assert client.get("/api/v1/rooms/main/timer").get_json()["slot_id"] == "keynote-1"
