@@ -115,7 +115,7 @@ def demo(database_url: str | None, day: str, host: str, port: int, no_serve: boo
             ("volunteer", auth.issue_login_link(volunteer.id)),
             ("chair", auth.issue_login_link(chair.id)),
             ("stage screen", f"{base}/rooms/{ROOM_ID}/stage"),
-            ("audience", f"{base}/rooms/{ROOM_ID}"),
+            ("audience", f"{base}/rooms/{ROOM_ID}/qa"),
             ("program", f"{base}/program"),
         ]
         for label, url in rows:

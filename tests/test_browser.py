@@ -40,9 +40,11 @@ def test_stage_screen_follows_the_day(chromium, live_server):
     context = chromium.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
     page.goto(live_server.url + "/rooms/main/stage")
-    page.wait_for_function("() => document.querySelector('[data-now]').textContent === 'Nothing is on right now.'")
-    # The venue clock shows HH:MM in the event's zone.
+    # The demo day is over: the untouched timer rests on the day's last slot, by the plan.
+    page.wait_for_function("() => document.querySelector('[data-title]').textContent.includes('Closing')")
+    # The venue clock shows HH:MM in the event's zone; everything fits one 16:9 screen.
     page.wait_for_function("() => /^\\d\\d:\\d\\d$/.test(document.querySelector('[data-clock]').textContent)")
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     context.close()
 
 

@@ -63,7 +63,9 @@ function renderPlan(program) {
     if (!slot || !el) continue;
     const d = slot.delay_seconds ?? 0;
     let text = "";
-    if (slot.actual_start) {
+    if (Math.abs(d) >= 86400) {
+      // A timer run on another day (a rehearsal, the demo after its date): no forecast to show.
+    } else if (slot.actual_start) {
       text = `Started ${hhmm(slot.actual_start)} (${lateness(d)})${slot.actual_end ? `, ended ${hhmm(slot.actual_end)}` : ""}`;
     } else if (slot.expected_start && Math.abs(d) >= 60) {
       text = `Expected ${hhmm(slot.expected_start)} (${lateness(d)})`;
