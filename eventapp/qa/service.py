@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from .. import ratelimit
+from .. import metrics, ratelimit
 from ..auth import Principal, Staff, add_staff, issue_login_link, principal_for_token_id, revoke_staff
 from ..db import session_scope, utcnow
 from ..errors import ApiError, not_found
@@ -326,6 +326,7 @@ def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = 
         counts = _counts(board_questions, muted)
         similar = policy.similar_ids(clean, [(o.id, o.text) for o in board_questions
                                              if o.id != q.id and o.status != "hidden"])  # fmt: skip
+    metrics.QUESTIONS.inc()
     publish(mod_channel(slot_id), "question", {**mod_json(q, muted, similar), "counts": counts})
     if policy.is_public(q.status, voter_id in muted):
         publish(public_channel(slot_id), "question", {**public_json(q), "counts": counts})
@@ -377,6 +378,7 @@ def vote(question_id: int, voter_id: str, up: bool) -> dict[str, Any]:
         votes = s.execute(sa_select(Question.votes).where(Question.id == question_id)).scalar_one()
         slot_id = q.slot_id
     if changed:
+        metrics.VOTES.labels(change="up" if up else "down").inc()
         mark_votes_dirty(question_id, slot_id)
     return {"id": question_id, "question_id": question_id, "votes": votes, "voted": up}
 

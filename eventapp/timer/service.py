@@ -16,10 +16,11 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from .. import ratelimit
+from .. import metrics, ratelimit
 from ..auth import Principal
 from ..db import session_scope, utcnow
 from ..errors import ApiError, not_found
@@ -70,10 +71,10 @@ def _initial_index(views: list[SlotView]) -> int:
     return views.index(current) if current is not None else 0
 
 
-def _load(s: DbSession, room_id: str) -> tuple[TimerRow, TimerState, list[SlotView]]:
+def _load(s: DbSession, room_id: str, *, lock: bool = False) -> tuple[TimerRow, TimerState, list[SlotView]]:
     _room_or_404(s, room_id)
     views = slot_views(s, room_id)
-    row = s.get(TimerRow, room_id)
+    row = s.get(TimerRow, room_id, with_for_update=lock)
     if row is None or not row.clock:
         state = clock.initial(_plans(views), _initial_index(views))
         row = row or TimerRow(room_id=room_id)
@@ -279,11 +280,25 @@ def parse_command(data: Any) -> tuple[str, str, int | None, dict[str, Any]]:
 
 
 def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
-    """Apply one chair command (HTTP or socket; the caller has checked the staff role). Idempotent per id."""
+    """Apply one chair command (HTTP or socket; the caller has checked the staff role). Idempotent per id.
+
+    Several servers may take commands for one room at once: the room's row is locked for the transaction
+    (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers), and when the same command id or the
+    room's first row races in on two servers, the unique constraint refuses one and it is answered again."""
+    for attempt in range(3):
+        try:
+            return _command_once(room_id, data, principal)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
     if not principal.is_staff:
         raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
     with session_scope() as s:
-        row, state, views = _load(s, room_id)  # 404 for an unknown room
+        row, state, views = _load(s, room_id, lock=True)  # 404 for an unknown room
         if not principal.can_chair_room(room_id):
             raise ApiError(403, "forbidden", "Only this room's chair or an organizer may run its timer.")
         ratelimit.hit(COMMAND_LIMIT, "timer", str(principal.staff_id),
@@ -314,6 +329,7 @@ def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
             payload = _payload(row, new, views, tz, at)
     _add_presence(payload)
     if seen is None:
+        metrics.TIMER_COMMANDS.labels(action=action).inc()
         _announce(room_id, payload, program=action not in MESSAGE_ACTIONS)
     return payload
 

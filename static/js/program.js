@@ -64,7 +64,8 @@ function renderPlan(program) {
     const d = slot.delay_seconds ?? 0;
     let text = "";
     if (Math.abs(d) >= 86400) {
-      // A timer run on another day (a rehearsal, the demo after its date): no forecast to show.
+      // A timer run on another day (a rehearsal, the demo after its date): what happened, but no lateness or forecast.
+      if (slot.actual_start) text = `Started ${hhmm(slot.actual_start)}${slot.actual_end ? `, ended ${hhmm(slot.actual_end)}` : ""}`;
     } else if (slot.actual_start) {
       text = `Started ${hhmm(slot.actual_start)} (${lateness(d)})${slot.actual_end ? `, ended ${hhmm(slot.actual_end)}` : ""}`;
     } else if (slot.expected_start && Math.abs(d) >= 60) {
