@@ -159,6 +159,18 @@ def get_badge(person_id: int) -> Badge:
     return found[0]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet must not run a name typed at the desk as a formula (CSV injection)."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _cells(values: list[Any]) -> list[Any]:
+    return [_cell(v) for v in values]
+
+
 def badges_csv() -> str:
     buf = io.StringIO()
     fields = ["person_id", "name", "sort_name", "affiliation", "attendance", "roles", "papers", "code",
@@ -166,7 +178,7 @@ def badges_csv() -> str:
     writer = csv.DictWriter(buf, fieldnames=fields)
     writer.writeheader()
     for badge in badges():
-        writer.writerow(badge.to_row())
+        writer.writerow({k: _cell(v) for k, v in badge.to_row().items()})
     return buf.getvalue()
 
 
@@ -864,13 +876,13 @@ def attendance_csv() -> str:
     for p in people:
         rows = checkins.get(p.id) or [None]
         for c in rows:
-            w.writerow([
+            w.writerow(_cells([
                 p.id, p.name, p.affiliation, p.attendance,
                 "yes" if c is not None and c.undone_at is None else "no",
                 schedule.local_iso(c.scanned_at, tz) if c else "", schedule.local_iso(c.created_at, tz) if c else "",
                 c.device if c else "", c.method if c else "", ("yes" if c.offline else "no") if c else "",
                 schedule.local_iso(c.undone_at, tz) if c and c.undone_at else "", c.undo_reason if c else "",
-            ])  # fmt: skip
+            ]))  # fmt: skip
     return buf.getvalue()
 
 
