@@ -29,7 +29,7 @@ const video = $("[data-video]");
 const hint = $("[data-camera-hint]");
 const recent = $("[data-recent]");
 
-let offline = false;
+let offline = navigator.onLine === false;
 let lastCode = "";
 let lastAt = 0;
 let clearTimer = null;
@@ -483,6 +483,7 @@ function localSearch(q) {
     .slice(0, 20);
 }
 
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/checkin/sw.js", { scope: "/checkin/" }).catch(() => undefined);
 renderNet();
 refreshRoster();
 startCamera();
