@@ -90,7 +90,7 @@ def test_scanner_with_a_camera_checks_in_and_the_board_turns_covered(live_server
     page.goto(f"{live_server.url}/checkin/scan")
     page.wait_for_selector('[data-result="ok"]', timeout=20000)
     assert "Xiaoying Tang" in page.text_content("[data-result-head]")
-    assert "L4 at 11:40" in page.text_content("[data-result-detail]")
+    assert "Presents SnapSeg (L4) at 11:40" in page.text_content("[data-result-detail]")
     assert page.get_attribute("#scanner", "data-decoder") in ("jsqr-worker", "native")
     board.wait_for_selector('tr[data-paper="L4"][data-status="covered"]', timeout=5000)
     assert "Xiaoying Tang" in board.text_content('tr[data-paper="L4"]')
