@@ -1,6 +1,8 @@
 """Badge codes: small, unforgeable, revocable, with no personal data."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eventapp.checkin import codes
 from eventapp.qr import qr_version
@@ -56,10 +58,6 @@ def test_roster_hash_hides_the_code_but_matches_any_spelling():
     code = codes.make_code(SECRET, 7)
     h = codes.roster_hash(code)
     assert code not in h and h == codes.roster_hash(" " + code.lower())
-
-
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 
 @given(
