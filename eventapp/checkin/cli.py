@@ -33,7 +33,7 @@ def register(group: click.Group) -> None:
             event = load_event()
             if suffix == ".pdf":
                 name = (event.short_name or event.name) if event else ""
-                note = event.synthetic_note if event and event.synthetic else ""
+                note = "Demo badge (synthetic data)" if event and event.synthetic else ""
                 faces = [pdf.BadgeFace(b.name, b.affiliation, " · ".join(b.roles),
                                        " ".join(p for p, _ in b.papers), b.code, b.short_code, name, note)
                          for b in items]  # fmt: skip

@@ -83,7 +83,7 @@ def _badge_ops(b: BadgeFace, x0: float, y0: float, w: float, h: float) -> str:
     out.append(_qr_ops(b.code, cx - qr_w / 2, qy, qr_w))
     out.append(_centered(cx, qy - 6 * MM, 12, f"Desk code {b.short_code}", bold=True))
     if b.note:
-        out.append(_centered(cx, y0 + 4 * MM, 6, b.note[:110]))
+        out.append(_centered(cx, y0 + 4 * MM, 7, b.note[:60]))
     return "".join(out)
 
 

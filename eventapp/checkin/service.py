@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
@@ -159,6 +159,18 @@ def get_badge(person_id: int) -> Badge:
     return found[0]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet must not run a name typed at the desk as a formula (CSV injection)."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _cells(values: list[Any]) -> list[Any]:
+    return [_cell(v) for v in values]
+
+
 def badges_csv() -> str:
     buf = io.StringIO()
     fields = ["person_id", "name", "sort_name", "affiliation", "attendance", "roles", "papers", "code",
@@ -166,7 +178,7 @@ def badges_csv() -> str:
     writer = csv.DictWriter(buf, fieldnames=fields)
     writer.writeheader()
     for badge in badges():
-        writer.writerow(badge.to_row())
+        writer.writerow({k: _cell(v) for k, v in badge.to_row().items()})
     return buf.getvalue()
 
 
@@ -291,6 +303,29 @@ def _refusal_body(kind: str) -> tuple[int, dict[str, Any]]:
     return status, {"error": code, "message": message}
 
 
+# The scan path runs for every badge at a busy door: prebuilt Core statements, no ORM unit of work.
+_PERSON_COLS = (Person.id, Person.name, Person.affiliation, Person.attendance, Person.is_organizer)
+_CHECKIN_COLS = (CheckIn.id, CheckIn.scanned_at, CheckIn.device, CheckIn.offline, CheckIn.undone_at)
+_Q_NONCE = select(ScanLog.result, ScanLog.status, ScanLog.error, ScanLog.person_id, ScanLog.checkin_id).where(
+    ScanLog.nonce == bindparam("nonce")
+)
+_Q_PERSON = (
+    select(*_PERSON_COLS, BadgeVersion.version, *_CHECKIN_COLS)
+    .select_from(Person)
+    .outerjoin(BadgeVersion, BadgeVersion.person_id == Person.id)
+    .outerjoin(CheckIn, and_(CheckIn.person_id == Person.id, CheckIn.undone_at.is_(None)))
+    .where(Person.id == bindparam("pid"))
+)
+_Q_REPLAY = (
+    select(*_PERSON_COLS, *_CHECKIN_COLS)
+    .select_from(CheckIn)
+    .join(Person, Person.id == CheckIn.person_id)
+    .where(CheckIn.id == bindparam("cid"))
+)
+_INSERT_CHECKIN = insert(CheckIn)
+_INSERT_SCAN = insert(ScanLog)
+
+
 def _record_once(
     principal: Principal, req: ScanRequest, badge: codes.BadgeId | None, refusal: str | None
 ) -> ScanOutcome:
@@ -298,63 +333,61 @@ def _record_once(
     # The phone's clock counts only for offline scans (when the server could not see them happen), and never
     # later than now: an online scan is timed by the server, whatever the phone's clock says.
     scanned_at = min(req.scanned_at, now) if req.offline and req.scanned_at else now
+    log = {
+        "nonce": req.nonce, "created_at": now, "scanned_at": scanned_at, "device": req.device,
+        "staff_id": principal.staff_id, "person_id": None, "checkin_id": None, "error": "", "raw": "",
+        "method": req.method, "offline": req.offline,
+    }  # fmt: skip
     with session_scope() as s:
-        previous = s.exec(select(ScanLog).where(ScanLog.nonce == req.nonce)).first()
+        conn = s.connection()
+        previous = conn.execute(_Q_NONCE, {"nonce": req.nonce}).first()
         if previous is not None:
             # The same nonce again (a retry, or a replayed offline queue): the first answer, nothing recorded.
             if previous.result == "refused":
                 return ScanOutcome(previous.status, {"error": previous.error, "message": _message_for(previous.error)})
-            person, checkin = s.get(Person, previous.person_id), s.get(CheckIn, previous.checkin_id)
+            row = conn.execute(_Q_REPLAY, {"cid": previous.checkin_id}).first()
+            person, checkin = row[:5], row[5:]
             result, status, new = previous.result, previous.status, False
         else:
             person_id = req.person_id if req.person_id is not None else (badge.person_id if badge else None)
-            person = checkin = None
+            row = None
             if refusal is None and person_id is not None:
                 # One read: the person, their badge version and their active check-in, if any.
-                row = s.exec(
-                    select(Person, BadgeVersion.version, CheckIn)
-                    .outerjoin(BadgeVersion, BadgeVersion.person_id == Person.id)
-                    .outerjoin(CheckIn, and_(CheckIn.person_id == Person.id, CheckIn.undone_at.is_(None)))
-                    .where(Person.id == person_id)
-                ).first()
+                row = conn.execute(_Q_PERSON, {"pid": person_id}).first()
                 if row is None:
                     refusal = "person_unknown" if req.person_id is not None else "unknown"
-                else:
-                    person, version, checkin = row
-                    if badge is not None and badge.version != (version or 1):
-                        refusal = "revoked"  # an older code; a newer version than issued cannot exist (MAC)
+                elif badge is not None and badge.version != (row.version or 1):
+                    refusal = "revoked"  # an older code; a newer version than issued cannot exist (MAC)
             if refusal is not None:
                 # Only refused scans count against the limit, so a real queue at the door is never slowed.
                 ratelimit.hit(REFUSED_LIMIT, "checkin-refused", str(principal.token_id or principal.staff_id),
                               message="Too many refused codes from this device. Wait a minute.")  # fmt: skip
                 status, body = _refusal_body(refusal)
-                s.add(ScanLog(
-                    nonce=req.nonce, created_at=now, scanned_at=scanned_at, device=req.device,
-                    staff_id=principal.staff_id, person_id=person.id if person else None, result="refused",
-                    error=body["error"], raw=(req.code or str(req.person_id))[:80], method=req.method,
-                    offline=req.offline, status=status,
-                ))  # fmt: skip
+                conn.execute(_INSERT_SCAN, {
+                    **log, "person_id": row[0] if row else None, "result": "refused", "error": body["error"],
+                    "raw": (req.code or str(req.person_id))[:80], "status": status,
+                })  # fmt: skip
                 return ScanOutcome(status, body)
-            assert person is not None
-            new = checkin is None
+            person = row[:5]
+            new = row[6] is None
             if new:
-                checkin = CheckIn(
-                    person_id=person.id, created_at=now, scanned_at=scanned_at, device=req.device,
-                    staff_id=principal.staff_id, nonce=req.nonce, method=req.method, offline=req.offline,
-                )  # fmt: skip
-                s.add(checkin)
-                s.flush()
+                inserted = conn.execute(_INSERT_CHECKIN, {
+                    "person_id": person_id, "created_at": now, "scanned_at": scanned_at, "device": req.device,
+                    "staff_id": principal.staff_id, "nonce": req.nonce, "method": req.method, "offline": req.offline,
+                    "in_person": True, "undone_at": None, "undone_by": None, "undo_reason": "",
+                })  # fmt: skip
+                checkin = (inserted.inserted_primary_key[0], scanned_at, req.device, req.offline, None)
+            else:
+                checkin = row[6:]
             result, status = ("ok", 201) if new else ("already", 200)
-            s.add(ScanLog(
-                nonce=req.nonce, created_at=now, scanned_at=scanned_at, device=req.device,
-                staff_id=principal.staff_id, person_id=person.id, checkin_id=checkin.id, result=result,
-                method=req.method, offline=req.offline, status=status,
-            ))  # fmt: skip
+            conn.execute(_INSERT_SCAN, {
+                **log, "person_id": person_id, "checkin_id": checkin[0], "result": result, "status": status,
+            })  # fmt: skip
     # The answer is built after the commit, so the write lock is held only for the reads and writes above.
     body = _scan_body(result, person, checkin)
     if previous is not None:
         body["replayed"] = True
-    return ScanOutcome(status, body, new_checkin=new, person_id=person.id)
+    return ScanOutcome(status, body, new_checkin=new, person_id=person[0])
 
 
 def _message_for(code: str) -> str:
@@ -383,21 +416,26 @@ def invalidate_program_cache() -> None:
     _cache().clear()
 
 
-def _scan_body(result: str, person: Person, checkin: CheckIn) -> dict[str, Any]:
+def _scan_body(result: str, person: tuple, checkin: tuple) -> dict[str, Any]:
+    """person: (id, name, affiliation, attendance, is_organizer); checkin: (id, scanned_at, device, offline,
+    undone_at), as the scan path's Core rows give them."""
     tz, talks = _program_view()
+    pid, name, affiliation, attendance, is_organizer = person
+    cid, at, device, offline, undone_at = checkin
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
     return {
         "result": result,
         "person": {
-            "id": person.id, "name": person.name, "affiliation": person.affiliation,
-            "attendance": person.attendance, "is_organizer": person.is_organizer,
+            "id": pid, "name": name, "affiliation": affiliation, "attendance": attendance,
+            "is_organizer": bool(is_organizer),
         },
-        "papers": talks.get(person.id, []),
-        "checkin_id": checkin.id,
-        "checked_in_at": schedule.local_iso(checkin.scanned_at, tz),
-        "checked_in_hhmm": schedule.local_hhmm(checkin.scanned_at, tz),
-        "device": checkin.device,
-        "offline": checkin.offline,
-        "undone": checkin.undone_at is not None,
+        "papers": talks.get(pid, []),
+        "checkin_id": cid,
+        "checked_in_at": schedule.local_iso(at, tz),
+        "checked_in_hhmm": schedule.local_hhmm(at, tz),
+        "device": device,
+        "offline": bool(offline),
+        "undone": undone_at is not None,
     }  # fmt: skip
 
 
@@ -838,13 +876,13 @@ def attendance_csv() -> str:
     for p in people:
         rows = checkins.get(p.id) or [None]
         for c in rows:
-            w.writerow([
+            w.writerow(_cells([
                 p.id, p.name, p.affiliation, p.attendance,
                 "yes" if c is not None and c.undone_at is None else "no",
                 schedule.local_iso(c.scanned_at, tz) if c else "", schedule.local_iso(c.created_at, tz) if c else "",
                 c.device if c else "", c.method if c else "", ("yes" if c.offline else "no") if c else "",
                 schedule.local_iso(c.undone_at, tz) if c and c.undone_at else "", c.undo_reason if c else "",
-            ])  # fmt: skip
+            ]))  # fmt: skip
     return buf.getvalue()
 
 

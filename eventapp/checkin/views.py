@@ -142,6 +142,18 @@ def scanner():
     return render_template("checkin/scanner.html")
 
 
+@bp.get("/checkin/sw.js")
+def service_worker():
+    """The scanner's service worker, served under /checkin/ so its scope covers the scanner page."""
+    from flask import current_app, send_from_directory
+
+    response = send_from_directory(current_app.static_folder, "js/checkin-sw.js", mimetype="text/javascript",
+                                   max_age=0)  # fmt: skip
+    response.headers["Service-Worker-Allowed"] = "/checkin/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/checkin/board")
 @require_staff_page
 def board():

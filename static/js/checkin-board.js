@@ -4,6 +4,9 @@ import { live, showStatus } from "/static/js/live.js";
 const root = document.getElementById("board");
 const CHANNEL = root.dataset.channel;
 const ORGANIZER = root.dataset.organizer === "yes";
+// A chair of several rooms follows the whole channel and sees only their rooms (counted here).
+const ROOMS = root.dataset.rooms ? new Set(root.dataset.rooms.split(",")) : null;
+const mine = (roomId) => !ROOMS || ROOMS.has(roomId);
 const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
 const ORDER = ["uncovered", "at_risk", "waiting", "excused", "covered"];
 const LABEL = { uncovered: "✗ Uncovered", at_risk: "! At risk", waiting: "… Waiting", excused: "○ Excused", covered: "✓ Covered" };
@@ -32,16 +35,16 @@ function el(tag, attrs = {}, ...children) {
 function applySnapshot(snap) {
   if (!snap) return;
   papers.clear();
-  for (const p of snap.papers) papers.set(p.paper_id, p);
+  for (const p of snap.papers) if (mine(p.room_id)) papers.set(p.paper_id, p);
   summary = snap.summary || {};
-  sessions = snap.sessions || [];
+  sessions = (snap.sessions || []).filter((x) => mine(x.room_id));
   arrivals = snap.arrivals || [];
   render();
 }
 
 conn.subscribe(CHANNEL, applySnapshot);
 conn.on("coverage", (msg) => {
-  for (const p of msg.papers || []) papers.set(p.paper_id, p);
+  for (const p of msg.papers || []) if (mine(p.room_id)) papers.set(p.paper_id, p);
   if (msg.summary) summary = msg.summary;
   render();
   // Sessions and arrivals change with each scan too: re-read them quietly.
@@ -61,6 +64,12 @@ async function refresh() {
 setInterval(refresh, REFRESH_MS);
 
 function render() {
+  if (ROOMS) {
+    const counts = { total: papers.size, checked_in: summary.checked_in, at: summary.at };
+    for (const s of ORDER) counts[s] = 0;
+    for (const p of papers.values()) counts[p.status] += 1;
+    summary = counts;
+  }
   const counters = root.querySelector("[data-counters]");
   counters.replaceChildren(
     ...ORDER.map((s) => el("li", { class: `counter status-${s}`, "data-count": s }, el("strong", {}, String(summary[s] ?? 0)), ` ${LABEL[s].slice(2)}`)),

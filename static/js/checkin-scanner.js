@@ -29,7 +29,7 @@ const video = $("[data-video]");
 const hint = $("[data-camera-hint]");
 const recent = $("[data-recent]");
 
-let offline = false;
+let offline = navigator.onLine === false;
 let lastCode = "";
 let lastAt = 0;
 let clearTimer = null;
@@ -106,11 +106,16 @@ function show(kind, head, detail = "") {
   while (recent.children.length > 10) recent.lastChild.remove();
 }
 
+// "SnapSeg (L4) at 11:40": a paper's short name (before its colon) when it has one, then its id and time.
+function paperLabel(p) {
+  if (p.kind === "keynote") return "keynote";
+  const short = (p.title || "").split(":")[0].trim();
+  return short && short.length <= 24 && short !== p.title ? `${short} (${p.paper_id})` : p.paper_id;
+}
+
 function presents(papers) {
   if (!papers || !papers.length) return "";
-  return papers
-    .map((p) => `${p.kind === "keynote" ? "keynote" : p.paper_id}${p.hhmm ? " at " + p.hhmm : ""}${p.mode === "remote" ? " (remote)" : ""}`)
-    .join(", ");
+  return papers.map((p) => `${paperLabel(p)}${p.hhmm ? " at " + p.hhmm : ""}${p.mode === "remote" ? " (remote)" : ""}`).join(", ");
 }
 
 function showAnswer(status, body, viaQueue = false) {
@@ -306,6 +311,7 @@ async function startCamera(deviceId) {
   }
   hint.textContent = "";
   root.dataset.camera = "on";
+  $("[data-start-camera]").textContent = "Restart camera";
   const caps = track.getCapabilities ? track.getCapabilities() : {};
   $("[data-torch]").hidden = !caps.torch;
   cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
@@ -483,6 +489,7 @@ function localSearch(q) {
     .slice(0, 20);
 }
 
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/checkin/sw.js", { scope: "/checkin/" }).catch(() => undefined);
 renderNet();
 refreshRoster();
 startCamera();

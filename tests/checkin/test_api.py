@@ -219,3 +219,10 @@ def test_an_online_scan_is_timed_by_the_server_not_the_phone_clock(client, volun
     assert r.status_code == 201 and not r.json["checked_in_at"].startswith("2020")
     future = scan(client, volunteer, code_of(person_id("Attendee 14")), offline=True, scanned_at="2999-01-01T00:00:00Z")
     assert future.status_code == 201 and not future.json["checked_in_at"].startswith("2999")
+
+
+def test_exports_do_not_carry_formulas(client, organizer):
+    client.post("/api/v1/checkin/walkins", json={"name": '=HYPERLINK("http://x")'}, headers=organizer["headers"])
+    for url in ("/api/v1/attendance.csv", "/api/v1/badges.csv"):
+        text = client.get(url, headers=organizer["headers"]).get_data(as_text=True)
+        assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and '"=HYPERLINK' not in text

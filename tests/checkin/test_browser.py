@@ -90,7 +90,7 @@ def test_scanner_with_a_camera_checks_in_and_the_board_turns_covered(live_server
     page.goto(f"{live_server.url}/checkin/scan")
     page.wait_for_selector('[data-result="ok"]', timeout=20000)
     assert "Xiaoying Tang" in page.text_content("[data-result-head]")
-    assert "L4 at 11:40" in page.text_content("[data-result-detail]")
+    assert "Presents SnapSeg (L4) at 11:40" in page.text_content("[data-result-detail]")
     assert page.get_attribute("#scanner", "data-decoder") in ("jsqr-worker", "native")
     board.wait_for_selector('tr[data-paper="L4"][data-status="covered"]', timeout=5000)
     assert "Xiaoying Tang" in board.text_content('tr[data-paper="L4"]')
@@ -138,4 +138,11 @@ def test_offline_scans_queue_and_land_once(live_server, camera_browser):
     coverage = requests.get(f"{live_server.url}/api/v1/attendance.csv", headers=headers, timeout=10).text
     rows = [r for r in csv.DictReader(io.StringIO(coverage)) if r["name"] == "Attendee 12"]
     assert [r["checked_in"] for r in rows] == ["yes"] and rows[0]["offline"] == "yes"
+    # The phone loses the network and the volunteer reloads: the scanner still opens (service worker cache).
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the worker, which caches the page
+    page.wait_for_selector("#scanner")
+    ctx.set_offline(True)
+    page.reload()
+    page.wait_for_selector('#scanner [data-net][data-state="offline"]', timeout=10000)
     ctx.close()

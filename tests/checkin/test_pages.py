@@ -44,3 +44,10 @@ def test_roster_holds_hashes_not_codes(client, volunteer):
     roster = client.get("/api/v1/checkin/roster", headers=volunteer["headers"]).get_data(as_text=True)
     pid = person_id("Hao Chen")
     assert code_of(pid) not in roster and '"h"' in roster and "Hao Chen" in roster
+
+
+def test_a_chair_of_several_rooms_follows_the_whole_channel_filtered(client, demo_app, make_staff):
+    chair = make_staff("chair", room_ids=["main", "annex"])
+    sign_in(client, chair["id"])
+    page = client.get("/checkin/board").get_data(as_text=True)
+    assert 'data-channel="coverage"' in page and 'data-rooms="main,annex"' in page
