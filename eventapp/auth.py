@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Column, update
 from sqlmodel import Field, SQLModel, select
 
 from . import ratelimit
-from .db import UTCDateTime, session_scope, utcnow
+from .db import UTCDateTime, read_scope, session_scope, utcnow
 from .errors import ApiError, error_response
 
 ROLES = ("organizer", "chair", "moderator", "volunteer")
@@ -126,7 +126,7 @@ def principal_for_token_id(token_id: int | None) -> Principal | None:
 
 
 def _principal_where(condition) -> Principal | None:
-    with session_scope() as s:
+    with read_scope() as s:
         row = s.exec(select(AuthToken, Staff).join(Staff, Staff.id == AuthToken.staff_id).where(condition)).first()
     if row is None:
         return None

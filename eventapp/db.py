@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel
 from .paths import resource_dir
 
 ENGINE_KEY = "eventapp.engine"
+READ_ONLY = "eventapp_read_only"
 
 
 class UTCDateTime(types.TypeDecorator):
@@ -71,8 +72,9 @@ def make_engine(url: str) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(conn):
+        # Writers take the lock up front (no deadlock on a lock upgrade); readers (read_scope) do not need it.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -95,6 +97,18 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A transaction that only reads: on SQLite it does not take the write lock, so a hot read (a staff token on
+    every request) does not queue behind, or hold up, writers in other processes. Writes here are refused."""
+    with Session(get_engine().execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.expunge_all()  # what was read stays readable; the rollback then drops any write
+            session.rollback()
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

@@ -177,3 +177,23 @@ def test_a_client_stuck_on_a_bad_token_is_slowed_down(demo_app, client):
     assert last.status_code == 429
     assert int(last.headers["Retry-After"]) >= 1
     assert last.get_json()["error"] == "rate_limited"
+
+
+def test_read_scope_reads_without_the_write_lock_and_refuses_writes(demo_app):
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from eventapp import db
+
+    with db.read_scope() as s:
+        assert s.execute(text("SELECT count(*) FROM paper")).scalar() == 13
+        # Another connection can still write while this read transaction is open (no BEGIN IMMEDIATE here).
+        other = sqlite3.connect(demo_app.config["DATABASE_URL"].removeprefix("sqlite:///"), timeout=0.1)
+        other.execute("UPDATE paper SET title = title WHERE id = 'L1'")
+        other.commit()
+        other.close()
+    with db.read_scope() as s:
+        s.execute(text("UPDATE paper SET title = 'changed' WHERE id = 'L1'"))
+    with db.read_scope() as s:
+        assert s.execute(text("SELECT title FROM paper WHERE id = 'L1'")).scalar() != "changed"
