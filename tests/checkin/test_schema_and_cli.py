@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from pypdf import PdfReader
 from sqlmodel import SQLModel
 
 from eventapp import create_app, db
@@ -49,10 +50,13 @@ def test_badges_cli_writes_pdf_and_html(tmp_path):
     out = subprocess.run(
         [EVENTAPP, "badges", "--out", str(pdf)], env=env, check=True, capture_output=True, text=True, timeout=60
     )
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF-1.4") and data.rstrip().endswith(b"%%EOF") and b"Hao Chen" in data
+    reader = PdfReader(pdf)
     n = int(out.stdout.split()[0])
-    assert data.count(b"/Type /Page ") == (n + 3) // 4
+    assert len(reader.pages) == (n + 3) // 4  # four badges a page
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Hao Chen" in text and "Desk code" in text and "ORGANIZER" in text
+    width_mm = float(reader.pages[0].mediabox.width) / 72 * 25.4
+    assert round(width_mm) == 210  # A4
     html = tmp_path / "badges.html"
     subprocess.run([EVENTAPP, "badges", "--out", str(html)], env=env, check=True, capture_output=True, timeout=60)
     text = html.read_text()
