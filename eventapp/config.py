@@ -54,7 +54,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOG_LEVEL": env.get(f"{ENV_PREFIX}LOG_LEVEL", "INFO"),
         # Socket.IO: the cap on one incoming message protects the server from huge payloads.
         "SOCKET_MAX_MESSAGE_BYTES": int(env.get(f"{ENV_PREFIX}SOCKET_MAX_MESSAGE_BYTES", str(64 * 1024))),
-        "SOCKET_ORIGINS": [o.strip() for o in env.get(f"{ENV_PREFIX}SOCKET_ORIGINS", "").split(",") if o.strip()],
+        "EXTRA_ORIGINS": [o.strip() for o in env.get(f"{ENV_PREFIX}EXTRA_ORIGINS", "").split(",") if o.strip()],
         "SOCKET_PING_INTERVAL": float(env.get(f"{ENV_PREFIX}SOCKET_PING_INTERVAL", "20")),
         "SOCKET_PING_TIMEOUT": float(env.get(f"{ENV_PREFIX}SOCKET_PING_TIMEOUT", "20")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,

@@ -57,6 +57,10 @@ def publish(channel: str, event: str, payload: dict[str, Any]) -> None:
     socketio.emit(event, payload, to=channel)
 
 
+def site_origins() -> list[str]:
+    return allowed_origins(current_app.config["BASE_URL"], current_app.config["EXTRA_ORIGINS"])
+
+
 def socket_principal() -> Principal:
     return _principals.get(request.sid, AUDIENCE)
 
@@ -65,9 +69,9 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
 def allowed_origins(base_url: str, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """Browsers may connect only from the public address (EVENTAPP_BASE_URL), any extra origins configured
-    (EVENTAPP_SOCKET_ORIGINS), and on a laptop from either loopback name. engine.io refuses any other Origin;
-    clients that send none (scripts) pass."""
+    """The site's origins: the public address (EVENTAPP_BASE_URL), any extra ones (EVENTAPP_EXTRA_ORIGINS), and on
+    a laptop either loopback name of it. Browsers may open sockets (engine.io checks) and send audience writes
+    (Q&A checks) only from these; clients that send no Origin (scripts) pass."""
     base = urlsplit(base_url)
     origins = [f"{base.scheme}://{base.netloc}", *(o.rstrip("/") for o in extra)]
     if base.hostname in LOOPBACK_NAMES:
@@ -82,7 +86,7 @@ def init_app(app: Flask) -> None:
         async_mode=app.config.get("SOCKET_ASYNC_MODE", "gevent"),
         message_queue=app.config.get("MESSAGE_QUEUE"),
         channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "eventapp"),
-        cors_allowed_origins=allowed_origins(app.config["BASE_URL"], app.config["SOCKET_ORIGINS"]),
+        cors_allowed_origins=allowed_origins(app.config["BASE_URL"], app.config["EXTRA_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
         ping_interval=app.config["SOCKET_PING_INTERVAL"],
         ping_timeout=app.config["SOCKET_PING_TIMEOUT"],

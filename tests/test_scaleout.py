@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import signal
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -47,7 +50,7 @@ def cluster(tmp_path, postgres_url, redis_url):
     for server in (a, b):
         server.workdir.mkdir()
         server.env["EVENTAPP_BASE_URL"] = proxy.url
-        server.env["EVENTAPP_SOCKET_ORIGINS"] = f"{a.url},{b.url}"
+        server.env["EVENTAPP_EXTRA_ORIGINS"] = f"{a.url},{b.url}"
     a.proxy = proxy
     a.load_demo()
     a.start()
@@ -164,3 +167,101 @@ def test_killing_a_server_moves_its_clients_to_the_other(cluster, tmp_path):
         if listener is not None:
             listener.close()
         proxy.stop()
+
+
+# --- the features, exactly once across servers ------------------------------------------------------------
+
+
+def test_a_screen_on_a_gets_the_timer_command_sent_to_b(cluster):
+    a, b = cluster
+    chair = a.staff("chair", "--room", "main")
+    screen = Listener(a.url)
+    try:
+        before = screen.client.call("subscribe", {"channel": "timer:main"}, timeout=5)["snapshot"]
+        answer = requests.post(f"{b.url}/api/v1/rooms/main/timer", json={"action": "start", "command_id": "x-1"},
+                               headers={"Authorization": f"Bearer {chair['token']}"}, timeout=10)  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        deadline = threading.Event()
+        for _ in range(100):
+            pushed = [t for t in screen.events.get("timer", []) if t["revision"] > before["revision"]]
+            if pushed:
+                break
+            deadline.wait(0.1)
+        assert pushed and pushed[0]["state"] == "running"
+        assert pushed[0]["ends_at_ms"] == answer.json()["ends_at_ms"]
+    finally:
+        screen.close()
+
+
+def test_the_same_timer_command_on_both_servers_applies_once(cluster):
+    a, b = cluster
+    chair = a.staff("chair", "--room", "main")
+    headers = {"Authorization": f"Bearer {chair['token']}"}
+    before = requests.get(f"{a.url}/api/v1/rooms/main/timer", timeout=5).json()
+    barrier = threading.Barrier(6)
+
+    def send(i):
+        barrier.wait()
+        server = a if i % 2 else b
+        return requests.post(f"{server.url}/api/v1/rooms/main/timer", json={"action": "next", "command_id": "once"},
+                             headers=headers, timeout=20)  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(send, range(6)))
+    assert {r.status_code for r in answers} == {200}
+    after = requests.get(f"{a.url}/api/v1/rooms/main/timer", timeout=5).json()
+    assert after["slot_index"] == min(before["slot_index"] + 1, before["slot_count"] - 1)  # one step, not six
+
+
+def badge_codes(server, organizer) -> dict[int, str]:
+    text = requests.get(f"{server.url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"},
+                        timeout=10).text  # fmt: skip
+    return {int(row["person_id"]): row["code"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_twenty_scans_of_one_badge_across_both_servers_make_one_check_in(cluster):
+    a, b = cluster
+    organizer = a.staff("organizer")
+    volunteers = [a.staff("volunteer") for _ in range(2)]
+    codes = badge_codes(a, organizer)
+    present = {r["person_id"] for r in requests.get(f"{a.url}/api/v1/checkin/log", timeout=5,
+               headers={"Authorization": f"Bearer {organizer['token']}"}).json().get("scans", [])
+               if r.get("result") == "ok"}  # fmt: skip
+    person = next(pid for pid in sorted(codes) if pid not in present)
+    barrier = threading.Barrier(20)
+
+    def scan(i):
+        barrier.wait()
+        server = a if i % 2 else b
+        return requests.post(f"{server.url}/api/v1/checkins", json={"code": codes[person], "nonce": f"race-{i}"},
+                             headers={"Authorization": f"Bearer {volunteers[i % 2]['token']}"}, timeout=20)  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(scan, range(20)))
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [200] * 19 + [201], [r.text for r in answers if r.status_code >= 400]
+    assert {r.json()["result"] for r in answers} == {"ok", "already"}
+
+
+def test_votes_split_across_servers_are_each_counted_once(cluster):
+    a, b = cluster
+    slot = "keynote-2"
+    asked = requests.post(f"{a.url}/api/v1/slots/{slot}/questions", json={"text": "Across both servers?"},
+                          headers={"Origin": a.url}, timeout=10)  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    qid = asked.json()["id"]
+
+    def phone(i):
+        server = a if i % 2 else b
+        with requests.Session() as s:  # one phone: its own voter cookie, a double tap on the other server
+            s.get(f"{server.url}/slots/{slot}/qa", timeout=20)
+            first = s.post(f"{server.url}/api/v1/questions/{qid}/vote", headers={"Origin": server.url}, timeout=20)
+            other = b if server is a else a
+            s.post(f"{other.url}/api/v1/questions/{qid}/vote", headers={"Origin": other.url}, timeout=20)
+            assert first.json()["votes"] >= 1, first.text
+            return first.status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        assert set(pool.map(phone, range(30))) == {200}
+    listed = requests.get(f"{b.url}/api/v1/slots/{slot}/questions", timeout=10).json()["questions"]
+    assert next(q for q in listed if q["id"] == qid)["votes"] == 30

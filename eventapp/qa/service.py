@@ -338,11 +338,17 @@ def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = 
 # --- voting ----------------------------------------------------------------------------------------------------
 
 
-def _insert_ignore(s: DbSession, values: dict[str, Any]):
+def _insert_ignore(s: DbSession, values: dict[str, Any]) -> bool:
+    """Insert the vote unless this voter's is there; True when this call inserted it. RETURNING tells, where
+    rowcount does not (psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING)."""
     dialect = s.get_bind().dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = maker(Vote).values(**values).on_conflict_do_nothing(index_elements=["question_id", "voter_id"])
-    return s.execute(stmt)
+    stmt = (
+        maker(Vote).values(**values)
+        .on_conflict_do_nothing(index_elements=["question_id", "voter_id"])
+        .returning(Vote.question_id)
+    )  # fmt: skip
+    return s.execute(stmt).first() is not None
 
 
 def vote(question_id: int, voter_id: str, up: bool) -> dict[str, Any]:
@@ -360,9 +366,9 @@ def vote(question_id: int, voter_id: str, up: bool) -> dict[str, Any]:
                 raise ApiError(409, "not_votable", "Only open questions can be upvoted.")
             if _closed(s, q.slot_id):
                 raise ApiError(409, "board_closed", "Questions for this talk are closed.")
-            result = _insert_ignore(s, {"question_id": question_id, "voter_id": voter_id, "counted": not muted,
-                                        "created_at": utcnow()})  # fmt: skip
-            changed = result.rowcount == 1 and not muted
+            inserted = _insert_ignore(s, {"question_id": question_id, "voter_id": voter_id, "counted": not muted,
+                                          "created_at": utcnow()})  # fmt: skip
+            changed = inserted and not muted
             if changed:
                 s.execute(update(Question).where(Question.id == question_id).values(votes=Question.votes + 1))
         else:

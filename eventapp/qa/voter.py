@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import ratelimit
 from ..errors import ApiError
-from ..realtime import allowed_origins
+from ..realtime import site_origins
 from .policy import NEW_VOTERS_PER_HOUR, NEW_VOTERS_PER_MINUTE
 
 COOKIE = "qa_voter"
@@ -95,5 +95,5 @@ def set_cookie(response):
 def check_origin() -> None:
     """Audience writes carry no CSRF token, so a present Origin must be our own site."""
     origin = request.headers.get("Origin")
-    if origin is not None and origin not in allowed_origins(current_app.config["BASE_URL"]):
+    if origin is not None and origin not in site_origins():
         raise ApiError(403, "bad_origin", "This request did not come from the event's site.")
