@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -12,7 +11,7 @@ from .paths import resource_dir
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application: settings from EVENTAPP_* (and `config`), database, auth, realtime, every feature."""
-    from . import auth, db, errors, features, ops, ratelimit, realtime, templating
+    from . import auth, db, errors, features, logs, ops, ratelimit, realtime, templating
     from .config import load_settings
 
     app = Flask(
@@ -28,9 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=False
-    )
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     db.init_app(app)
     ratelimit.init_app(app)
     auth.init_app(app)

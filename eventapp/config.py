@@ -52,6 +52,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Several apps (or test runs) sharing one Redis keep apart by channel name and key prefix.
         "MESSAGE_QUEUE_CHANNEL": env.get(f"{ENV_PREFIX}MESSAGE_QUEUE_CHANNEL", "eventapp"),
         "LOG_LEVEL": env.get(f"{ENV_PREFIX}LOG_LEVEL", "INFO"),
+        "LOG_FORMAT": env.get(f"{ENV_PREFIX}LOG_FORMAT", "text"),  # "json": one object a line
         # Socket.IO: the cap on one incoming message protects the server from huge payloads.
         "SOCKET_MAX_MESSAGE_BYTES": int(env.get(f"{ENV_PREFIX}SOCKET_MAX_MESSAGE_BYTES", str(64 * 1024))),
         "EXTRA_ORIGINS": [o.strip() for o in env.get(f"{ENV_PREFIX}EXTRA_ORIGINS", "").split(",") if o.strip()],

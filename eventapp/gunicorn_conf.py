@@ -13,6 +13,12 @@ graceful_timeout = 10
 keepalive = 5
 accesslog = os.environ.get("EVENTAPP_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
+if os.environ.get("EVENTAPP_LOG_FORMAT") == "json":
+    # The access log as JSON too (the request line is URL-encoded by clients, so it holds no raw quotes).
+    access_log_format = (
+        '{"time": "%(t)s", "logger": "access", "remote": "%(h)s", "request": "%(r)s", "status": %(s)s, '
+        '"bytes": "%(B)s", "ms": %(M)s, "agent": "%(a)s"}'
+    )
 loglevel = os.environ.get("EVENTAPP_LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("EVENTAPP_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips

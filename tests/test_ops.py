@@ -44,3 +44,24 @@ def test_revoked_staff_sockets_are_told_and_dropped(demo_app, socket_client, mak
     assert not revoked.is_connected()
     assert kept.is_connected()
     assert not [m for m in kept.get_received() if m["name"] == "revoked"]
+
+
+def test_json_logs_carry_the_event_fields():
+    import json
+    import logging
+
+    from eventapp import logs
+
+    record = logging.makeLogRecord({"name": "eventapp.test", "levelname": "INFO", "msg": "scan",
+                                    "fields": {"result": "ok", "device": "Door 2"}})  # fmt: skip
+    data = json.loads(logs.JsonFormatter().format(record))
+    assert (data["message"], data["result"], data["device"], data["level"]) == ("scan", "ok", "Door 2", "info")
+    assert logs.TextFormatter().format(record).endswith('scan {"result": "ok", "device": "Door 2"}')
+
+
+def test_scans_are_counted_by_result(demo_app, client, make_staff):
+    volunteer = make_staff("volunteer")
+    for nonce in ("m1", "m2"):
+        client.post("/api/v1/checkins", json={"code": "NOT-A-CODE", "nonce": nonce}, headers=volunteer["headers"])
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'eventapp_checkins_total{result="code_malformed"}' in text

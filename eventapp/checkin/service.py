@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from .. import ratelimit
+from .. import metrics, ratelimit
 from ..auth import Principal
 from ..db import session_scope, utcnow
 from ..errors import ApiError
@@ -30,6 +31,8 @@ from ..program.models import ATTENDANCE, Authorship, Event, Paper, Person, Sessi
 from ..realtime import publish, socketio
 from . import codes, coverage
 from .models import BadgeVersion, CheckIn, CheckinAudit, PaperExcuse, ScanLog
+
+log = logging.getLogger(__name__)
 
 COVERAGE_CHANNEL = "coverage"
 ROOM_CHANNEL = "coverage-room"  # a chair limited to some rooms follows coverage-room:<room_id>
@@ -290,6 +293,10 @@ def record_scan(principal: Principal, req: ScanRequest) -> ScanOutcome:
             # PostgreSQL: a racing scan won the unique index. Retry: the next read sees the winner.
             if attempt == 2:
                 raise ApiError(409, "busy", "Another scan of this badge is in progress. Scan again.") from None
+    result = outcome.body.get("error") if outcome.status >= 400 else outcome.body.get("result")
+    metrics.CHECKINS.labels(result=result or "unknown").inc()
+    log.info("scan", extra={"fields": {"result": result, "status": outcome.status, "device": req.device,
+                                       "offline": req.offline, "person_id": outcome.person_id}})  # fmt: skip
     if outcome.status >= 400:
         err = outcome.body
         raise ApiError(outcome.status, err["error"], err["message"])

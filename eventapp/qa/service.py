@@ -327,6 +327,8 @@ def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = 
         similar = policy.similar_ids(clean, [(o.id, o.text) for o in board_questions
                                              if o.id != q.id and o.status != "hidden"])  # fmt: skip
     metrics.QUESTIONS.inc()
+    log.info("question", extra={"fields": {"slot_id": slot_id, "question_id": q.id, "status": q.status,
+                                           "flagged": flagged}})  # fmt: skip
     publish(mod_channel(slot_id), "question", {**mod_json(q, muted, similar), "counts": counts})
     if policy.is_public(q.status, voter_id in muted):
         publish(public_channel(slot_id), "question", {**public_json(q), "counts": counts})

@@ -330,6 +330,9 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
     _add_presence(payload)
     if seen is None:
         metrics.TIMER_COMMANDS.labels(action=action).inc()
+        fields = {"room_id": room_id, "action": action, "staff_id": principal.staff_id,
+                  "slot_id": payload["slot_id"], "revision": payload["revision"]}  # fmt: skip
+        log.info("timer command", extra={"fields": fields})
         _announce(room_id, payload, program=action not in MESSAGE_ACTIONS)
     return payload
 
