@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import JSON, Column, update
+from sqlalchemy import JSON, Column, String, cast, delete, update
 from sqlmodel import Field, SQLModel, select
 
 from . import ratelimit
@@ -297,6 +297,15 @@ def revoke_token(token_id: int) -> None:
             .where(AuthToken.id == token_id, AuthToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+
+
+def purge_staff(s) -> dict[str, int]:
+    """After the event: every account is revoked and nameless; links and tokens are deleted."""
+    links = s.exec(delete(LoginLink)).rowcount
+    tokens = s.exec(delete(AuthToken)).rowcount
+    now = utcnow()
+    staff = s.exec(update(Staff).values(name="Staff " + cast(Staff.id, String), revoked_at=now)).rowcount
+    return {"staff accounts revoked and made anonymous": staff, "sign-in links and tokens": links + tokens}
 
 
 def list_staff() -> list[Staff]:

@@ -264,5 +264,23 @@ def export_program(out: Path | None) -> None:
         click.echo(f"wrote {out}")
 
 
+@main.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge(yes: bool) -> None:
+    """After the event: remove personal data, keep the program and what happened (export first)."""
+    if not yes:
+        click.confirm(
+            "This removes e-mails, attendees' names, voters, devices and staff accounts for good. Export first. Go on?",
+            abort=True,
+        )
+    with app_context(), db.session_scope() as s:
+        done = {}
+        for module in features.import_modules("privacy"):
+            done.update(module.purge(s))
+        done.update(auth.purge_staff(s))
+    for what, count in done.items():
+        click.echo(f"{count:>6}  {what}")
+
+
 for _module in features.import_modules("cli"):
     _module.register(main)

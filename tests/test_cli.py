@@ -111,3 +111,32 @@ def test_export_program_to_a_file(env, tmp_path):
     out = tmp_path / "program.json"
     run(env, "export", "program", "--out", str(out))
     assert json.loads(out.read_text())["event"]["short_name"] == "TAI4H 2024"
+
+
+def test_purge_removes_personal_data_and_keeps_the_program(env):
+    run(env, "demo", "--no-serve", "--date", "2024-08-04")
+    made = json.loads(run(env, "staff", "add", "--name", "Ana Chair", "--role", "chair", "--json"))
+    before = json.loads(run(env, "export", "program"))
+    refused = CliRunner().invoke(cli.main, ["purge"], env=env, input="n\n")
+    assert refused.exit_code == 1  # nothing without a yes
+    out = run(env, "purge", "--yes")
+    assert "staff accounts revoked and made anonymous" in out
+    after = json.loads(run(env, "export", "program"))
+    # The public program is unchanged: papers, authors, speakers, chairs.
+    assert after["papers"] == before["papers"] and after["sessions"] == before["sessions"]
+    staff = json.loads(run(env, "staff", "list", "--json"))
+    assert all(m["revoked"] and m["name"].startswith("Staff ") for m in staff)
+    assert "no active staff member" in run(env, "staff", "link", str(made["id"]), code=1)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["EVENTAPP_DATABASE_URL"])
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM person WHERE email IS NOT NULL")).scalar() == 0
+        names = {r[0] for r in conn.execute(text("SELECT name FROM person"))}
+        assert "Attendee 01" not in names and "Hao Chen" in names  # a synthetic attendee vs an organizer and author
+        assert conn.execute(text("SELECT count(*) FROM qa_vote")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM qa_question WHERE voter_id != '' OR name != ''")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM scan_log WHERE device != ''")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM auth_token")).scalar() == 0
+        assert conn.execute(text("SELECT sum(votes) FROM qa_question")).scalar() > 0  # the counts stay
+    engine.dispose()
