@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
 from eventapp import auth
+
+from tests_support import race_login_link
 
 
 def csrf_from(html: str) -> str:
@@ -58,21 +59,7 @@ def test_a_link_works_once(chair, app):
 
 
 def test_two_devices_racing_for_one_link_get_one_session(chair, app):
-    raw = link_token(auth.issue_login_link(chair.id))
-    results = []
-
-    def redeem():
-        with app.app_context():
-            try:
-                results.append(auth.redeem_login_link(raw))
-            except auth.ApiError as err:
-                results.append(err.code)
-
-    threads = [threading.Thread(target=redeem) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race_login_link(app, link_token(auth.issue_login_link(chair.id)), devices=8)
     assert sum(r == "link_used" for r in results) == 7
     assert len([r for r in results if r != "link_used"]) == 1
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from eventapp import auth, create_app, db, features
 
-from tests_support import DEMO_DAY
+from tests_support import DEMO_DAY, race_login_link
 
 
 def test_migrations_demo_and_program_on_postgres(postgres_url, tmp_path):
@@ -31,20 +29,7 @@ def test_migrations_demo_and_program_on_postgres(postgres_url, tmp_path):
             # One-time links stay one-time under a race on PostgreSQL too.
             member = auth.add_staff("PG chair", "chair", room_ids=["main"])
             raw = auth.issue_login_link(member.id).rsplit("/", 1)[1]
-            results = []
-
-            def redeem():
-                with app.app_context():
-                    try:
-                        results.append(auth.redeem_login_link(raw))
-                    except auth.ApiError as err:
-                        results.append(err.code)
-
-            threads = [threading.Thread(target=redeem) for _ in range(6)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            results = race_login_link(app, raw, devices=6)
             assert sorted(r == "link_used" for r in results) == [False] + [True] * 5
     finally:
         app.extensions[db.ENGINE_KEY].dispose()

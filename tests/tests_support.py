@@ -134,3 +134,26 @@ class Nginx:
             self.proc.terminate()
             self.proc.wait(timeout=10)
             self.proc = None
+
+
+def race_login_link(app, raw: str, devices: int) -> list[str]:
+    """`devices` threads redeem one login link at once; each result is a session token or the refusal's code."""
+    import threading
+
+    from eventapp import auth
+
+    results: list[str] = []
+
+    def redeem():
+        with app.app_context():
+            try:
+                results.append(auth.redeem_login_link(raw))
+            except auth.ApiError as err:
+                results.append(err.code)
+
+    threads = [threading.Thread(target=redeem) for _ in range(devices)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

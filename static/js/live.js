@@ -53,6 +53,12 @@ export class Live {
     return this.socket.connected ? this.#subscribe(channel, onSnapshot) : Promise.resolve(null);
   }
 
+  /** Stop following a channel (and no longer resubscribe to it after a reconnect). */
+  unsubscribe(channel) {
+    this.channels.delete(channel);
+    return this.socket.connected ? this.call("unsubscribe", { channel }) : Promise.resolve(null);
+  }
+
   on(event, handler) {
     this.socket.on(event, handler);
   }

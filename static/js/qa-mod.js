@@ -199,10 +199,7 @@ function exportLinks() {
 }
 
 function showSlot(id) {
-  if (channel) {
-    conn.channels.delete(channel);
-    conn.call("unsubscribe", { channel });
-  }
+  if (channel) conn.unsubscribe(channel);
   slotId = id;
   questions.clear();
   exportLinks();

@@ -198,10 +198,7 @@ form.addEventListener("submit", async (e) => {
 });
 
 function showSlot(id) {
-  if (channel) {
-    conn.channels.delete(channel);
-    conn.call("unsubscribe", { channel });
-  }
+  if (channel) conn.unsubscribe(channel);
   slotId = id;
   questions.clear();
   root.dataset.slotId = id || "";
