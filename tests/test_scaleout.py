@@ -265,3 +265,18 @@ def test_votes_split_across_servers_are_each_counted_once(cluster):
         assert set(pool.map(phone, range(30))) == {200}
     listed = requests.get(f"{b.url}/api/v1/slots/{slot}/questions", timeout=10).json()["questions"]
     assert next(q for q in listed if q["id"] == qid)["votes"] == 30
+
+
+def test_first_reads_of_a_rooms_timer_on_both_servers_race_safely(cluster):
+    """No timer row yet: twenty screens on two servers ask at once; every one gets the same state."""
+    a, b = cluster
+    barrier = threading.Barrier(20)
+
+    def read(i):
+        barrier.wait()
+        return requests.get(f"{(a if i % 2 else b).url}/api/v1/rooms/main/timer", timeout=20)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(read, range(20)))
+    assert {r.status_code for r in answers} == {200}, [r.text for r in answers if r.status_code != 200]
+    assert len({(r.json()["slot_id"], r.json()["state"]) for r in answers}) == 1

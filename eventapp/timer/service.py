@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from .. import metrics, ratelimit
 from ..auth import Principal
-from ..db import session_scope, utcnow
+from ..db import read_scope, session_scope, utcnow
 from ..errors import ApiError, not_found
 from ..program import schedule
 from ..program.models import Event, Room
@@ -206,19 +206,36 @@ def _tz(s: DbSession) -> str:
 
 
 def get_timer(room_id: str) -> dict[str, Any]:
-    """The room's timer now. A talk that ran out meanwhile has flowed into Q&A: that is written and pushed."""
+    """The room's timer now. A talk that ran out meanwhile has flowed into Q&A: that is written and pushed.
+
+    Most calls only read (every audience page asks which talk is on). Only when the stored state is behind is it
+    written, under the room's row lock; when two servers create a room's first row at once, the unique key refuses
+    one, which then reads the winner's."""
     at = now_ms()
-    with session_scope() as s:
-        row, state, views = _load(s, room_id)
-        settled = clock.settle(state, _plans(views), at) if views else state
-        changed = row.clock != settled.to_dict()
-        if changed:
-            _save(s, row, state, settled, views, at)
-        payload = _payload(row, settled, views, _tz(s), at)
+    with read_scope() as s:
+        payload, changed = _settled(s, room_id, at, write=False)
+    if changed:
+        for attempt in range(3):
+            try:
+                with session_scope() as s:
+                    payload, changed = _settled(s, room_id, at, write=True)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
     _add_presence(payload)
     if changed:
         _announce(room_id, payload)
     return payload
+
+
+def _settled(s: DbSession, room_id: str, at: int, *, write: bool) -> tuple[dict[str, Any], bool]:
+    row, state, views = _load(s, room_id, lock=write)
+    settled = clock.settle(state, _plans(views), at) if views else state
+    changed = row.clock != settled.to_dict()
+    if changed and write:
+        _save(s, row, state, settled, views, at)
+    return _payload(row, settled, views, _tz(s), at), changed
 
 
 def segment_log(room_id: str) -> dict[str, Any]:
