@@ -52,9 +52,11 @@ def channel_name(prefix: str, arg: str | None = None) -> str:
     return prefix if arg is None else f"{prefix}:{arg}"
 
 
-def publish(channel: str, event: str, payload: dict[str, Any]) -> None:
-    """Send an event to every socket subscribed to `channel`. Call after the transaction has committed."""
-    socketio.emit(event, payload, to=channel)
+def publish(channel: str, event: str, payload: dict[str, Any], *, local_only: bool = False) -> None:
+    """Send an event to every socket subscribed to `channel`. Call after the transaction has committed.
+    `local_only`: only this process's sockets, not through the message queue (for what every process sends its
+    own sockets anyway, such as keyframes)."""
+    socketio.emit(event, payload, to=channel, ignore_queue=local_only)
 
 
 def site_origins() -> list[str]:

@@ -454,7 +454,8 @@ def _keyframe_loop(app: Flask) -> None:
                     # A room pushed within the period needs no keyframe (and a fan-out saved is latency saved).
                     if time.monotonic() - _last_push.get(room_id, 0.0) >= period * 0.9:
                         _last_push[room_id] = time.monotonic()
-                        publish(channel(room_id), "timer", payload)
+                        # Every server keyframes its own screens: through the queue each would get them twice.
+                        publish(channel(room_id), "timer", payload, local_only=True)
                     drifting |= payload["state"] == "paused" or payload["phase"] == "overtime"
                 if drifting and beat % 3 == 0:
                     publish_program()
