@@ -28,6 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FAST_3G = {"offline": False, "latency": 562.5, "downloadThroughput": 1.6 * 1000 * 1000 / 8 * 0.9,
            "uploadThroughput": 750 * 1000 / 8 * 0.9}  # fmt: skip
+FCP_JS = "() => { const e = performance.getEntriesByName('first-contentful-paint')[0]; return e && e.startTime }"
 PAGES = [("/rooms/main/qa", None), ("/checkin/scan", "volunteer"), ("/rooms/main/chair", "chair")]
 
 
@@ -99,17 +100,16 @@ def measure(browser, base: str, path: str, login_url: str | None) -> dict:
         page.goto(base + path, wait_until="load", timeout=60000)
         load_ms = (time.perf_counter() - t0) * 1000
         page.wait_for_timeout(2500)  # late requests (module imports, the first API calls) count too
-        fcp = page.evaluate(
-            "() => { const e = performance.getEntriesByName('first-contentful-paint')[0]; return e ? e.startTime : null }"
-        )
+        fcp = page.evaluate(FCP_JS)
         finished = {rid: n for rid, n in wire.items() if not urls.get(rid, "").startswith("ws")}
         return {
             "bytes": sum(finished.values()),
             "requests": len(finished),
             "first_render_ms": round(fcp) if fcp is not None else None,
             "load_ms": round(load_ms),
-            "resources": sorted(((urls.get(rid, "?").replace(base, ""), n) for rid, n in finished.items()),
-                                key=lambda item: -item[1]),
+            "resources": sorted(
+                ((urls.get(rid, "?").replace(base, ""), n) for rid, n in finished.items()), key=lambda item: -item[1]
+            ),
         }
     finally:
         context.close()
@@ -132,8 +132,10 @@ def main() -> None:
                   ["login_url"] for role in ("volunteer", "chair")}  # fmt: skip
         (work / "nginx.conf").write_text(nginx_conf(work, args.nginx_port, args.port))
         with app.serve(args.port, env={"EVENTAPP_BASE_URL": base}):
-            nginx = subprocess.Popen(["nginx", "-p", str(work), "-c", str(work / "nginx.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            nginx = subprocess.Popen(
+                ["nginx", "-p", str(work), "-c", str(work / "nginx.conf")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
             try:
                 wait_http(f"{base}/healthz", nginx)
                 with sync_playwright() as p:

@@ -202,8 +202,10 @@ def fanout(sizes: list[int], reps: int, k: int, env_extra: dict[str, str] | None
                         with reference_server(port()) as s:
                             r = loadgen("reference", [s["url"]], [s["pid"]], n, k, payload=payload)
                     r.update(server=server, rep=rep + 1, payload_bytes=payload.stat().st_size)
-                    log(f"  last p50 {r['last_ms_p50']} ms, p99 {r['last_ms_p99']} ms, median {r['median_ms_p50']} ms, "
-                        f"{r['rss_kb_per_client']} KB/phone, missing {r['missing']}, ext {r['extensions']!r}")
+                    log(
+                        f"  last p50 {r['last_ms_p50']} ms, p99 {r['last_ms_p99']} ms, median {r['median_ms_p50']} ms, "
+                        f"{r['rss_kb_per_client']} KB/phone, missing {r['missing']}, ext {r['extensions']!r}"
+                    )
                     runs.append(r)
     return runs
 
@@ -298,7 +300,7 @@ def script(name: str, *args: str, timeout: float = 300) -> dict:
     if out.returncode != 0:
         raise RuntimeError(f"{name} failed: {out.stderr[-2000:]}")
     text_out = out.stdout.strip()
-    return json.loads(text_out[text_out.index("{"):])
+    return json.loads(text_out[text_out.index("{") :])
 
 
 def checkin(devices: int, per_device: int) -> dict:
@@ -325,8 +327,15 @@ def votes(count: int, seconds: float, clients: int) -> dict:
     raw = script("qa_fanout.py", "--clients", str(clients), "--rounds", "1", "--votes", str(count), "--seconds",
                  str(seconds), "--procs", "1", "--port", str(port()))  # fmt: skip
     v = raw["votes"]
-    return {"sent": v["sent"], "counted": v["stored_count"], "seconds": v["seconds"], "ok_200": v["ok_200"],
-            "failed": v["failed"], "sockets_with_final_count": v["sockets_with_final_count"], "sockets": clients}
+    return {
+        "sent": v["sent"],
+        "counted": v["stored_count"],
+        "seconds": v["seconds"],
+        "ok_200": v["ok_200"],
+        "failed": v["failed"],
+        "sockets_with_final_count": v["sockets_with_final_count"],
+        "sockets": clients,
+    }
 
 
 def pages() -> dict:
@@ -385,23 +394,29 @@ def markdown(result: dict) -> str:
                   " missing | compression |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for r in result["fanout"]:
             lines.append(f"| {r['server']} | {r['clients']} | {r['last_ms_p50']} ms | {r['last_ms_p99']} ms | "
-                         f"{r['median_ms_p50']} ms | {r['rss_kb_per_client']} | {r['server_cpu_ms_per_broadcast']} ms | "
+                         f"{r['median_ms_p50']} ms | {r['rss_kb_per_client']} | "
+                         f"{r['server_cpu_ms_per_broadcast']} ms | "
                          f"{r['missing']} | {r['extensions'] or 'none'} |")  # fmt: skip
-        lines += ["", "| phones | eventapp / reference: last p50 | last p99 | median p50 | KB/phone |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| phones | eventapp / reference: last p50 | last p99 | median p50 | KB/phone |",
+            "|---|---|---|---|---|",
+        ]
         for r in result["fanout_ratio"]:
             lines.append(f"| {r['clients']} | {r['last_ms_p50']}x | {r['last_ms_p99']}x | {r['median_ms_p50']}x | "
                          f"{r['rss_kb_per_client']}x |")  # fmt: skip
         lines.append("")
     s = result.get("scaleout")
     if s and "skipped" not in s:
-        lines += [f"Scale-out (two eventapp processes, Redis, PostgreSQL; both on CPU 0): {s['clients']} phones, last "
-                  f"phone p50 {s['last_ms_p50']} ms, p99 {s['last_ms_p99']} ms, missing {s['missing']}.", ""]  # fmt: skip
+        lines += [f"Scale-out (two eventapp processes, Redis, PostgreSQL; both on CPU 0): {s['clients']} phones, "
+                  f"last phone p50 {s['last_ms_p50']} ms, p99 {s['last_ms_p99']} ms, missing {s['missing']}.",
+                  ""]  # fmt: skip
     elif s:
         lines += [f"Scale-out: skipped ({s['skipped']}).", ""]
     c = result.get("checkin")
     if c:
-        lines += [f"**Check-in**: {c['devices']} devices, {c['scans']} distinct badges: {c['per_s']}/s, p50 {c['p50_ms']} "
-                  f"ms, p99 {c['p99_ms']} ms (statuses {c['statuses']}).", ""]  # fmt: skip
+        lines += [f"**Check-in**: {c['devices']} devices, {c['scans']} distinct badges: {c['per_s']}/s, "
+                  f"p50 {c['p50_ms']} ms, p99 {c['p99_ms']} ms (statuses {c['statuses']}).", ""]  # fmt: skip
     t = result.get("timer_sync")
     if t:
         lines += [f"**Timer sync**: {t['clients']} clients behind a {t['proxy_delay_ms'][0]:.0f}-"
@@ -413,11 +428,17 @@ def markdown(result: dict) -> str:
                   f"({v['failed']} failed requests).", ""]  # fmt: skip
     p = result.get("pages")
     if p:
-        lines += ["## Phone pages (gzip behind nginx; first render in Chromium on Fast 3G)", "",
-                  "| page | requests | bytes over the wire | first contentful paint |", "|---|---|---|---|"]
+        lines += [
+            "## Phone pages (gzip behind nginx; first render in Chromium on Fast 3G)",
+            "",
+            "| page | requests | bytes over the wire | first contentful paint |",
+            "|---|---|---|---|",
+        ]
         for path, r in p.items():
             if isinstance(r, dict) and "bytes" in r:
-                lines.append(f"| `{path}` | {r.get('requests')} | {r['bytes'] / 1024:.1f} KB | {r['first_render_ms']} ms |")
+                lines.append(
+                    f"| `{path}` | {r.get('requests')} | {r['bytes'] / 1024:.1f} KB | {r['first_render_ms']} ms |"
+                )
         lines.append("")
     lines += ["## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|"]
     for row in result["targets"]:
@@ -436,11 +457,19 @@ def targets(result: dict) -> list[dict]:
     if big:
         e = next(r for r in result["fanout"] if r["server"] == "eventapp" and r["clients"] == big)
         ratio = next((r for r in result["fanout_ratio"] if r["clients"] == big), {})
-        add(f"fan-out {big}: last phone p50 vs reference", "<= 1.5x", f"{ratio.get('last_ms_p50')}x",
-            (ratio.get("last_ms_p50") or 99) <= 1.5)
+        add(
+            f"fan-out {big}: last phone p50 vs reference",
+            "<= 1.5x",
+            f"{ratio.get('last_ms_p50')}x",
+            (ratio.get("last_ms_p50") or 99) <= 1.5,
+        )
         add(f"fan-out {big}: last phone p99", "< 250 ms", f"{e['last_ms_p99']} ms", (e["last_ms_p99"] or 1e9) < 250)
-        add(f"fan-out {big}: memory per phone", "< 60 KB", f"{e['rss_kb_per_client']} KB",
-            (e["rss_kb_per_client"] or 1e9) < 60)
+        add(
+            f"fan-out {big}: memory per phone",
+            "< 60 KB",
+            f"{e['rss_kb_per_client']} KB",
+            (e["rss_kb_per_client"] or 1e9) < 60,
+        )
         add(f"fan-out {big}: messages lost", "0", e["missing"], e["missing"] == 0)
     c = result.get("checkin")
     if c:
@@ -455,8 +484,12 @@ def targets(result: dict) -> list[dict]:
     a = (result.get("pages") or {}).get("/rooms/main/qa")
     if a and "bytes" in a:
         add("audience page, compressed total", "< 100 KB", f"{a['bytes'] / 1024:.1f} KB", a["bytes"] < 100 * 1024)
-        add("audience page, first render on Fast 3G", "< 1.5 s", f"{a['first_render_ms']} ms",
-            a["first_render_ms"] < 1500)
+        add(
+            "audience page, first render on Fast 3G",
+            "< 1.5 s",
+            f"{a['first_render_ms']} ms",
+            a["first_render_ms"] < 1500,
+        )
     return rows
 
 
@@ -468,8 +501,13 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=0)
     parser.add_argument("-k", type=int, default=0, help="broadcasts per fan-out run")
     parser.add_argument("--out", default=str(RESULTS / "latest.json"))
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra environment for the eventapp servers, e.g. EVENTAPP_WS_COMPRESSION=on")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the eventapp servers, e.g. EVENTAPP_WS_COMPRESSION=on",
+    )
     args = parser.parse_args()
     if not (NODE_DIR / "node_modules" / "socket.io").exists():
         raise SystemExit("bench/.node is missing: run `make bench-quick` (it runs npm ci there)")
