@@ -51,6 +51,11 @@ const clients = [];
 let extensions = null;
 let disconnects = 0;
 let failures = 0;
+const failureReasons = {};
+function fail(reason) {
+  failures += 1;
+  failureReasons[reason] = (failureReasons[reason] || 0) + 1;
+}
 
 function connectOne(url) {
   return new Promise((resolve) => {
@@ -65,14 +70,19 @@ function connectOne(url) {
       arrivals.get(rev).push(t);
     });
     socket.on("disconnect", () => { disconnects += 1; });
-    socket.on("connect_error", () => { failures += 1; resolve(null); });
+    socket.on("connect_error", (e) => { fail(`connect_error: ${e && e.message}`); resolve(null); });
     socket.on("connect", () => {
       if (extensions === null) {
         const ws = socket.io.engine && socket.io.engine.transport && socket.io.engine.transport.ws;
         extensions = ws && typeof ws.extensions === "string" ? ws.extensions : "";
       }
       socket.timeout(60000).emit("subscribe", { channel: A.channel }, (err, ack) => {
-        if (err || !ack || !ack.ok) { failures += 1; resolve(null); return; }
+        if (err || !ack || !ack.ok) {
+          fail(err ? `subscribe: ${err.message}` : `subscribe: ${JSON.stringify(ack).slice(0, 200)}`);
+          socket.disconnect();
+          resolve(null);
+          return;
+        }
         clients.push(socket);
         resolve(socket);
       });
@@ -144,7 +154,7 @@ async function main() {
   const rounds = A.warmup + A.k;
   const result = {
     target: A.target, clients: n, requested: A.n, k: A.k, interval_ms: A.interval, servers: A.urls.length,
-    extensions, connect_s: r1(connectS), connect_failures: failures, disconnects, missing,
+    extensions, connect_s: r1(connectS), connect_failures: failures, failure_reasons: failureReasons, disconnects, missing,
     last_ms_p50: r1(pct(lasts, 50)), last_ms_p99: r1(pct(lasts, 99)), last_ms_max: r1(Math.max(...lasts)),
     median_ms_p50: r1(pct(medians, 50)),
     post_ms_p50: r1(pct(per.map((p) => p.post_ms), 50)),
