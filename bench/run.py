@@ -180,7 +180,8 @@ def loadgen(target: str, urls: list[str], pids: list[int], n: int, k: int, *, to
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def fanout(sizes: list[int], reps: int, k: int, env_extra: dict[str, str] | None = None) -> list[dict]:
+def fanout(sizes: list[int], reps: int, k: int, env_extra: dict[str, str] | None = None,
+           servers: tuple[str, ...] = ("eventapp", "reference")) -> list[dict]:  # fmt: skip
     """eventapp and the reference at each size, back to back, the order alternating per rep."""
     runs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
@@ -192,7 +193,7 @@ def fanout(sizes: list[int], reps: int, k: int, env_extra: dict[str, str] | None
                 order = ["eventapp", "reference"] if (rep + sizes.index(n)) % 2 == 0 else ["reference", "eventapp"]
                 if not payload.exists():
                     order = ["eventapp", "reference"]  # the reference broadcasts the payload eventapp sends
-                for server in order:
+                for server in (s for s in order if s in servers):
                     log(f"fan-out rep {rep + 1}/{reps}: {server}, {n} phones")
                     if server == "eventapp":
                         with app.serve(port()) as s:
@@ -540,7 +541,7 @@ def main() -> None:
     if "fanout" in only:
         extra = dict(item.split("=", 1) for item in args.env)
         result["eventapp_env"] = extra
-        runs = attempt("fanout", fanout, sizes, reps, k, extra) or []
+        runs = attempt("fanout", fanout, sizes, reps, k, extra, tuple(args.servers.split(","))) or []
         result["fanout_runs"] = runs
         result["fanout"], result["fanout_ratio"] = summarize_fanout(runs) if runs else ([], [])
     if "scaleout" in only:

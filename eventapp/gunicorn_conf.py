@@ -23,6 +23,9 @@ def post_worker_init(worker):  # noqa: ARG001
     # sight so full collections stay short while thousands of sockets are open.
     gc.collect()
     gc.freeze()
+    # Measurement hook (bench/run.py --env EVENTAPP_GC_THRESHOLD=a,b,c): Python's defaults unless set.
+    if threshold := os.environ.get("EVENTAPP_GC_THRESHOLD"):
+        gc.set_threshold(*(int(x) for x in threshold.split(",")))
 
 
 # gunicorn's control socket lives at one path per user: several eventapp processes on one host would fight over it,
