@@ -508,6 +508,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=0)
     parser.add_argument("-k", type=int, default=0, help="broadcasts per fan-out run")
     parser.add_argument("--out", default=str(RESULTS / "latest.json"))
+    parser.add_argument("--servers", default="eventapp,reference", help="fan-out servers (experiments: eventapp)")
     parser.add_argument(
         "--env",
         action="append",
