@@ -367,6 +367,8 @@ def versions() -> dict:
     with contextlib.suppress(Exception):
         out["chromium"] = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True,
                                          timeout=20).stdout.strip()  # fmt: skip
+    if os.environ.get("EVENTAPP_BENCH_SOURCE"):  # a tree that is not a checkout says what it is
+        out["eventapp_source"] = os.environ["EVENTAPP_BENCH_SOURCE"]
     with contextlib.suppress(Exception):
         out["eventapp_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                                 text=True).stdout.strip()  # fmt: skip
@@ -500,6 +502,23 @@ def targets(result: dict) -> list[dict]:
     return rows
 
 
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def update_readme(summary: str) -> None:
+    """A full run puts its summary into the README's Benchmarks section, between the two markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        return
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    body = "\n".join(line.replace("## ", "#### ", 1) if line.startswith("## ") else line
+                     for line in summary.splitlines()[2:])  # fmt: skip
+    readme.write_text(f"{head}{README_START}\n{body.strip()}\n{README_END}{tail}")
+    log("updated the README's Benchmarks section")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="under 3 minutes")
@@ -565,6 +584,8 @@ def main() -> None:
     out.write_text(json.dumps(result, indent=2) + "\n")
     out.with_suffix(".md").write_text(markdown(result))
     log(f"wrote {out} and {out.with_suffix('.md')}")
+    if not quick and not args.only and not args.env and out == RESULTS / "latest.json":
+        update_readme(markdown(result))
     print(markdown(result))
 
 
