@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test demo lint system-deps clean
+.PHONY: test demo lint system-deps clean bench bench-quick bench-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,22 @@ test: $(VENV)/.installed-test system-deps lint
 
 demo: $(VENV)/.installed
 	$(BIN)/eventapp demo --host $(HOST) --port $(PORT)
+
+# Benchmarks (bench/run.py): the Node reference server and load generator come from the npm registry, pinned by
+# bench/package-lock.json, into the ignored bench/.node/. Results: bench/results/latest.json and latest.md.
+bench/.node/.installed: bench/package.json bench/package-lock.json
+	mkdir -p bench/.node
+	cp bench/package.json bench/package-lock.json bench/.node/
+	cd bench/.node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-deps: $(VENV)/.installed-test system-deps bench/.node/.installed
+
+bench: bench-deps
+	$(BIN)/python bench/run.py
+
+bench-quick: bench-deps
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

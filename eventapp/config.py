@@ -58,6 +58,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "EXTRA_ORIGINS": [o.strip() for o in env.get(f"{ENV_PREFIX}EXTRA_ORIGINS", "").split(",") if o.strip()],
         "SOCKET_PING_INTERVAL": float(env.get(f"{ENV_PREFIX}SOCKET_PING_INTERVAL", "20")),
         "SOCKET_PING_TIMEOUT": float(env.get(f"{ENV_PREFIX}SOCKET_PING_TIMEOUT", "20")),
+        # permessage-deflate for WebSocket clients that offer it (all browsers): off, since compressing each small
+        # broadcast once per connection costs CPU and ~90 KB per phone (docs/benchmarks.md).
+        "WS_COMPRESSION": env.get(f"{ENV_PREFIX}WS_COMPRESSION", "off").strip().lower() in ("1", "on", "true", "yes"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_CHECK_DEFAULT": False,  # auth.py decides which writes need a CSRF token
         "WTF_CSRF_TIME_LIMIT": None,  # a chair's phone stays open all day

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request, session
 from flask_socketio import SocketIO, join_room, leave_room
 
+from . import websocket
 from .auth import AUDIENCE, SESSION_KEY, Principal, check_role, principal_for_token, principal_for_token_id
 from .errors import ApiError
 
@@ -96,6 +97,8 @@ def init_app(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    # Off by default: per-connection compression of every broadcast is the main fan-out cost (eventapp/websocket.py).
+    websocket.configure(socketio.server.eio, app.config["WS_COMPRESSION"])
 
 
 # --- handlers -------------------------------------------------------------------------------------------

@@ -1,0 +1,174 @@
+// The load generator of make bench: N socket.io-client 4.8 phones over WebSocket subscribe to one channel, then
+// K commands are fired one at a time (an HTTP POST, `interval` ms apart) and every phone notes when the event with
+// that command's revision arrives. Latency = arrival - the moment before the POST (one clock: this process).
+// The clients keep socket.io-client's defaults, so they offer permessage-deflate as browsers do.
+// Prints one JSON object. Bounded: connect phase, per-command wait and a hard cap on the whole run.
+"use strict";
+const fs = require("fs");
+const crypto = require("crypto");
+const { performance } = require("perf_hooks");
+const { io } = require("socket.io-client");
+
+function args() {
+  const a = { n: 250, k: 20, interval: 500, channel: "timer:main", event: "timer", concurrency: 100, settle: 3000,
+    warmup: 1, cap: 280, target: "eventapp", urls: "", pids: "", token: "", payload: "", room: "main" };
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i += 2) a[argv[i].replace(/^--/, "")] = argv[i + 1];
+  for (const key of ["n", "k", "interval", "concurrency", "settle", "warmup", "cap"]) a[key] = Number(a[key]);
+  a.urls = a.urls.split(",").filter(Boolean);
+  a.pids = a.pids.split(",").filter(Boolean).map(Number);
+  return a;
+}
+
+const A = args();
+const hardCap = setTimeout(() => { console.error("loadgen: hard cap reached"); process.exit(3); }, A.cap * 1000);
+
+function rssKb(pid) {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
+    return m ? Number(m[1]) : 0;
+  } catch (e) { return 0; }
+}
+function cpuMs(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime in clock ticks (100/s)
+  } catch (e) { return 0; }
+}
+const sum = (xs) => xs.reduce((s, x) => s + x, 0);
+const totalRss = () => sum(A.pids.map(rssKb));
+const totalCpu = () => sum(A.pids.map(cpuMs));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function pct(values, q) {
+  if (!values.length) return null;
+  const s = [...values].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.max(0, Math.round((q / 100) * (s.length - 1))))];
+}
+const r1 = (x) => (x === null ? null : Math.round(x * 10) / 10);
+
+const arrivals = new Map(); // revision -> array of arrival times (ms, performance.now())
+const clients = [];
+let extensions = null;
+let disconnects = 0;
+let failures = 0;
+const failureReasons = {};
+function fail(reason) {
+  failures += 1;
+  failureReasons[reason] = (failureReasons[reason] || 0) + 1;
+}
+
+function connectOne(url) {
+  return new Promise((resolve) => {
+    const socket = io(url, { transports: ["websocket"], forceNew: true, reconnection: false, timeout: 60000 });
+    const seen = new Set();
+    socket.on(A.event, (payload) => {
+      const t = performance.now();
+      const rev = payload && payload.revision;
+      if (rev === undefined || seen.has(rev)) return; // keyframes repeat a revision: the first arrival counts
+      seen.add(rev);
+      if (!arrivals.has(rev)) arrivals.set(rev, []);
+      arrivals.get(rev).push(t);
+    });
+    socket.on("disconnect", () => { disconnects += 1; });
+    socket.on("connect_error", (e) => { fail(`connect_error: ${e && e.message}`); resolve(null); });
+    socket.on("connect", () => {
+      if (extensions === null) {
+        const ws = socket.io.engine && socket.io.engine.transport && socket.io.engine.transport.ws;
+        extensions = ws && typeof ws.extensions === "string" ? ws.extensions : "";
+      }
+      socket.timeout(60000).emit("subscribe", { channel: A.channel }, (err, ack) => {
+        if (err || !ack || !ack.ok) {
+          fail(err ? `subscribe: ${err.message}` : `subscribe: ${JSON.stringify(ack).slice(0, 200)}`);
+          socket.disconnect();
+          resolve(null);
+          return;
+        }
+        clients.push(socket);
+        resolve(socket);
+      });
+    });
+  });
+}
+
+async function fire(base, seq) {
+  if (A.target === "reference") {
+    const r = await fetch(`${base}/fire?channel=${encodeURIComponent(A.channel)}&event=${A.event}`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: A.body });
+    return (await r.json()).revision;
+  }
+  const r = await fetch(`${base}/api/v1/rooms/${A.room}/timer`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${A.token}` },
+    body: JSON.stringify({ action: "adjust", seconds: seq % 2 ? 1 : -1, command_id: crypto.randomUUID() }),
+  });
+  const data = await r.json();
+  if (!r.ok) throw new Error(`timer command failed: ${r.status} ${JSON.stringify(data)}`);
+  return data.revision;
+}
+
+async function main() {
+  A.body = A.payload ? fs.readFileSync(A.payload, "utf8") : "{}";
+  const rssBefore = totalRss();
+  const tConnect = performance.now();
+  let next = 0;
+  async function worker() {
+    while (next < A.n) {
+      const i = next++;
+      await connectOne(A.urls[i % A.urls.length]);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(A.concurrency, A.n) }, worker));
+  const connectS = (performance.now() - tConnect) / 1000;
+  await sleep(A.settle);
+  const rssConnected = totalRss();
+  const n = clients.length;
+
+  const fired = []; // {rev, t0, ackMs}
+  const cpu0 = totalCpu();
+  const own0 = process.cpuUsage();
+  for (let seq = 0; seq < A.warmup + A.k; seq++) {
+    const t0 = performance.now();
+    const rev = await fire(A.urls[0], seq);
+    fired.push({ rev, t0, ackMs: performance.now() - t0, warm: seq < A.warmup });
+    // Wait for every phone (bounded), then keep the interval between commands.
+    const deadline = t0 + Math.max(A.interval, 10000);
+    while ((arrivals.get(rev) || []).length < n && performance.now() < deadline) await sleep(5);
+    const rest = t0 + A.interval - performance.now();
+    if (rest > 0) await sleep(rest);
+  }
+  const own = process.cpuUsage(own0);
+  const serverCpuMs = totalCpu() - cpu0;
+  const rssAfter = totalRss();
+
+  const per = [];
+  let missing = 0;
+  for (const f of fired) {
+    if (f.warm) continue;
+    const lat = (arrivals.get(f.rev) || []).map((t) => t - f.t0);
+    missing += n - lat.length;
+    per.push({ revision: f.rev, median_ms: r1(pct(lat, 50)), last_ms: r1(lat.length ? Math.max(...lat) : null),
+      received: lat.length, post_ms: r1(f.ackMs) });
+  }
+  const lasts = per.map((p) => p.last_ms).filter((x) => x !== null);
+  const medians = per.map((p) => p.median_ms).filter((x) => x !== null);
+  const rounds = A.warmup + A.k;
+  const result = {
+    target: A.target, clients: n, requested: A.n, k: A.k, interval_ms: A.interval, servers: A.urls.length,
+    extensions, connect_s: r1(connectS), connect_failures: failures, failure_reasons: failureReasons, disconnects, missing,
+    last_ms_p50: r1(pct(lasts, 50)), last_ms_p99: r1(pct(lasts, 99)), last_ms_max: r1(Math.max(...lasts)),
+    median_ms_p50: r1(pct(medians, 50)),
+    post_ms_p50: r1(pct(per.map((p) => p.post_ms), 50)),
+    rss_kb_idle: rssBefore, rss_kb_connected: rssConnected, rss_kb_after: rssAfter,
+    rss_kb_per_client: n ? r1((rssConnected - rssBefore) / n) : null,
+    rss_kb_per_client_after: n ? r1((rssAfter - rssBefore) / n) : null,
+    server_cpu_ms_per_broadcast: r1(serverCpuMs / rounds),
+    loadgen_cpu_ms_per_broadcast: r1((own.user + own.system) / 1000 / rounds),
+    per_broadcast: per,
+  };
+  for (const s of clients) s.disconnect();
+  console.log(JSON.stringify(result));
+  clearTimeout(hardCap);
+  setTimeout(() => process.exit(0), 200);
+}
+
+main().catch((e) => { console.error(e); process.exit(2); });
