@@ -48,10 +48,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """PostgreSQL: a pool per process (budget processes x 2 x pool_size under max_connections). SQLite: one."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -80,7 +81,7 @@ def make_engine(url: str) -> Engine:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[ENGINE_KEY] = make_engine(app.config["DATABASE_URL"])
+    app.extensions[ENGINE_KEY] = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
 
 
 def get_engine() -> Engine:
