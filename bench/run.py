@@ -370,8 +370,9 @@ def versions() -> dict:
     if os.environ.get("EVENTAPP_BENCH_SOURCE"):  # a tree that is not a checkout says what it is
         out["eventapp_source"] = os.environ["EVENTAPP_BENCH_SOURCE"]
     with contextlib.suppress(Exception):
-        out["eventapp_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                                text=True).stdout.strip()  # fmt: skip
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        if commit.returncode == 0 and commit.stdout.strip():
+            out["eventapp_commit"] = commit.stdout.strip()
     return out
 
 
