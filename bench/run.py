@@ -285,8 +285,10 @@ def scaleout(n: int, k: int) -> dict:
                 requests.get(f"{a['url']}/api/v1/rooms/main/timer", timeout=10).raise_for_status()
                 r = loadgen("eventapp", [a["url"], b["url"]], [a["pid"], b["pid"]], n, k, token=app.token)
             r.update(server="eventapp x2 + redis + postgresql")
-            log(f"  last p50 {r['last_ms_p50']} ms, p99 {r['last_ms_p99']} ms, missing {r['missing']}, "
-                f"{r['clients']}/{n} connected {r['failure_reasons'] or ''}")
+            log(
+                f"  last p50 {r['last_ms_p50']} ms, p99 {r['last_ms_p99']} ms, missing {r['missing']}, "
+                f"{r['clients']}/{n} connected {r['failure_reasons'] or ''}"
+            )
             return r
     finally:
         with admin.connect() as conn:
