@@ -285,8 +285,10 @@ def scaleout(n: int, k: int) -> dict:
                 requests.get(f"{a['url']}/api/v1/rooms/main/timer", timeout=10).raise_for_status()
                 r = loadgen("eventapp", [a["url"], b["url"]], [a["pid"], b["pid"]], n, k, token=app.token)
             r.update(server="eventapp x2 + redis + postgresql")
-            log(f"  last p50 {r['last_ms_p50']} ms, p99 {r['last_ms_p99']} ms, missing {r['missing']}, "
-                f"{r['clients']}/{n} connected {r['failure_reasons'] or ''}")
+            log(
+                f"  last p50 {r['last_ms_p50']} ms, p99 {r['last_ms_p99']} ms, missing {r['missing']}, "
+                f"{r['clients']}/{n} connected {r['failure_reasons'] or ''}"
+            )
             return r
     finally:
         with admin.connect() as conn:
@@ -370,8 +372,9 @@ def versions() -> dict:
     if os.environ.get("EVENTAPP_BENCH_SOURCE"):  # a tree that is not a checkout says what it is
         out["eventapp_source"] = os.environ["EVENTAPP_BENCH_SOURCE"]
     with contextlib.suppress(Exception):
-        out["eventapp_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                                text=True).stdout.strip()  # fmt: skip
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        if commit.returncode == 0 and commit.stdout.strip():
+            out["eventapp_commit"] = commit.stdout.strip()
     return out
 
 
