@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -114,11 +115,32 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# A volunteer's phone sends its token with every scan: the answer is kept this long per process, so a busy door
+# does not read the same token row hundreds of times a second. A revocation clears this process's copies at once;
+# other processes see it within this time (their staff sockets are re-checked without the cache).
+TOKEN_CACHE_SECONDS = 2.0
+TOKEN_CACHE_MAX = 10_000
+_token_cache: dict[str, tuple[float, Principal | None]] = {}
+
+
 def principal_for_token(raw: str | None) -> Principal | None:
     """The staff member a raw token belongs to, or None when it is unknown, revoked or their account is."""
     if not raw or len(raw) > 200:
         return None
-    return _principal_where(AuthToken.token_hash == hash_token(raw))
+    digest = hash_token(raw)
+    now = time.monotonic()
+    cached = _token_cache.get(digest)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    principal = _principal_where(AuthToken.token_hash == digest)
+    if len(_token_cache) >= TOKEN_CACHE_MAX:
+        _token_cache.clear()
+    _token_cache[digest] = (now + TOKEN_CACHE_SECONDS, principal)
+    return principal
+
+
+def forget_cached_tokens() -> None:
+    _token_cache.clear()
 
 
 def principal_for_token_id(token_id: int | None) -> Principal | None:
@@ -287,6 +309,7 @@ def revoke_staff(staff_id: int) -> Staff:
         )
         s.exec(update(LoginLink).where(LoginLink.staff_id == staff_id, LoginLink.used_at.is_(None)).values(used_at=now))
         s.add(staff)
+    forget_cached_tokens()  # after the commit: a request in between cannot cache the old answer again
     return staff
 
 
@@ -297,6 +320,7 @@ def revoke_token(token_id: int) -> None:
             .where(AuthToken.id == token_id, AuthToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+    forget_cached_tokens()
 
 
 def purge_staff(s) -> dict[str, int]:
@@ -305,6 +329,7 @@ def purge_staff(s) -> dict[str, int]:
     tokens = s.exec(delete(AuthToken)).rowcount
     now = utcnow()
     staff = s.exec(update(Staff).values(name="Staff " + cast(Staff.id, String), revoked_at=now)).rowcount
+    forget_cached_tokens()
     return {"staff accounts revoked and made anonymous": staff, "sign-in links and tokens": links + tokens}
 
 

@@ -165,3 +165,20 @@ def test_tokens_are_stored_hashed(demo_app, make_staff):
         hashes = [t.token_hash for t in s.exec(select(auth.AuthToken))]
     assert staff["token"] not in hashes
     assert auth.hash_token(staff["token"]) in hashes
+
+
+def test_a_revocation_in_another_process_takes_effect_within_the_token_cache_time(demo_app, client, make_staff,
+                                                                                    monkeypatch):
+    from sqlalchemy import update
+
+    from eventapp.db import session_scope
+
+    staff = make_staff("volunteer")
+    assert client.get("/api/v1/me", headers=staff["headers"]).status_code == 200
+    # Another server revokes the token: this process's cache is not told.
+    with session_scope() as s:
+        s.exec(update(auth.AuthToken).where(auth.AuthToken.staff_id == staff["id"]).values(revoked_at=auth.utcnow()))
+    assert client.get("/api/v1/me", headers=staff["headers"]).status_code == 200  # still cached
+    later = auth.time.monotonic() + auth.TOKEN_CACHE_SECONDS + 1
+    monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+    assert client.get("/api/v1/me", headers=staff["headers"]).status_code == 401
