@@ -21,6 +21,7 @@ def register(group: click.Group) -> None:
         from flask import render_template
 
         from ..cli import app_context
+        from ..paths import resource_dir
         from ..program.service import load_event
         from ..qr import qr_svg
         from . import pdf, service
@@ -40,7 +41,9 @@ def register(group: click.Group) -> None:
                 out.write_bytes(pdf.badges_pdf(faces))
             else:
                 with app.test_request_context("/checkin/badges"):
-                    html = render_template("checkin/badges.html", badges=items, standalone=True,
+                    # Our own stylesheet, inlined so the file prints on its own (nothing from the user in it).
+                    css = (resource_dir("static") / "css" / "badges.css").read_text(encoding="utf-8")
+                    html = render_template("checkin/badges.html", badges=items, standalone=True, badge_css=css,
                                            qrs={b.person_id: qr_svg(b.code, border=0) for b in items})  # fmt: skip
                 out.write_text(html, encoding="utf-8")
         click.echo(f"{len(items)} badges written to {out}")
