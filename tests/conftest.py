@@ -132,9 +132,8 @@ def module_live_server(tmp_path_factory) -> Iterator[LiveServer]:
 POSTGRES_ADMIN_URL = os.environ.get("EVENTAPP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL database of this test's own, dropped afterwards."""
+def _postgres_database() -> Iterator[str]:
+    """A PostgreSQL database of its own, dropped afterwards."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -152,6 +151,18 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test's own."""
+    yield from _postgres_database()
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database shared by one module's tests."""
+    yield from _postgres_database()
 
 
 # --- a browser ------------------------------------------------------------------------------------------

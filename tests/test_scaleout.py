@@ -19,7 +19,7 @@ from tests_support import LiveServer, Nginx
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def redis_url():
     import redis
 
@@ -37,9 +37,12 @@ def redis_url():
         client.delete(key)
 
 
-@pytest.fixture
-def cluster(tmp_path, postgres_url, redis_url):
-    """Servers A and B on one PostgreSQL database and one Redis channel; the demo loaded through A."""
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, module_postgres_url, redis_url):
+    """Servers A and B on one PostgreSQL database and one Redis channel; the demo loaded through A. One cluster for
+    the module (each takes seconds to start): the tests run in file order, and the one that kills a server last."""
+    tmp_path = tmp_path_factory.mktemp("cluster")
+    postgres_url = module_postgres_url
     url, channel = redis_url
     env = {"EVENTAPP_DATABASE_URL": postgres_url, "EVENTAPP_MESSAGE_QUEUE": url,
            "EVENTAPP_MESSAGE_QUEUE_CHANNEL": channel, "EVENTAPP_SECRET_KEY": "cluster-secret"}  # fmt: skip
@@ -87,6 +90,21 @@ class Listener:
         self.client.disconnect()
 
 
+def test_first_reads_of_a_rooms_timer_on_both_servers_race_safely(cluster):
+    """No timer row yet: twenty screens on two servers ask at once; every one gets the same state."""
+    a, b = cluster
+    barrier = threading.Barrier(20)
+
+    def read(i):
+        barrier.wait()
+        return requests.get(f"{(a if i % 2 else b).url}/api/v1/rooms/main/timer", timeout=20)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(read, range(20)))
+    assert {r.status_code for r in answers} == {200}, [r.text for r in answers if r.status_code != 200]
+    assert len({(r.json()["slot_id"], r.json()["state"]) for r in answers}) == 1
+
+
 def test_both_servers_are_healthy_with_the_queue(cluster):
     for server in cluster:
         assert requests.get(server.url + "/healthz", timeout=5).json() == {
@@ -129,44 +147,6 @@ def test_rate_limits_are_shared_through_redis(cluster):
         statuses.append(requests.get(f"{server.url}/api/v1/me", headers={"Authorization": "Bearer nope"}, timeout=5).status_code)
     assert statuses.count(401) == 30
     assert statuses.count(429) == 10
-
-
-def test_killing_a_server_moves_its_clients_to_the_other(cluster, tmp_path):
-    if shutil.which("nginx") is None:
-        from conftest import missing
-
-        missing("nginx is not installed (apt-get install nginx-light)")
-    a, b = cluster
-    proxy = a.proxy
-    proxy.start()
-    listener = None
-    try:
-        snapshots = []
-        listener = Listener(proxy.url, reconnection=True)
-        listener.client.on("connect", lambda: snapshots.append(
-            listener.client.call("subscribe", {"channel": "program"}, timeout=5)))  # fmt: skip
-        snapshots.append(listener.client.call("subscribe", {"channel": "program"}, timeout=5))
-        assert snapshots[0]["ok"]
-        # Which server holds the socket? Its /metrics counts it.
-        def connections(server):
-            text = requests.get(server.url + "/metrics", timeout=5).text
-            line = next(x for x in text.splitlines() if x.startswith("eventapp_socket_connections "))
-            return float(line.split()[1])
-
-        holder = a if connections(a) == 1 else b
-        other = b if holder is a else a
-        holder.stop(signal.SIGKILL)
-        for _ in range(200):
-            if len(snapshots) >= 2 and listener.client.connected:
-                break
-            threading.Event().wait(0.1)
-        assert listener.client.connected
-        assert snapshots[-1]["ok"] and snapshots[-1]["snapshot"]["event"]["short_name"] == "TAI4H 2024"
-        assert connections(other) == 1
-    finally:
-        if listener is not None:
-            listener.close()
-        proxy.stop()
 
 
 # --- the features, exactly once across servers ------------------------------------------------------------
@@ -267,16 +247,39 @@ def test_votes_split_across_servers_are_each_counted_once(cluster):
     assert next(q for q in listed if q["id"] == qid)["votes"] == 30
 
 
-def test_first_reads_of_a_rooms_timer_on_both_servers_race_safely(cluster):
-    """No timer row yet: twenty screens on two servers ask at once; every one gets the same state."""
+def test_killing_a_server_moves_its_clients_to_the_other(cluster, tmp_path):
+    if shutil.which("nginx") is None:
+        from conftest import missing
+
+        missing("nginx is not installed (apt-get install nginx-light)")
     a, b = cluster
-    barrier = threading.Barrier(20)
+    proxy = a.proxy
+    proxy.start()
+    listener = None
+    try:
+        snapshots = []
+        listener = Listener(proxy.url, reconnection=True)
+        listener.client.on("connect", lambda: snapshots.append(
+            listener.client.call("subscribe", {"channel": "program"}, timeout=5)))  # fmt: skip
+        snapshots.append(listener.client.call("subscribe", {"channel": "program"}, timeout=5))
+        assert snapshots[0]["ok"]
+        # Which server holds the socket? Its /metrics counts it.
+        def connections(server):
+            text = requests.get(server.url + "/metrics", timeout=5).text
+            line = next(x for x in text.splitlines() if x.startswith("eventapp_socket_connections "))
+            return float(line.split()[1])
 
-    def read(i):
-        barrier.wait()
-        return requests.get(f"{(a if i % 2 else b).url}/api/v1/rooms/main/timer", timeout=20)
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        answers = list(pool.map(read, range(20)))
-    assert {r.status_code for r in answers} == {200}, [r.text for r in answers if r.status_code != 200]
-    assert len({(r.json()["slot_id"], r.json()["state"]) for r in answers}) == 1
+        holder = a if connections(a) == 1 else b
+        other = b if holder is a else a
+        holder.stop(signal.SIGKILL)
+        for _ in range(200):
+            if len(snapshots) >= 2 and listener.client.connected:
+                break
+            threading.Event().wait(0.1)
+        assert listener.client.connected
+        assert snapshots[-1]["ok"] and snapshots[-1]["snapshot"]["event"]["short_name"] == "TAI4H 2024"
+        assert connections(other) == 1
+    finally:
+        if listener is not None:
+            listener.close()
+        proxy.stop()
