@@ -1,5 +1,6 @@
 """In Chromium: a phone asks, the moderator approves in a second context, the question appears on the audience
-page, a vote from another phone updates the count live, and "on screen" shows it on the stage partial."""
+page, a vote from another phone updates the count live, and "on screen" shows it on the Q&A screen and on the
+timer's stage screen."""
 
 from __future__ import annotations
 
@@ -58,11 +59,16 @@ def test_ask_approve_vote_and_put_on_screen(live_server, chromium):
 
         screen = page(viewport={"width": 1280, "height": 720})
         screen.goto(f"{url}/rooms/main/qa/screen")
+        stage = page(viewport={"width": 1920, "height": 1080})  # the projector: the timer's stage screen
+        stage.goto(f"{url}/rooms/main/stage")
         mod.goto(f"{url}/sessions/{session_id}/moderate?slot={slot}")
         mod.get_by_role("button", name="Open").click()
         mod.locator("[data-mod-list] li", has_text="generalise").get_by_role("button", name="On screen").click()
         screen.locator("[data-stage-question] [data-stage-text]", has_text="generalise").wait_for()
         assert screen.locator("[data-stage-text]").text_content() == TEXT
+        stage.locator("[data-stage-question] [data-stage-text]", has_text="generalise").wait_for()
+        assert stage.locator("[data-stage-text]").text_content() == TEXT
+        assert stage.evaluate("document.documentElement.scrollHeight") <= 1080  # still one 16:9 screen
         assert errors == []
     finally:
         for ctx in contexts:
