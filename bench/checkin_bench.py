@@ -25,9 +25,9 @@ import uuid
 from pathlib import Path
 
 import requests
+from bench_server import add_staff, bench_env, load_demo, serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
-EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -108,38 +108,17 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="checkin-bench-"))
     url = f"http://127.0.0.1:{args.port}"
-    env = {
-        **os.environ,
-        "EVENTAPP_INSTANCE_PATH": str(work),
-        "EVENTAPP_DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
-        "EVENTAPP_SECRET_KEY": "bench-secret",
-        "EVENTAPP_BASE_URL": url,
-        "EVENTAPP_ACCESS_LOG": "",
-        "EVENTAPP_LOG_LEVEL": "WARNING",
-    }
+    env = bench_env(work, args.port)
     total = args.devices * args.per_device
-    run = lambda *a: subprocess.run([EVENTAPP, *a], env=env, check=True, capture_output=True, text=True, timeout=120)  # noqa: E731
-    run("demo", "--no-serve", "--date", "2024-08-04", "--port", str(args.port))
+    load_demo(env, args.port)
     add_people(env, total + 50)
-    volunteer = json.loads(run("staff", "add", "--name", "Bench volunteer", "--role", "volunteer", "--json").stdout)
-    token = volunteer["token"]
-    organizer = json.loads(run("staff", "add", "--name", "Bench organizer", "--role", "organizer", "--json").stdout)
+    token = add_staff(env, "Bench volunteer", "volunteer")["token"]
+    organizer = add_staff(env, "Bench organizer", "organizer")
 
-    server = subprocess.Popen(
-        [EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(args.port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=(work / "server.log").open("wb"),
-        preexec_fn=(lambda: os.sched_setaffinity(0, {0})) if pin else None,
-    )  # fmt: skip
+    server = serve(env, args.port, work, preexec_fn=(lambda: os.sched_setaffinity(0, {0})) if pin else None)
     try:
         if pin:
             os.sched_setaffinity(0, {1})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
         badges_csv = requests.get(f"{url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"},
                                   timeout=30).text  # fmt: skip
         codes = [r["code"] for r in csv.DictReader(io.StringIO(badges_csv)) if r["name"].startswith("Bench ")]
@@ -153,11 +132,7 @@ def main() -> None:
         repeats = run_devices(url, token, [rest[i * per : i * per + 50] for i in range(args.devices)],
                               time.monotonic() + 120)  # fmt: skip
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     print(json.dumps({
         "server": "eventapp serve (gunicorn -k gevent -w 1), SQLite WAL",
         "pinned": pin,

@@ -23,48 +23,25 @@ import os
 import secrets
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
-import requests
 import socketio
+from bench_server import add_staff, bench_env, load_demo, serve, stop
 from itsdangerous import URLSafeSerializer
 
-EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
 SECRET = "bench-secret-" + secrets.token_hex(8)
 SLOT = "keynote-2"
 
 
 def start_server(port: int, workdir: Path) -> tuple[subprocess.Popen, dict]:
-    env = {
-        **os.environ,
-        "EVENTAPP_INSTANCE_PATH": str(workdir),
-        "EVENTAPP_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
-        "EVENTAPP_SECRET_KEY": SECRET,
-        "EVENTAPP_BASE_URL": f"http://127.0.0.1:{port}",
-        "EVENTAPP_ACCESS_LOG": "",
-        "EVENTAPP_LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([EVENTAPP, "demo", "--no-serve", "--date", "today", "--port", str(port)], env=env, check=True,
-                   capture_output=True, timeout=120)  # fmt: skip
-    out = subprocess.run([EVENTAPP, "staff", "add", "--name", "Bench chair", "--role", "chair", "--json"], env=env,
-                         check=True, capture_output=True, text=True, timeout=60)  # fmt: skip
-    staff = json.loads(out.stdout)
-    log = (workdir / "server.log").open("ab")
-    proc = subprocess.Popen([EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return proc, staff
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not start")
+    """The demo day on today's date (its boards are open now), a chair, and `eventapp serve`."""
+    env = bench_env(workdir, port, secret=SECRET)
+    load_demo(env, port, date="today")
+    chair = add_staff(env, "Bench chair", "chair")
+    return serve(env, port, workdir), chair
 
 
 def pct(values: list[float], p: float) -> float:
@@ -230,11 +207,7 @@ def main() -> None:
         try:
             result = run(args, f"http://127.0.0.1:{args.port}", staff["token"])
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
     result["machine"] = {"cpus": os.cpu_count(), "load_1min_at_end": round(os.getloadavg()[0], 2)}
     print(json.dumps(result, indent=2))
 

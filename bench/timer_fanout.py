@@ -18,53 +18,23 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import socketio
-
-EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
+from bench_server import add_staff, bench_env, load_demo, serve, stop
 
 
 def start_server(port: int, workdir: Path) -> tuple[subprocess.Popen, str, dict]:
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "EVENTAPP_INSTANCE_PATH": str(workdir),
-        "EVENTAPP_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
-        "EVENTAPP_SECRET_KEY": "bench-secret",
-        "EVENTAPP_BASE_URL": url,
-        "EVENTAPP_ACCESS_LOG": "",
-        "EVENTAPP_LOG_LEVEL": "WARNING",
-    }
-    run = {"env": env, "capture_output": True, "text": True, "timeout": 120, "check": True}
-    subprocess.run([EVENTAPP, "demo", "--no-serve", "--date", "2024-08-04", "--port", str(port)], **run)
-    chair = json.loads(
-        subprocess.run([EVENTAPP, "staff", "add", "--name", "Bench chair", "--role", "chair", "--room", "main",
-                        "--json"], **run).stdout  # fmt: skip
-    )
-    log = (workdir / "server.log").open("ab")
-    proc = subprocess.Popen([EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)  # fmt: skip
-    import requests
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise SystemExit("server did not start")
-    return proc, url, chair
+    """The demo day on its real date, a chair of the room, and `eventapp serve`."""
+    env = bench_env(workdir, port)
+    load_demo(env, port)
+    chair = add_staff(env, "Bench chair", "chair", "--room", "main")
+    return serve(env, port, workdir), f"http://127.0.0.1:{port}", chair
 
 
 async def connect_screen(url: str, room: str, arrivals: dict[int, list[float]]) -> socketio.AsyncClient:
@@ -181,11 +151,7 @@ def main() -> None:
             result = run(url, token, args.screens, args.commands, args.room, args.procs)
         finally:
             if proc is not None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop(proc)
     print(json.dumps(result))
 
 

@@ -16,9 +16,7 @@ import argparse
 import asyncio
 import json
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ from pathlib import Path
 import socketio
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_server import stop  # noqa: E402
 from timer_fanout import start_server  # noqa: E402
 
 SAMPLES = 16  # as live.js
@@ -150,11 +149,7 @@ def main() -> None:
         try:
             result = asyncio.run(run(url, chair["token"], args.clients, args.low, args.high))
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
     print(json.dumps(result))
 
 
