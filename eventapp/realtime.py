@@ -98,7 +98,7 @@ def init_app(app: Flask) -> None:
         engineio_logger=False,
     )
     # Off by default: per-connection compression of every broadcast is the main fan-out cost (eventapp/websocket.py).
-    websocket.configure(socketio.server.eio, app.config["WS_COMPRESSION"])
+    websocket.configure(socketio.server, app.config["WS_COMPRESSION"])
 
 
 # --- handlers -------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def on_time_sync(data: Any = None):
 def _parse_channel(data: Any) -> tuple[Channel, str]:
     name = data.get("channel") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name or len(name) > 200:
-        raise ApiError(400, "invalid_channel", "Send {\"channel\": \"<name>\"}.")
+        raise ApiError(400, "invalid_channel", 'Send {"channel": "<name>"}.')
     prefix, sep, arg = name.partition(":")
     channel = _channels.get(prefix)
     if channel is None or channel.needs_arg != bool(sep) or (sep and not arg):

@@ -15,7 +15,14 @@ any of it fails there.
 
 from __future__ import annotations
 
+import struct
+import time
+from collections.abc import Callable
 from typing import Any
+
+import simple_websocket
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from wsproto.utilities import LocalProtocolError
 
 EXTENSIONS_HEADER = "HTTP_SEC_WEBSOCKET_EXTENSIONS"
 
@@ -40,16 +47,203 @@ def uncompressed(websocket_class: type) -> type:
     return UncompressedWebSocket
 
 
-def configure(engineio_server: Any, compression: bool) -> None:
-    """Install the setting on an engine.io server (after Flask-SocketIO's init_app created it).
+def configure(socketio_server: Any, compression: bool) -> None:
+    """Install the setting on a Socket.IO server (after Flask-SocketIO's init_app created it): without compression,
+    WebSockets negotiate no extension and, under gevent, take direct frames (below).
 
     The driver's `_async` mapping is shared by every server of that async mode, so this one gets its own copy."""
+    engineio_server = socketio_server.eio
     drivers = dict(engineio_server._async)
     current = drivers.get("websocket")
     if compression or current is None:  # nothing to change (or no WebSocket support in this async mode)
         return
-    if not getattr(current, "_eventapp_uncompressed", False):
+    if engineio_server.async_mode == "gevent" and issubclass(current, SimpleWebSocketWSGI):
+        current = direct(current, engineio_server)
+        install_direct_send(socketio_server)
+    else:
         current = uncompressed(current)
-        current._eventapp_uncompressed = True
     drivers["websocket"] = current
     engineio_server._async = drivers
+
+
+# --- Direct frames --------------------------------------------------------------------------------------------
+#
+# engine.io sends every packet through a per-socket queue drained by a writer greenlet, and simple-websocket frames
+# each message through wsproto: for a broadcast to 4,000 phones that is 4,000 queue hand-offs, greenlet switches
+# and framings of the same bytes, about 3/4 of the broadcast's CPU (py-spy, docs/benchmarks.md). Without
+# compression a server's WebSocket frame is the same bytes for every connection (no mask, no per-connection state),
+# so a broadcast frames its packet once and writes it to each idle socket straight away. A socket that is busy (its
+# writer is mid-write, or packets wait in its queue) gets the packet through its queue as before, so the order of
+# one socket's messages never changes; a slow phone that takes only part of a frame gets the rest from a background
+# greenlet that holds the socket's write lock until it is done, so frames never interleave and one slow phone never
+# holds up the others. gevent only: that is where greenlets switch only at I/O, which the "idle" test relies on.
+
+FRAME_ATTR = "_eventapp_frame"
+DIRECT_ATTR = "_eventapp_direct"
+
+
+def websocket_frame(message: str | bytes) -> bytes:
+    """One unmasked, unfragmented, uncompressed server frame (RFC 6455 section 5.2) holding `message`."""
+    if isinstance(message, str):
+        opcode, payload = 0x1, message.encode("utf-8")
+    else:
+        opcode, payload = 0x2, bytes(message)
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x80 | opcode, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x80 | opcode, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x80 | opcode, 127, size)
+    return header + payload
+
+
+def packet_frame(eio_packet: Any) -> bytes:
+    """The frame of an engine.io packet, built once per packet object (a broadcast shares one across sockets)."""
+    frame = eio_packet.__dict__.get(FRAME_ATTR)
+    if frame is None:
+        frame = websocket_frame(eio_packet.encode())
+        setattr(eio_packet, FRAME_ATTR, frame)
+    return frame
+
+
+class _NoThread:
+    """Stands in for simple-websocket's reader thread: the connection's own greenlet reads instead (InlineServer)."""
+
+    name = "inline"
+
+    def __init__(self, target: Callable[..., Any]) -> None:
+        self.target = target
+
+    def start(self) -> None:
+        pass
+
+
+class InlineServer(simple_websocket.Server):
+    """simple-websocket's server, read by the greenlet that waits for messages instead of by a second greenlet per
+    connection that hands them over through an event: one greenlet fewer per phone (memory, docs/benchmarks.md).
+    The handshake, the protocol events (close, ping, size limit) and the buffering are the library's own."""
+
+    def __init__(self, environ: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(environ, **{**kwargs, "thread_class": _NoThread})
+
+    def receive(self, timeout: float | None = None) -> str | bytes | None:
+        """The next message, reading the socket as needed (engine.io waits with no timeout; `timeout` is ignored
+        and a closed connection raises ConnectionClosed, as the library's does)."""
+        while self.connected and not self.input_buffer:
+            try:
+                data = self.sock.recv(self.receive_bytes)
+                if not data:
+                    raise OSError("the client closed the connection")
+                self.ws.receive_data(data)
+                self.connected = self._handle_events()
+            except (OSError, LocalProtocolError):
+                self.connected = False
+        if self.input_buffer:
+            return self.input_buffer.pop(0)
+        self.sock.close()
+        raise simple_websocket.ConnectionClosed(self.close_reason, self.close_message)
+
+
+def direct(websocket_class: type, engineio_server: Any) -> type:
+    """A subclass of engine.io's simple-websocket wrapper: uncompressed, read inline (InlineServer), framing its own
+    messages and writing them whole, and letting a broadcast write to it without the queue while it is idle.
+    gevent only."""
+    from gevent.lock import Semaphore  # a lock a background greenlet may release
+
+    start_background_task = engineio_server.start_background_task
+
+    class DirectWebSocket(websocket_class):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.write_lock = Semaphore()
+
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+            # As the library's wrapper does, with InlineServer and a size limit on messages while they arrive
+            # (engine.io checks its own only once a whole message is in memory).
+            self.ws = InlineServer(
+                without_extension_offer(environ),
+                max_message_size=engineio_server.max_http_buffer_size,
+                **self.server_args,
+            )
+            # engine.io hands its socket's bound `_websocket_handler` as the app: that socket is who we serve.
+            owner = getattr(self.app, "__self__", None)
+            if owner is not None:
+                setattr(owner, DIRECT_ATTR, self)
+            try:
+                ret = self.app(self)
+            finally:
+                if owner is not None:
+                    owner.__dict__.pop(DIRECT_ATTR, None)
+            if self.ws.mode == "gunicorn":
+                raise StopIteration()
+            if self.ws.mode == "werkzeug":
+                raise ConnectionError()
+            return ret
+
+        def send(self, message: str | bytes) -> None:
+            """The writer greenlet's send: whole frames (simple-websocket's single `sock.send` may write part of
+            one), after any broadcast frame still being finished."""
+            ws = self.ws
+            if not ws.connected:
+                raise OSError("the WebSocket is closed")
+            frame = websocket_frame(message)
+            with self.write_lock:
+                ws.sock.sendall(frame)
+
+        def send_frame_now(self, frame: bytes) -> bool:
+            """Write `frame` without waiting; False when it cannot start now (the caller queues the packet)."""
+            ws = getattr(self, "ws", None)
+            if ws is None or not ws.connected or not self.write_lock.acquire(blocking=False):
+                return False
+            try:
+                sent = ws.sock.send(frame, 0, 0.0)  # gevent: timeout 0 raises instead of waiting
+            except OSError:  # would block (nothing written) or the connection is gone: the queue path handles both
+                self.write_lock.release()
+                return False
+            if sent >= len(frame):
+                self.write_lock.release()
+            else:
+                start_background_task(self._finish_frame, frame[sent:])
+            return True
+
+        def _finish_frame(self, rest: bytes) -> None:
+            try:
+                self.ws.sock.sendall(rest)
+            except OSError:
+                pass  # the reader sees the connection close and engine.io cleans up
+            finally:
+                self.write_lock.release()
+
+    DirectWebSocket.__name__ = DirectWebSocket.__qualname__ = f"Direct{websocket_class.__name__}"
+    return DirectWebSocket
+
+
+def send_directly(eio_socket: Any, eio_packet: Any) -> bool:
+    """Write a packet to an engine.io socket's WebSocket now if it is idle; False if it must go through the queue."""
+    target = eio_socket.__dict__.get(DIRECT_ATTR)
+    if (
+        target is None
+        or eio_socket.closed
+        or eio_socket.upgrading
+        or not eio_socket.upgraded
+        or eio_socket.queue.qsize()
+    ):
+        return False
+    last_ping = eio_socket.last_ping
+    if last_ping and time.time() - last_ping > eio_socket.server.ping_timeout:
+        return False  # engine.io's own send closes a socket whose client stopped answering pings
+    return target.send_frame_now(packet_frame(eio_packet))
+
+
+def install_direct_send(socketio_server: Any) -> None:
+    """Route a Socket.IO server's packets to idle WebSockets directly (see above); everything else as before."""
+    eio = socketio_server.eio
+    queued = socketio_server._send_eio_packet
+
+    def send_eio_packet(eio_sid: str, eio_packet: Any) -> None:
+        eio_socket = eio.sockets.get(eio_sid)
+        if eio_socket is None or not send_directly(eio_socket, eio_packet):
+            queued(eio_sid, eio_packet)
+
+    socketio_server._send_eio_packet = send_eio_packet
