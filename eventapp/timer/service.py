@@ -368,6 +368,7 @@ def _message(row: TimerRow, action: str, extra: dict[str, Any], at: int) -> None
 
 
 _last_push: dict[str, float] = {}  # room -> monotonic time of its last push (keyframes skip busy rooms)
+_keyframed_revision: dict[str, int] = {}  # room -> its revision at the keyframe task's last beat
 
 
 def _announce(room_id: str, payload: dict[str, Any], *, program: bool = True) -> None:
@@ -451,8 +452,7 @@ def _keyframe_loop(app: Flask) -> None:
                 drifting = False
                 for room_id in rooms:
                     payload = get_timer(room_id)
-                    # A room pushed within the period needs no keyframe (and a fan-out saved is latency saved).
-                    if time.monotonic() - _last_push.get(room_id, 0.0) >= period * 0.9:
+                    if _due_for_keyframe(room_id, payload["revision"], period):
                         _last_push[room_id] = time.monotonic()
                         # Every server keyframes its own screens: through the queue each would get them twice.
                         publish(channel(room_id), "timer", payload, local_only=True)
@@ -461,6 +461,15 @@ def _keyframe_loop(app: Flask) -> None:
                     publish_program()
         except Exception:  # keep beating: the next keyframe may succeed
             log.exception("timer keyframe failed")
+
+
+def _due_for_keyframe(room_id: str, revision: int, period: float) -> bool:
+    """Whether a room's screens need a keyframe at this beat. A room pushed within the period needs none (and a
+    fan-out saved is latency saved): pushed by this server, or changed since the last beat, which means pushed by
+    whichever server changed it, through the queue to every server's screens."""
+    changed = _keyframed_revision.get(room_id) != revision
+    _keyframed_revision[room_id] = revision
+    return not changed and time.monotonic() - _last_push.get(room_id, 0.0) >= period * 0.9
 
 
 # --- the day plan ----------------------------------------------------------------------------------------

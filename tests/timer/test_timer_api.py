@@ -228,3 +228,19 @@ def test_presence_of_an_author_reaches_the_chair_once_check_in_tells(demo_app, c
     assert body["slot"]["paper_id"] == "S8"
     assert body["slot"]["presenter_present"] == {"status": "covered", "present_authors": ["A"]}
     assert body["next_slot"]["presenter_present"] is None  # keynote-5 has no paper
+
+
+def test_a_room_changed_since_the_last_beat_gets_no_keyframe(monkeypatch):
+    """Another server's command reaches this server's screens through the queue; its keyframe would repeat it."""
+    import time
+
+    from eventapp.timer import service
+
+    monkeypatch.setattr(service, "_keyframed_revision", {})
+    monkeypatch.setattr(service, "_last_push", {})
+    assert not service._due_for_keyframe("main", 3, 5.0)  # first beat: unknown before, so just changed
+    assert service._due_for_keyframe("main", 3, 5.0)  # quiet for a whole period
+    assert not service._due_for_keyframe("main", 4, 5.0)  # changed elsewhere since the last beat
+    assert service._due_for_keyframe("main", 4, 5.0)
+    service._last_push["main"] = time.monotonic()  # pushed by this server just now
+    assert not service._due_for_keyframe("main", 4, 5.0)
