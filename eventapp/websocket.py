@@ -1,16 +1,19 @@
-"""WebSocket compression as a setting (EVENTAPP_WS_COMPRESSION, off by default).
+"""eventapp's adapters of engine.io's WebSocket transport, for a hall of phones receiving small broadcasts.
 
-simple-websocket (engine.io's WebSocket layer when gevent-websocket is absent) accepts permessage-deflate
-whenever a client offers it, and every browser offers it. Each broadcast is then compressed once per connection,
-and each connection keeps a zlib compressor and decompressor (~90 KB): for a hall of phones receiving small
-JSON events that is the main cost of a broadcast (see bench/README and docs/benchmarks.md).
+1. Compression as a setting (EVENTAPP_WS_COMPRESSION, off by default). simple-websocket (engine.io's WebSocket
+   layer when gevent-websocket is absent) accepts permessage-deflate whenever a client offers it, and every browser
+   offers it. Each broadcast is then compressed once per connection, and each connection keeps a zlib compressor
+   and decompressor (~90 KB). Removing `Sec-WebSocket-Extensions` from the environ simple-websocket's handshake
+   reads means the client offered nothing, so nothing is negotiated, whatever the library would accept.
+2. Direct frames (gevent): a broadcast frames its packet once and writes it to each idle socket without engine.io's
+   per-socket queue and writer greenlet; each connection is read by its own greenlet (no reader thread).
+3. Ping timers (gevent): engine.io's wait between pings as an event-loop timer, not a sleeping greenlet.
 
-The adapter uses only public behaviour of the libraries: engine.io builds its WebSocket through the class in
-`server._async["websocket"]` (called with the WSGI environ), and simple-websocket's server handshake rebuilds the
-client's request from the environ's HTTP_* headers. Removing `Sec-WebSocket-Extensions` from the environ it sees
-means the client offered nothing, so nothing is negotiated, whatever the library would accept.
-tests/test_websocket_compression.py checks this against a real `eventapp serve` so that an upgrade that changes
-any of it fails there.
+engine.io builds its WebSocket through the class in `server._async["websocket"]` and its background tasks through
+`server._async["thread"]`; `configure` gives one server its own copy of that mapping with these classes in it.
+bench/run.py measured each step (docs/benchmarks.md). tests/test_websocket_compression.py and
+tests/test_websocket_direct.py check them against a real `eventapp serve`, so that a library upgrade that changes
+what they rely on fails there.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 import simple_websocket
+from engineio import packet as eio_packet
+from engineio import socket as eio_socket_module
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from wsproto.utilities import LocalProtocolError
 
@@ -60,6 +65,7 @@ def configure(socketio_server: Any, compression: bool) -> None:
     if engineio_server.async_mode == "gevent" and issubclass(current, SimpleWebSocketWSGI):
         current = direct(current, engineio_server)
         install_direct_send(socketio_server)
+        drivers["thread"] = with_ping_timers(drivers["thread"])
     else:
         current = uncompressed(current)
     drivers["websocket"] = current
@@ -247,3 +253,48 @@ def install_direct_send(socketio_server: Any) -> None:
             queued(eio_sid, eio_packet)
 
     socketio_server._send_eio_packet = send_eio_packet
+
+
+# --- Ping timers -----------------------------------------------------------------------------------------------
+#
+# engine.io waits out each connection's ping interval in a greenlet of its own that sleeps and then queues a PING:
+# one sleeping greenlet per phone at all times, ~8 KB each (bench/README). An event-loop timer does the same wait
+# for ~0.2 KB. gevent only, as the direct frames above.
+
+
+class PingTimer:
+    """Stands in for the greenlet engine.io starts with `Socket._send_ping`: after the ping interval, the same
+    steps (unless the socket is closing or closed, stamp `last_ping` and queue a PING), from an event-loop timer.
+    They never block (the queue is unbounded), so they may run in gevent's hub."""
+
+    def __init__(self, eio_socket: Any) -> None:
+        self.eio_socket = eio_socket
+        self.timer: Any = None
+
+    def start(self) -> None:
+        from gevent import get_hub
+
+        self.timer = get_hub().loop.timer(self.eio_socket.server.ping_interval)
+        self.timer.start(self.send_ping)
+
+    def send_ping(self) -> None:
+        eio_socket = self.eio_socket
+        self.timer = None
+        if not eio_socket.closing and not eio_socket.closed:
+            eio_socket.last_ping = time.time()
+            eio_socket.send(eio_packet.Packet(eio_packet.PING))
+
+    def join(self, timeout: float | None = None) -> None:
+        """Nothing to wait for (engine.io never joins its ping task)."""
+
+
+def with_ping_timers(thread_class: type) -> Callable[..., Any]:
+    """engine.io's background-task class (`_async["thread"]`), except that its ping waits become PingTimers."""
+    send_ping = eio_socket_module.Socket._send_ping
+
+    def background_task(target: Callable[..., Any], args: Any = (), kwargs: Any = None) -> Any:
+        if getattr(target, "__func__", None) is send_ping:
+            return PingTimer(target.__self__)
+        return thread_class(target=target, args=args, kwargs=kwargs or {})
+
+    return background_task

@@ -175,3 +175,62 @@ def test_install_direct_send_falls_back_to_the_queue() -> None:
         server._send_eio_packet(sid, pkt)
     assert getattr(idle, websocket.DIRECT_ATTR).frames == [websocket.websocket_frame("42[1]")]
     assert queued == [("busy", pkt), ("gone", pkt)]
+
+
+# --- ping timers -------------------------------------------------------------------------------------------------
+
+
+def engineio_socket(ping_interval: float) -> object:
+    from engineio import socket as eio_socket_module
+    from gevent.queue import JoinableQueue
+
+    server = SimpleNamespace(
+        ping_interval=ping_interval, ping_timeout=5, create_queue=JoinableQueue, logger=SimpleNamespace(info=print)
+    )
+    return eio_socket_module.Socket(server, "sid-1")
+
+
+def test_engineio_ping_waits_become_timers_and_other_tasks_stay_greenlets() -> None:
+    from engineio.async_drivers.gevent import Thread
+
+    task = websocket.with_ping_timers(Thread)
+    sock = engineio_socket(0.05)
+    ping = task(target=sock._send_ping)
+    assert isinstance(ping, websocket.PingTimer)
+    other = task(target=lambda: None)
+    assert isinstance(other, Thread)
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_a_ping_timer_queues_a_ping_after_the_interval(closed: bool) -> None:
+    sock = engineio_socket(0.05)
+    sock.last_ping = None  # as engine.io's schedule_ping leaves it
+    sock.closed = closed
+    timer = websocket.PingTimer(sock)
+    timer.start()
+    assert sock.queue.qsize() == 0  # nothing before the interval
+    gevent.sleep(0.2)
+    if closed:
+        assert sock.queue.qsize() == 0 and sock.last_ping is None
+    else:
+        pkt = sock.queue.get_nowait()
+        assert pkt.packet_type == eio_packet.PING
+        assert sock.last_ping is not None
+
+
+def test_pings_keep_a_quiet_connection_alive(tmp_path) -> None:
+    """A real server with a 1 s ping interval: the python client drops a connection that hears nothing for
+    interval + timeout (2 s), so still being connected after 5 quiet seconds means the timers pinged."""
+    import socketio
+    from test_websocket_compression import serve
+
+    server = serve(tmp_path, EVENTAPP_SOCKET_PING_INTERVAL="1", EVENTAPP_SOCKET_PING_TIMEOUT="1")
+    client = socketio.Client(reconnection=False)
+    try:
+        client.connect(server.url, transports=["websocket"], wait_timeout=10)
+        time.sleep(5)
+        assert client.connected
+        assert "server_ms" in client.call("time_sync", {"t0": 1}, timeout=5)
+    finally:
+        client.disconnect()
+        server.stop()
