@@ -13,7 +13,7 @@ from . import service
 
 def _snapshot(room_id: str) -> dict[str, Any]:
     service.ensure_keyframes(current_app._get_current_object())
-    return service.get_timer(room_id)
+    return service.get_timer_snapshot(room_id)
 
 
 register_channel("timer", allow=lambda _who, _room: True, snapshot=_snapshot, needs_arg=True)

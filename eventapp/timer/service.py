@@ -229,6 +229,29 @@ def get_timer(room_id: str) -> dict[str, Any]:
     return payload
 
 
+# A hall of phones opening the page at once (or coming back after the Wi-Fi dropped) subscribes thousands of times
+# within seconds; each snapshot built through the ORM costs milliseconds. A snapshot is reused while the room's
+# revision is unchanged (every command and every automatic move writes a new one) and for at most this long, which
+# bounds how stale the parts pushed on their own (the presenter's check-in) can be in a reused one.
+SNAPSHOT_REUSE_SECONDS = 1.0
+SNAPSHOTS_KEY = "eventapp.timer.snapshots"  # per app: room -> (revision, monotonic time built, payload)
+
+
+def get_timer_snapshot(room_id: str) -> dict[str, Any]:
+    """get_timer for a new subscriber: the payload built for an earlier subscriber when the room's revision is still
+    the same and it is under SNAPSHOT_REUSE_SECONDS old (one indexed read instead of the whole build)."""
+    snapshots = current_app.extensions.setdefault(SNAPSHOTS_KEY, {})
+    cached = snapshots.get(room_id)
+    if cached is not None and time.monotonic() - cached[1] < SNAPSHOT_REUSE_SECONDS:
+        with read_scope() as s:
+            revision = s.exec(select(TimerRow.revision).where(TimerRow.room_id == room_id)).first()
+        if revision == cached[0]:
+            return cached[2]
+    payload = get_timer(room_id)
+    snapshots[room_id] = (payload["revision"], time.monotonic(), payload)
+    return payload
+
+
 def _settled(s: DbSession, room_id: str, at: int, *, write: bool) -> tuple[dict[str, Any], bool]:
     row, state, views = _load(s, room_id, lock=write)
     settled = clock.settle(state, _plans(views), at) if views else state

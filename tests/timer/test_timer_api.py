@@ -244,3 +244,25 @@ def test_a_room_changed_since_the_last_beat_gets_no_keyframe(monkeypatch):
     assert service._due_for_keyframe("main", 4, 5.0)
     service._last_push["main"] = time.monotonic()  # pushed by this server just now
     assert not service._due_for_keyframe("main", 4, 5.0)
+
+
+def test_a_hall_subscribing_at_once_shares_one_snapshot_per_revision(demo_app, socket_client, chair, monkeypatch):
+    """Subscribers reuse the last snapshot while the room's revision is unchanged; a command means a fresh one, and
+    so does age (the presenter's check-in is pushed on its own, so a reused snapshot is at most a second old)."""
+    from eventapp.timer import service
+
+    builds = []
+    real_get_timer = service.get_timer
+    monkeypatch.setattr(service, "get_timer", lambda room_id: builds.append(room_id) or real_get_timer(room_id))
+    snapshots = []
+    for _ in range(5):
+        ack = socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
+        snapshots.append(ack["snapshot"])
+    assert builds == ["main"] and all(s == snapshots[0] for s in snapshots)
+    phone = socket_client(token=chair["token"])
+    state = phone.emit("timer_command", {"room_id": "main", **cmd("start")}, callback=True)["state"]
+    after = socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)["snapshot"]
+    assert len(builds) == 2 and after["revision"] == state["revision"] and after["state"] == "running"
+    monkeypatch.setattr(service, "SNAPSHOT_REUSE_SECONDS", 0.0)
+    socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
+    assert len(builds) == 3
