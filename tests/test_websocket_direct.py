@@ -218,19 +218,49 @@ def test_a_ping_timer_queues_a_ping_after_the_interval(closed: bool) -> None:
         assert sock.last_ping is not None
 
 
-def test_pings_keep_a_quiet_connection_alive(tmp_path) -> None:
-    """A real server with a 1 s ping interval: the python client drops a connection that hears nothing for
-    interval + timeout (2 s), so still being connected after 5 quiet seconds means the timers pinged."""
-    import socketio
+@pytest.fixture(scope="module")
+def tight_server(tmp_path_factory):
+    """A real `eventapp serve` with a 1 s ping interval and timeout and a 4 KB message limit."""
     from test_websocket_compression import serve
 
-    server = serve(tmp_path, EVENTAPP_SOCKET_PING_INTERVAL="1", EVENTAPP_SOCKET_PING_TIMEOUT="1")
+    server = serve(
+        tmp_path_factory.mktemp("tight"),
+        EVENTAPP_SOCKET_PING_INTERVAL="1",
+        EVENTAPP_SOCKET_PING_TIMEOUT="1",
+        EVENTAPP_SOCKET_MAX_MESSAGE_BYTES="4096",
+    )
+    yield server
+    server.stop()
+
+
+def test_pings_keep_a_quiet_connection_alive(tight_server) -> None:
+    """The python client drops a connection that hears nothing for interval + timeout (2 s), so still being
+    connected after 5 quiet seconds means the timers pinged."""
+    import socketio
+
     client = socketio.Client(reconnection=False)
     try:
-        client.connect(server.url, transports=["websocket"], wait_timeout=10)
+        client.connect(tight_server.url, transports=["websocket"], wait_timeout=10)
         time.sleep(5)
         assert client.connected
         assert "server_ms" in client.call("time_sync", {"t0": 1}, timeout=5)
     finally:
         client.disconnect()
-        server.stop()
+
+
+def test_a_message_over_the_limit_closes_the_connection_while_it_arrives(tight_server) -> None:
+    """InlineServer passes engine.io's size limit to simple-websocket, which refuses a message as it grows (1009)
+    instead of buffering it whole; the server goes on serving others."""
+    import simple_websocket
+
+    url = f"ws://127.0.0.1:{tight_server.port}/socket.io/?EIO=4&transport=websocket"
+    ws = simple_websocket.Client.connect(url)
+    assert ws.receive(timeout=5).startswith("0{")  # engine.io's open packet
+    ws.send("4" + "x" * 100_000)
+    with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+        while True:
+            assert ws.receive(timeout=5) is not None, "no close within 5 s"
+    assert closed.value.reason == 1009
+    other = simple_websocket.Client.connect(url)
+    assert other.receive(timeout=5).startswith("0{")
+    other.close()
