@@ -7,6 +7,7 @@ import time on the module-level instance (the Flask-SocketIO test client needs t
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from .auth import AUDIENCE, SESSION_KEY, Principal, check_role, principal_for_to
 from .errors import ApiError
 
 socketio = SocketIO()
+log = logging.getLogger(__name__)
 
 # Who owns each connected socket, by sid. Filled at connect, dropped at disconnect.
 _principals: dict[str, Principal] = {}
@@ -58,6 +60,40 @@ def publish(channel: str, event: str, payload: dict[str, Any], *, local_only: bo
     `local_only`: only this process's sockets, not through the message queue (for what every process sends its
     own sockets anyway, such as keyframes)."""
     socketio.emit(event, payload, to=channel, ignore_queue=local_only)
+
+
+# Callbacks for events that other servers publish through the message queue, by event name (see `on_remote`).
+_remote_listeners: dict[str, list[Callable[[str | None], None]]] = {}
+
+
+def on_remote(event: str, callback: Callable[[str | None], None]) -> None:
+    """Call `callback(channel)` in an app context on this server whenever another server (or a command beside the
+    servers) publishes `event` through the message queue, as it reaches this server's sockets. What a server derives
+    for its own sockets from others' events (the day plan from a timer change) then needs no second broadcast."""
+    _remote_listeners.setdefault(event, []).append(callback)
+
+
+def _listen_to_remote_events(app: Flask) -> None:
+    """Wrap the queue manager's handler of incoming emits (python-socketio's PubSubManager._handle_emit, called
+    for this server's own emits too, which carry its host_id) to call the `on_remote` callbacks."""
+    manager = socketio.server.manager
+    handle_emit = getattr(manager, "_handle_emit", None)
+    if handle_emit is None or not hasattr(manager, "host_id"):
+        return  # no message queue: every event starts here
+
+    def handle_and_notify(message: dict[str, Any]) -> None:
+        handle_emit(message)
+        callbacks = _remote_listeners.get(message.get("event"), ())
+        if not callbacks or message.get("host_id") == manager.host_id:
+            return
+        with app.app_context():
+            for callback in callbacks:
+                try:
+                    callback(message.get("room"))
+                except Exception:  # a listener's failure must not stop the queue's listener
+                    log.exception("remote event listener failed")
+
+    manager._handle_emit = handle_and_notify
 
 
 def site_origins() -> list[str]:
@@ -99,6 +135,7 @@ def init_app(app: Flask) -> None:
     )
     # Off by default: per-connection compression of every broadcast is the main fan-out cost (eventapp/websocket.py).
     websocket.configure(socketio.server, app.config["WS_COMPRESSION"])
+    _listen_to_remote_events(app)
 
 
 # --- handlers -------------------------------------------------------------------------------------------

@@ -173,6 +173,28 @@ def test_a_screen_on_a_gets_the_timer_command_sent_to_b(cluster):
         screen.close()
 
 
+def test_the_day_plan_on_each_server_follows_a_timer_command_on_the_other(cluster):
+    """Each server pushes its own program pages: B's after A's timer event reaches B through the queue, A's from
+    the command itself; each page gets the plan once, not once per server."""
+    a, b = cluster
+    chair = a.staff("chair", "--room", "main")
+    on_a, on_b = Listener(a.url), Listener(b.url)
+    try:
+        for listener in (on_a, on_b):
+            assert listener.client.call("subscribe", {"channel": "program"}, timeout=5)["ok"]
+        answer = requests.post(f"{a.url}/api/v1/rooms/main/timer", json={"action": "pause", "command_id": "plan-1"},
+                               headers={"Authorization": f"Bearer {chair['token']}"}, timeout=10)  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        for listener in (on_a, on_b):
+            plans = listener.wait_for("program")
+            assert plans[-1]["plan"]["rooms"]["main"]["timer_state"] == answer.json()["state"]
+        threading.Event().wait(1.0)  # a second push would arrive within the push delay
+        assert len(on_a.events["program"]) == 1 and len(on_b.events["program"]) == 1
+    finally:
+        on_a.close()
+        on_b.close()
+
+
 def test_the_same_timer_command_on_both_servers_applies_once(cluster):
     a, b = cluster
     chair = a.staff("chair", "--room", "main")

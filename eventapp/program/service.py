@@ -182,11 +182,12 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
     return payload
 
 
-def publish_program() -> None:
-    """Push the whole program to every open program page (it is small: tens of slots)."""
+def publish_program(*, local_only: bool = False) -> None:
+    """Push the whole program to every open program page (it is small: tens of slots); `local_only`: to this
+    server's pages only (for what every server derives by itself, such as the day plan after a timer change)."""
     if load_event() is None:
         return  # people or papers imported before any program: no page shows anything yet
-    publish(PROGRAM_CHANNEL, "program", program_payload())
+    publish(PROGRAM_CHANNEL, "program", program_payload(), local_only=local_only)
 
 
 # --- people ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 
 from ..errors import ApiError
-from ..realtime import acked, register_channel, socket_staff, socketio
+from ..realtime import acked, on_remote, register_channel, socket_staff, socketio
 from . import service
 
 
@@ -17,6 +17,8 @@ def _snapshot(room_id: str) -> dict[str, Any]:
 
 
 register_channel("timer", allow=lambda _who, _room: True, snapshot=_snapshot, needs_arg=True)
+# A timer change on another server: this server's day-plan pages follow it as the change's own server's do.
+on_remote("timer", lambda _channel: service.publish_program_soon())
 
 
 @socketio.on("timer_command")

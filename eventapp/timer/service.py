@@ -398,21 +398,23 @@ def _announce(room_id: str, payload: dict[str, Any], *, program: bool = True) ->
     _last_push[room_id] = time.monotonic()
     publish(channel(room_id), "timer", payload)
     if program:
-        _publish_program_soon()
+        publish_program_soon()
 
 
 _program_pending = threading.Lock()
 PROGRAM_PUSH_DELAY = 0.3  # seconds: a burst of commands makes one push, after the timer's fan-out
 
 
-def _publish_program_soon() -> None:
-    """The day plan follows the timer: pushed a moment later, once per burst, and only if someone follows it
-    (the timer's own fan-out goes first). At once under tests."""
+def publish_program_soon() -> None:
+    """The day plan follows the timer: pushed a moment later, once per burst, and only if someone on this server
+    follows it (the timer's own fan-out goes first). Each server pushes its own pages: the one that ran the command
+    from here, the others when the timer event reaches them through the queue (timer/events.py), so no server
+    builds the program for nobody or sends it to the others. At once under tests."""
     app = current_app._get_current_object()
     if app.config.get("TESTING"):
-        publish_program()
+        publish_program(local_only=True)
         return
-    if not _has_subscribers(PROGRAM_CHANNEL) or not _program_pending.acquire(blocking=False):
+    if not _has_local_subscribers(PROGRAM_CHANNEL) or not _program_pending.acquire(blocking=False):
         return  # nobody to tell, or a push already queued (it will read the newest state)
 
     def run() -> None:
@@ -420,17 +422,15 @@ def _publish_program_soon() -> None:
         try:
             with app.app_context():
                 _program_pending.release()
-                publish_program()
+                publish_program(local_only=True)
         except Exception:  # a failed push must not kill the worker; the next change or keyframe heals it
             log.exception("program push failed")
 
     socketio.start_background_task(run)
 
 
-def _has_subscribers(room: str) -> bool:
-    """Whether anyone follows `room`. With a message queue, other servers' sockets are unknown here: assume so."""
-    if current_app.config.get("MESSAGE_QUEUE"):
-        return True
+def _has_local_subscribers(room: str) -> bool:
+    """Whether anyone on this server follows `room`."""
     try:
         return bool(socketio.server.manager.rooms.get("/", {}).get(room))
     except AttributeError:  # a manager without local room data
@@ -480,8 +480,8 @@ def _keyframe_loop(app: Flask) -> None:
                         # Every server keyframes its own screens: through the queue each would get them twice.
                         publish(channel(room_id), "timer", payload, local_only=True)
                     drifting |= payload["state"] == "paused" or payload["phase"] == "overtime"
-                if drifting and beat % 3 == 0:
-                    publish_program()
+                if drifting and beat % 3 == 0 and _has_local_subscribers(PROGRAM_CHANNEL):
+                    publish_program(local_only=True)  # every server beats for its own pages
         except Exception:  # keep beating: the next keyframe may succeed
             log.exception("timer keyframe failed")
 
