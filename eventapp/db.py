@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event, types
+from sqlalchemy import Connection, Engine, create_engine, event, types
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
@@ -75,7 +75,9 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn):
         # Writers take the lock up front (no deadlock on a lock upgrade); readers (read_scope) do not need it.
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        # Straight on the driver's connection: SQLAlchemy's statement machinery here cost ~40 µs per transaction.
+        sql = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+        conn.connection.driver_connection.execute(sql)
 
     return engine
 
@@ -98,6 +100,12 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def write_connection() -> AbstractContextManager[Connection]:
+    """session_scope without the ORM, for a hot path of prebuilt Core statements (a scan at the door): one
+    transaction on a Connection, committed on success, rolled back on error. Do not nest either."""
+    return get_engine().begin()
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from sqlmodel import select
 
 from .. import metrics, ratelimit
 from ..auth import Principal
-from ..db import session_scope, utcnow
+from ..db import session_scope, utcnow, write_connection
 from ..errors import ApiError
 from ..program import schedule
 from ..program.models import ATTENDANCE, Authorship, Event, Paper, Person, Session, Slot
@@ -345,8 +345,7 @@ def _record_once(
         "staff_id": principal.staff_id, "person_id": None, "checkin_id": None, "error": "", "raw": "",
         "method": req.method, "offline": req.offline,
     }  # fmt: skip
-    with session_scope() as s:
-        conn = s.connection()
+    with write_connection() as conn:
         previous = conn.execute(_Q_NONCE, {"nonce": req.nonce}).first()
         if previous is not None:
             # The same nonce again (a retry, or a replayed offline queue): the first answer, nothing recorded.
