@@ -316,8 +316,9 @@ _CHECKIN_COLS = (CheckIn.id, CheckIn.scanned_at, CheckIn.device, CheckIn.offline
 _Q_NONCE = select(ScanLog.result, ScanLog.status, ScanLog.error, ScanLog.person_id, ScanLog.checkin_id).where(
     ScanLog.nonce == bindparam("nonce")
 )
+_NONCE_SEEN = select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).scalar_subquery().label("nonce_seen")
 _Q_PERSON = (
-    select(*_PERSON_COLS, BadgeVersion.version, *_CHECKIN_COLS)
+    select(*_PERSON_COLS, BadgeVersion.version, *_CHECKIN_COLS, _NONCE_SEEN)
     .select_from(Person)
     .outerjoin(BadgeVersion, BadgeVersion.person_id == Person.id)
     .outerjoin(CheckIn, and_(CheckIn.person_id == Person.id, CheckIn.undone_at.is_(None)))
@@ -345,8 +346,15 @@ def _record_once(
         "staff_id": principal.staff_id, "person_id": None, "checkin_id": None, "error": "", "raw": "",
         "method": req.method, "offline": req.offline,
     }  # fmt: skip
+    person_id = req.person_id if req.person_id is not None else (badge.person_id if badge else None)
     with write_connection() as conn:
-        previous = conn.execute(_Q_NONCE, {"nonce": req.nonce}).first()
+        row = None
+        if refusal is None and person_id is not None:
+            # One read: the person, their badge version, their active check-in, and whether the nonce is known.
+            row = conn.execute(_Q_PERSON, {"pid": person_id, "nonce": req.nonce}).first()
+        previous = None
+        if row is None or row.nonce_seen is not None:
+            previous = conn.execute(_Q_NONCE, {"nonce": req.nonce}).first()
         if previous is not None:
             # The same nonce again (a retry, or a replayed offline queue): the first answer, nothing recorded.
             if previous.result == "refused":
@@ -355,11 +363,7 @@ def _record_once(
             person, checkin = row[:5], row[5:]
             result, status, new = previous.result, previous.status, False
         else:
-            person_id = req.person_id if req.person_id is not None else (badge.person_id if badge else None)
-            row = None
             if refusal is None and person_id is not None:
-                # One read: the person, their badge version and their active check-in, if any.
-                row = conn.execute(_Q_PERSON, {"pid": person_id}).first()
                 if row is None:
                     refusal = "person_unknown" if req.person_id is not None else "unknown"
                 elif badge is not None and badge.version != (row.version or 1):
@@ -384,7 +388,7 @@ def _record_once(
                 })  # fmt: skip
                 checkin = (inserted.inserted_primary_key[0], scanned_at, req.device, req.offline, None)
             else:
-                checkin = row[6:]
+                checkin = row[6:11]
             result, status = ("ok", 201) if new else ("already", 200)
             conn.execute(_INSERT_SCAN, {
                 **log, "person_id": person_id, "checkin_id": checkin[0], "result": result, "status": status,
