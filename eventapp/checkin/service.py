@@ -584,10 +584,10 @@ def add_walkin(principal: Principal, body: Any) -> dict[str, Any]:
 
 
 def _load_papers(s: DbSession, paper_ids: list[str] | None = None) -> list[coverage.PaperSlot]:
-    pq = select(Paper).order_by(Paper.id)
+    pq = select(Paper.id, Paper.title).order_by(Paper.id)  # two columns, not ORM objects: a push runs this often
     if paper_ids is not None:
         pq = pq.where(Paper.id.in_(paper_ids))
-    papers = list(s.exec(pq))
+    papers = s.exec(pq).all()
     ids = [p.id for p in papers]
     authors: dict[str, list[coverage.Author]] = {}
     for paper_id, pid, name, attendance in s.exec(
@@ -747,15 +747,18 @@ def _flush_later(app, delay: float) -> None:
 
 
 def publish_coverage_for_people(person_ids: list[int]) -> list[dict[str, Any]]:
-    with session_scope() as s:
-        paper_ids = list(set(s.exec(select(Authorship.paper_id).where(Authorship.person_id.in_(person_ids))).all()))
-    return publish_coverage_for_papers(paper_ids, always=True)
+    return publish_coverage_for_papers([], always=True, person_ids=person_ids)
 
 
-def publish_coverage_for_papers(paper_ids: list[str], always: bool = False) -> list[dict[str, Any]]:
-    """After a commit: push the changed papers (and the new counters) to every board, then tell listeners."""
+def publish_coverage_for_papers(
+    paper_ids: list[str], always: bool = False, person_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """After a commit: push the changed papers (and the new counters) to every board, then tell listeners.
+    `person_ids`: the papers these people author changed too (read in the same transaction)."""
     now = utcnow()
     with session_scope() as s:
+        if person_ids:
+            paper_ids = [*paper_ids, *s.exec(select(Authorship.paper_id).where(Authorship.person_id.in_(person_ids)))]
         tz = _event_tz(s)
         statuses = _evaluate_all(s, now)
         checked_in = s.exec(select(func.count()).select_from(CheckIn).where(CheckIn.undone_at.is_(None))).one()
