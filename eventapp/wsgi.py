@@ -3,6 +3,9 @@
 The gevent worker patches the standard library before it imports this module; never use --preload.
 """
 
-from eventapp import create_app
+from eventapp import create_app, db
 
 app = create_app()
+with app.app_context():
+    # SQLite's WAL checkpoints run in a native thread, not inside some request's COMMIT (db.py).
+    db.checkpoint_in_background(db.get_engine())

@@ -24,7 +24,7 @@ from sqlmodel import select
 
 from .. import metrics, ratelimit
 from ..auth import Principal
-from ..db import session_scope, utcnow
+from ..db import session_scope, utcnow, write_connection
 from ..errors import ApiError
 from ..program import schedule
 from ..program.models import ATTENDANCE, Authorship, Event, Paper, Person, Session, Slot
@@ -316,8 +316,9 @@ _CHECKIN_COLS = (CheckIn.id, CheckIn.scanned_at, CheckIn.device, CheckIn.offline
 _Q_NONCE = select(ScanLog.result, ScanLog.status, ScanLog.error, ScanLog.person_id, ScanLog.checkin_id).where(
     ScanLog.nonce == bindparam("nonce")
 )
+_NONCE_SEEN = select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).scalar_subquery().label("nonce_seen")
 _Q_PERSON = (
-    select(*_PERSON_COLS, BadgeVersion.version, *_CHECKIN_COLS)
+    select(*_PERSON_COLS, BadgeVersion.version, *_CHECKIN_COLS, _NONCE_SEEN)
     .select_from(Person)
     .outerjoin(BadgeVersion, BadgeVersion.person_id == Person.id)
     .outerjoin(CheckIn, and_(CheckIn.person_id == Person.id, CheckIn.undone_at.is_(None)))
@@ -345,9 +346,15 @@ def _record_once(
         "staff_id": principal.staff_id, "person_id": None, "checkin_id": None, "error": "", "raw": "",
         "method": req.method, "offline": req.offline,
     }  # fmt: skip
-    with session_scope() as s:
-        conn = s.connection()
-        previous = conn.execute(_Q_NONCE, {"nonce": req.nonce}).first()
+    person_id = req.person_id if req.person_id is not None else (badge.person_id if badge else None)
+    with write_connection() as conn:
+        row = None
+        if refusal is None and person_id is not None:
+            # One read: the person, their badge version, their active check-in, and whether the nonce is known.
+            row = conn.execute(_Q_PERSON, {"pid": person_id, "nonce": req.nonce}).first()
+        previous = None
+        if row is None or row.nonce_seen is not None:
+            previous = conn.execute(_Q_NONCE, {"nonce": req.nonce}).first()
         if previous is not None:
             # The same nonce again (a retry, or a replayed offline queue): the first answer, nothing recorded.
             if previous.result == "refused":
@@ -356,11 +363,7 @@ def _record_once(
             person, checkin = row[:5], row[5:]
             result, status, new = previous.result, previous.status, False
         else:
-            person_id = req.person_id if req.person_id is not None else (badge.person_id if badge else None)
-            row = None
             if refusal is None and person_id is not None:
-                # One read: the person, their badge version and their active check-in, if any.
-                row = conn.execute(_Q_PERSON, {"pid": person_id}).first()
                 if row is None:
                     refusal = "person_unknown" if req.person_id is not None else "unknown"
                 elif badge is not None and badge.version != (row.version or 1):
@@ -385,7 +388,7 @@ def _record_once(
                 })  # fmt: skip
                 checkin = (inserted.inserted_primary_key[0], scanned_at, req.device, req.offline, None)
             else:
-                checkin = row[6:]
+                checkin = row[6:11]
             result, status = ("ok", 201) if new else ("already", 200)
             conn.execute(_INSERT_SCAN, {
                 **log, "person_id": person_id, "checkin_id": checkin[0], "result": result, "status": status,
@@ -581,10 +584,10 @@ def add_walkin(principal: Principal, body: Any) -> dict[str, Any]:
 
 
 def _load_papers(s: DbSession, paper_ids: list[str] | None = None) -> list[coverage.PaperSlot]:
-    pq = select(Paper).order_by(Paper.id)
+    pq = select(Paper.id, Paper.title).order_by(Paper.id)  # two columns, not ORM objects: a push runs this often
     if paper_ids is not None:
         pq = pq.where(Paper.id.in_(paper_ids))
-    papers = list(s.exec(pq))
+    papers = s.exec(pq).all()
     ids = [p.id for p in papers]
     authors: dict[str, list[coverage.Author]] = {}
     for paper_id, pid, name, attendance in s.exec(
@@ -744,15 +747,18 @@ def _flush_later(app, delay: float) -> None:
 
 
 def publish_coverage_for_people(person_ids: list[int]) -> list[dict[str, Any]]:
-    with session_scope() as s:
-        paper_ids = list(set(s.exec(select(Authorship.paper_id).where(Authorship.person_id.in_(person_ids))).all()))
-    return publish_coverage_for_papers(paper_ids, always=True)
+    return publish_coverage_for_papers([], always=True, person_ids=person_ids)
 
 
-def publish_coverage_for_papers(paper_ids: list[str], always: bool = False) -> list[dict[str, Any]]:
-    """After a commit: push the changed papers (and the new counters) to every board, then tell listeners."""
+def publish_coverage_for_papers(
+    paper_ids: list[str], always: bool = False, person_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """After a commit: push the changed papers (and the new counters) to every board, then tell listeners.
+    `person_ids`: the papers these people author changed too (read in the same transaction)."""
     now = utcnow()
     with session_scope() as s:
+        if person_ids:
+            paper_ids = [*paper_ids, *s.exec(select(Authorship.paper_id).where(Authorship.person_id.in_(person_ids)))]
         tz = _event_tz(s)
         statuses = _evaluate_all(s, now)
         checked_in = s.exec(select(func.count()).select_from(CheckIn).where(CheckIn.undone_at.is_(None))).one()
