@@ -4,7 +4,9 @@
     .venv/bin/python bench/checkin_bench.py --devices 20 --per-device 150 --port 5150
 
 Like the pretix anchor (shared/research/pretix-checkin-anchor.md): fresh data, the server pinned to CPU 0 and
-the load generator to CPU 1 when the machine has two cores, keep-alive HTTP sessions, one thread per device.
+the load generator to CPU 1 when the machine has two cores, one keep-alive HTTP connection per device. The load
+generator is bench/node/checkin_loadgen.js (--client python: threads with `requests`, which cost about as much CPU
+per scan as the server and queue on the GIL, so their latency is partly the client's own).
 Bounded: at most devices * per-device requests, each with a 10 s timeout, and a 300 s cap on the whole run.
 """
 
@@ -52,7 +54,21 @@ def add_people(env: dict, count: int) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
 
 
-def run_devices(url: str, token: str, codes: list[list[str]], deadline: float) -> dict:
+NODE_LOADGEN = Path(__file__).resolve().parent / "node" / "checkin_loadgen.js"
+
+
+def run_devices(url: str, token: str, codes: list[list[str]], deadline: float, client: str = "node") -> dict:
+    """One closed-loop run: each device scans its codes one after another. `client`: node (the default, a lean
+    event loop) or python (threads with `requests`, whose GIL hand-offs add their own latency; for comparison)."""
+    if client == "python":
+        return run_devices_python(url, token, codes, deadline)
+    job = {"url": url, "token": token, "devices": codes, "deadline_s": max(1.0, deadline - time.monotonic())}
+    out = subprocess.run(["node", str(NODE_LOADGEN)], input=json.dumps(job), capture_output=True, text=True,
+                         timeout=job["deadline_s"] + 60, check=True)  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def run_devices_python(url: str, token: str, codes: list[list[str]], deadline: float) -> dict:
     latencies: list[float] = []
     results: dict[str, int] = {}
     lock = threading.Lock()
@@ -94,6 +110,7 @@ def run_devices(url: str, token: str, codes: list[list[str]], deadline: float) -
         "p99_ms": round(percentile(latencies, 99), 2),
         "max_ms": round(max(latencies), 2) if latencies else None,
         "mean_ms": round(statistics.fmean(latencies), 2) if latencies else None,
+        "client": "python",
     }
 
 
@@ -103,6 +120,8 @@ def main() -> None:
     parser.add_argument("--per-device", type=int, default=150)
     parser.add_argument("--port", type=int, default=5150)
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate cores")
+    parser.add_argument("--client", choices=("node", "python"), default="node",
+                        help="load generator: node (default) or python threads (for comparison)")  # fmt: skip
     args = parser.parse_args()
     pin = not args.no_pin and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
 
@@ -123,14 +142,15 @@ def main() -> None:
                                   timeout=30).text  # fmt: skip
         codes = [r["code"] for r in csv.DictReader(io.StringIO(badges_csv)) if r["name"].startswith("Bench ")]
         warm, codes = codes[:50], codes[50:]
-        run_devices(url, token, [warm[i::5] for i in range(5)], time.monotonic() + 30)  # warm-up, not reported
-        single = run_devices(url, token, [codes[:200]], time.monotonic() + 60)
+        client = args.client
+        run_devices(url, token, [warm[i::5] for i in range(5)], time.monotonic() + 30, client)  # warm-up only
+        single = run_devices(url, token, [codes[:200]], time.monotonic() + 60, client)
         rest = codes[200:]
         per = max(1, min(args.per_device, len(rest) // args.devices))
         loaded = run_devices(url, token, [rest[i * per : (i + 1) * per] for i in range(args.devices)],
-                             time.monotonic() + 300)  # fmt: skip
+                             time.monotonic() + 300, client)  # fmt: skip
         repeats = run_devices(url, token, [rest[i * per : i * per + 50] for i in range(args.devices)],
-                              time.monotonic() + 120)  # fmt: skip
+                              time.monotonic() + 120, client)  # fmt: skip
     finally:
         stop(server)
     print(json.dumps({
