@@ -489,6 +489,10 @@ def targets(result: dict) -> list[dict]:
             (e["rss_kb_per_client"] or 1e9) < 60,
         )
         add(f"fan-out {big}: messages lost", "0", e["missing"], e["missing"] == 0)
+    so = result.get("scaleout")
+    if so and "last_ms_p99" in so:
+        add(f"scale-out {so['clients']} (2 processes + Redis): last phone p99", "< 250 ms",
+            f"{so['last_ms_p99']} ms", (so["last_ms_p99"] or 1e9) < 250)  # fmt: skip
     c = result.get("checkin")
     if c:
         add(f"check-in p99 at {c['devices']} devices", "< 50 ms", f"{c['p99_ms']} ms", c["p99_ms"] < 50)
