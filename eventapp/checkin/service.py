@@ -412,7 +412,8 @@ PROGRAM_CACHE_SECONDS = 10.0
 
 def _program_view() -> tuple[str, dict[int, list[dict[str, Any]]]]:
     """The event's zone and everyone's talks, re-read at most every few seconds: every scan answer shows
-    them, and the program changes rarely on the day. Never call inside a session_scope (no nesting)."""
+    them, and the program changes rarely on the day (an import shows in scan answers within
+    PROGRAM_CACHE_SECONDS). Never call inside a session_scope (no nesting)."""
     at, tz, talks = _cache().get("program", (0.0, "UTC", {}))
     if time.monotonic() - at > PROGRAM_CACHE_SECONDS:
         with session_scope() as s:
@@ -420,10 +421,6 @@ def _program_view() -> tuple[str, dict[int, list[dict[str, Any]]]]:
             talks = _presentations(s, None, tz)
         _cache()["program"] = (time.monotonic(), tz, talks)
     return tz, talks
-
-
-def invalidate_program_cache() -> None:
-    _cache().clear()
 
 
 def _scan_body(result: str, person: tuple, checkin: tuple) -> dict[str, Any]:
