@@ -6,7 +6,7 @@
 "use strict";
 const fs = require("fs");
 const crypto = require("crypto");
-const { performance } = require("perf_hooks");
+const { performance, PerformanceObserver } = require("perf_hooks");
 const { io } = require("socket.io-client");
 
 function args() {
@@ -123,6 +123,13 @@ async function main() {
   const rssConnected = totalRss();
   const n = clients.length;
 
+  // The load generator's own garbage collections delay when it sees a message: record them, so a slow broadcast
+  // can be told apart from a pause of the instrument (per_broadcast[].loadgen_gc_ms).
+  const gcPauses = []; // {start, end}
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  gcObserver.observe({ entryTypes: ["gc"] });
   const fired = []; // {rev, t0, ackMs}
   const cpu0 = totalCpu();
   const own0 = process.cpuUsage();
@@ -137,6 +144,7 @@ async function main() {
     if (rest > 0) await sleep(rest);
   }
   const own = process.cpuUsage(own0);
+  gcObserver.disconnect();
   const serverCpuMs = totalCpu() - cpu0;
   const rssAfter = totalRss();
 
@@ -146,8 +154,10 @@ async function main() {
     if (f.warm) continue;
     const lat = (arrivals.get(f.rev) || []).map((t) => t - f.t0);
     missing += n - lat.length;
+    const end = f.t0 + (lat.length ? Math.max(...lat) : 0);
+    const gcMs = gcPauses.reduce((sum, g) => sum + Math.max(0, Math.min(g.end, end) - Math.max(g.start, f.t0)), 0);
     per.push({ revision: f.rev, median_ms: r1(pct(lat, 50)), last_ms: r1(lat.length ? Math.max(...lat) : null),
-      received: lat.length, post_ms: r1(f.ackMs) });
+      received: lat.length, post_ms: r1(f.ackMs), loadgen_gc_ms: r1(gcMs) });
   }
   const lasts = per.map((p) => p.last_ms).filter((x) => x !== null);
   const medians = per.map((p) => p.median_ms).filter((x) => x !== null);
