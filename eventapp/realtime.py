@@ -248,14 +248,23 @@ def connected_count() -> int:
     return len(_principals)
 
 
+def _local_rooms() -> dict[Any, Any]:
+    """This process's rooms of the default namespace, by name (python-socketio's manager keeps them)."""
+    return socketio.server.manager.rooms.get("/", {}) if socketio.server else {}
+
+
 def channel_sizes() -> dict[str, int]:
     """Subscribers per channel on this process (for /metrics)."""
-    rooms = socketio.server.manager.rooms.get("/", {}) if socketio.server else {}
     return {
         name: len(members)
-        for name, members in rooms.items()
+        for name, members in _local_rooms().items()
         if isinstance(name, str) and name.partition(":")[0] in _channels
     }
+
+
+def has_local_subscribers(channel: str) -> bool:
+    """Whether any socket on this process follows `channel` (what a `publish(..., local_only=True)` would reach)."""
+    return bool(_local_rooms().get(channel))
 
 
 def staff_room(staff_id: int) -> str:

@@ -27,7 +27,7 @@ from ..errors import ApiError, not_found
 from ..program import schedule
 from ..program.models import Event, Room
 from ..program.service import PROGRAM_CHANNEL, SlotView, extend_program_payload, publish_program, slot_views
-from ..realtime import publish, socketio
+from ..realtime import has_local_subscribers, publish, socketio
 from . import clock
 from .clock import ClockError, SlotPlan, TimerState
 from .models import TimerCommand, TimerRow, TimerSegment
@@ -414,7 +414,7 @@ def publish_program_soon() -> None:
     if app.config.get("TESTING"):
         publish_program(local_only=True)
         return
-    if not _has_local_subscribers(PROGRAM_CHANNEL) or not _program_pending.acquire(blocking=False):
+    if not has_local_subscribers(PROGRAM_CHANNEL) or not _program_pending.acquire(blocking=False):
         return  # nobody to tell, or a push already queued (it will read the newest state)
 
     def run() -> None:
@@ -427,14 +427,6 @@ def publish_program_soon() -> None:
             log.exception("program push failed")
 
     socketio.start_background_task(run)
-
-
-def _has_local_subscribers(room: str) -> bool:
-    """Whether anyone on this server follows `room`."""
-    try:
-        return bool(socketio.server.manager.rooms.get("/", {}).get(room))
-    except AttributeError:  # a manager without local room data
-        return True
 
 
 KEYFRAMES_KEY = "eventapp.timer.keyframes"
@@ -480,7 +472,7 @@ def _keyframe_loop(app: Flask) -> None:
                         # Every server keyframes its own screens: through the queue each would get them twice.
                         publish(channel(room_id), "timer", payload, local_only=True)
                     drifting |= payload["state"] == "paused" or payload["phase"] == "overtime"
-                if drifting and beat % 3 == 0 and _has_local_subscribers(PROGRAM_CHANNEL):
+                if drifting and beat % 3 == 0 and has_local_subscribers(PROGRAM_CHANNEL):
                     publish_program(local_only=True)  # every server beats for its own pages
         except Exception:  # keep beating: the next keyframe may succeed
             log.exception("timer keyframe failed")
