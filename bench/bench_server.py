@@ -46,15 +46,27 @@ def serve(env: dict, port: int, workdir: Path, preexec_fn: Callable[[], None] | 
     log = (workdir / "server.log").open("ab")
     proc = subprocess.Popen([EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
                             stderr=subprocess.STDOUT, preexec_fn=preexec_fn)  # fmt: skip
-    deadline = time.monotonic() + 30
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, timeout=30)
+    except (RuntimeError, TimeoutError):
+        proc.kill()
+        raise SystemExit(f"eventapp serve did not start (see {workdir / 'server.log'})") from None
+    return proc
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 40) -> None:
+    """Until `url` answers below 500; fails at once if `proc` (the server, or what fronts it) exits."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return proc
+            if requests.get(url, timeout=1).status_code < 500:
+                return
         except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"eventapp serve did not start (see {workdir / 'server.log'})")
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer in {timeout} s")
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -36,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 
 import requests
+from bench_server import wait_http
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -61,20 +62,6 @@ def pinned(cpu: str, argv: list[str]) -> list[str]:
 
 def loadavg() -> list[float]:
     return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
-
-
-def wait_http(url: str, proc: subprocess.Popen, timeout: float = 40) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer in {timeout} s")
 
 
 def stop(proc: subprocess.Popen | None) -> None:
