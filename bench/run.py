@@ -4,11 +4,12 @@
     .venv/bin/python bench/run.py                    # full: 250 .. 4,000 phones, 2 reps, scale-out
     .venv/bin/python bench/run.py --only fanout --sizes 250 --reps 1   # while developing
 
-Fan-out: the same Node load generator (socket.io-client 4.8, bench/node/loadgen.js, browser-like: it offers
-permessage-deflate) against `eventapp serve` (production settings; a real timer command through
-POST /api/v1/rooms/main/timer, phones subscribed to `timer:main`) and against a minimal Node socket.io 4.8 server
-broadcasting the same payload (bench/node/reference_server.js). Server on CPU 0, load generator on CPU 1, the two
-servers back to back per size, the order alternating per rep. Scale-out: two eventapp processes on PostgreSQL and
+Fan-out: the same Node load generator (bench/node/loadgen.js: a `ws` WebSocket per phone speaking Socket.IO, or
+socket.io-client 4.8 with --client socketio; both offer permessage-deflate, as browsers do) against
+`eventapp serve` (production settings; a real timer command through POST /api/v1/rooms/main/timer, phones
+subscribed to `timer:main`) and against a minimal Node socket.io 4.8 server broadcasting the same payload
+(bench/node/reference_server.js). Server on CPU 0, load generator on CPU 1, the two servers back to back per size,
+the order alternating per rep. Scale-out: two eventapp processes on PostgreSQL and
 Redis, the phones split across both. Check-in, timer sync and the vote burst call the feature scripts beside this
 one; pages: bench/pages.py (Chromium, Fast 3G, behind the shipped nginx config).
 
@@ -155,9 +156,10 @@ def reference_server(p: int) -> Iterator[dict]:
         stop(proc)
 
 
-def loadgen(target: str, urls: list[str], pids: list[int], n: int, k: int, *, token: str = "",
+def loadgen(target: str, urls: list[str], pids: list[int], n: int, k: int, *, client: str, token: str = "",
             payload: Path | None = None, interval: int = 500) -> dict:  # fmt: skip
-    argv = ["node", str(BENCH / "node" / "loadgen.js"), "--target", target, "--urls", ",".join(urls),
+    argv = ["node", str(BENCH / "node" / "loadgen.js"), "--target", target, "--client", client,
+            "--urls", ",".join(urls),
             "--pids", ",".join(map(str, pids)), "--n", str(n), "--k", str(k), "--interval", str(interval),
             "--token", token, "--payload", str(payload or ""), "--cap", "280"]  # fmt: skip
     out = subprocess.run(pinned(LOADGEN_CPU, argv), env={**os.environ, "NODE_PATH": str(NODE_DIR / "node_modules")},
@@ -168,7 +170,7 @@ def loadgen(target: str, urls: list[str], pids: list[int], n: int, k: int, *, to
 
 
 def fanout(sizes: list[int], reps: int, k: int, env_extra: dict[str, str] | None = None,
-           servers: tuple[str, ...] = ("eventapp", "reference")) -> list[dict]:  # fmt: skip
+           servers: tuple[str, ...] = ("eventapp", "reference"), client: str = "raw") -> list[dict]:  # fmt: skip
     """eventapp and the reference at each size, back to back, the order alternating per rep."""
     runs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
@@ -185,10 +187,10 @@ def fanout(sizes: list[int], reps: int, k: int, env_extra: dict[str, str] | None
                     if server == "eventapp":
                         with app.serve(port()) as s:
                             payload.write_text(requests.get(f"{s['url']}/api/v1/rooms/main/timer", timeout=10).text)
-                            r = loadgen("eventapp", [s["url"]], [s["pid"]], n, k, token=app.token)
+                            r = loadgen("eventapp", [s["url"]], [s["pid"]], n, k, client=client, token=app.token)
                     else:
                         with reference_server(port()) as s:
-                            r = loadgen("reference", [s["url"]], [s["pid"]], n, k, payload=payload)
+                            r = loadgen("reference", [s["url"]], [s["pid"]], n, k, client=client, payload=payload)
                     r.update(server=server, rep=rep + 1, payload_bytes=payload.stat().st_size)
                     log(
                         f"  last p50 {r['last_ms_p50']} ms, p99 {r['last_ms_p99']} ms, median {r['median_ms_p50']} ms, "
@@ -238,7 +240,7 @@ POSTGRES_ADMIN_URL = os.environ.get("EVENTAPP_TEST_POSTGRES", "postgresql+psycop
 REDIS_URL = os.environ.get("EVENTAPP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 
 
-def scaleout(n: int, k: int) -> dict:
+def scaleout(n: int, k: int, client: str = "raw") -> dict:
     """The fan-out against two eventapp processes sharing PostgreSQL and Redis, the phones split across both."""
     import redis
     from sqlalchemy import create_engine, text
@@ -270,7 +272,8 @@ def scaleout(n: int, k: int) -> dict:
                 # The room's timer row exists before the phones arrive (as after a chair's first look): on
                 # PostgreSQL the first concurrent reads of a room nobody has opened race to create it (reported).
                 requests.get(f"{a['url']}/api/v1/rooms/main/timer", timeout=10).raise_for_status()
-                r = loadgen("eventapp", [a["url"], b["url"]], [a["pid"], b["pid"]], n, k, token=app.token)
+                r = loadgen("eventapp", [a["url"], b["url"]], [a["pid"], b["pid"]], n, k, client=client,
+                           token=app.token)  # fmt: skip
             r.update(server="eventapp x2 + redis + postgresql")
             log(
                 f"  last p50 {r['last_ms_p50']} ms, p99 {r['last_ms_p99']} ms, missing {r['missing']}, "
@@ -381,20 +384,28 @@ TARGETS = {
 }  # fmt: skip
 
 
+PHONES = {
+    "raw": "one Node process, a `ws` WebSocket per phone speaking Socket.IO itself (bench/node/loadgen.js)",
+    "socketio": "one Node process, a socket.io-client 4.8 per phone",
+}
+
+
 def markdown(result: dict) -> str:
     m, lines = result["machine"], []
     lines += [f"# eventapp benchmarks ({result['mode']})", "",
               f"{result['finished_at']} on {m['cores']} cores ({m['cpu']}, {m['memory_gb']} GB, Linux {m['kernel']}); "
               f"load average {m['load_before']} before, {m['load_after']} after. Server on CPU 0, load generator on "
               "CPU 1. Loopback only: latencies exclude any real network.", ""]  # fmt: skip
+    phones = PHONES[result.get("loadgen_client", "socketio")]
     if result.get("fanout"):
         lines += ["## Fan-out: a timer command reaching every phone (WebSocket, clients offer permessage-deflate)", "",
+                  f"Phones: {phones}.", "",
                   "| server | phones | last phone p50 | last phone p99 | median phone p50 | KB/phone | server CPU/bc |"
-                  " missing | compression |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+                  " phones' CPU/bc | missing | compression |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for r in result["fanout"]:
             lines.append(f"| {r['server']} | {r['clients']} | {r['last_ms_p50']} ms | {r['last_ms_p99']} ms | "
                          f"{r['median_ms_p50']} ms | {r['rss_kb_per_client']} | "
-                         f"{r['server_cpu_ms_per_broadcast']} ms | "
+                         f"{r['server_cpu_ms_per_broadcast']} ms | {r['loadgen_cpu_ms_per_broadcast']} ms | "
                          f"{r['missing']} | {r['extensions'] or 'none'} |")  # fmt: skip
         lines += [
             "",
@@ -411,11 +422,20 @@ def markdown(result: dict) -> str:
                   f"{z['clients']} phones: last phone p50 {z['last_ms_p50']} ms, p99 {z['last_ms_p99']} ms, "
                   f"{z['rss_kb_per_client']} KB/phone, server CPU {z['server_cpu_ms_per_broadcast']} ms per broadcast.",
                   ""]  # fmt: skip
+    sio = result.get("fanout_socketio_client")
+    if sio and sio["ratio"]:
+        e, ref = (next(r for r in sio["rows"] if r["server"] == name) for name in ("eventapp", "reference"))
+        lines += [f"The same with {PHONES['socketio']}, {e['clients']} phones: eventapp last phone p50 "
+                  f"{e['last_ms_p50']} ms, p99 {e['last_ms_p99']} ms; reference p50 {ref['last_ms_p50']} ms, p99 "
+                  f"{ref['last_ms_p99']} ms; ratio {sio['ratio']['last_ms_p50']}x; the phones' process spent "
+                  f"{e['loadgen_cpu_ms_per_broadcast']} ms of CPU per broadcast.", ""]  # fmt: skip
     s = result.get("scaleout")
     if s and "skipped" not in s:
+        by = s.get("server_cpu_ms_per_broadcast_by_process") or []
         lines += [f"Scale-out (two eventapp processes, Redis, PostgreSQL; both on CPU 0): {s['clients']} phones, "
-                  f"last phone p50 {s['last_ms_p50']} ms, p99 {s['last_ms_p99']} ms, missing {s['missing']}.",
-                  ""]  # fmt: skip
+                  f"last phone p50 {s['last_ms_p50']} ms, p99 {s['last_ms_p99']} ms, missing {s['missing']}; "
+                  f"server CPU per broadcast {' + '.join(f'{x} ms' for x in by)}, the phones' "
+                  f"{s['loadgen_cpu_ms_per_broadcast']} ms.", ""]  # fmt: skip
     elif s:
         lines += [f"Scale-out: skipped ({s['skipped']}).", ""]
     c = result.get("checkin")
@@ -528,6 +548,8 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=0, help="broadcasts per fan-out run")
     parser.add_argument("--out", default=str(RESULTS / "latest.json"))
     parser.add_argument("--servers", default="eventapp,reference", help="fan-out servers (experiments: eventapp)")
+    parser.add_argument("--client", default="raw", choices=("raw", "socketio"),
+                        help="the phones: WebSocket + the protocol by hand (raw) or socket.io-client")  # fmt: skip
     parser.add_argument(
         "--env",
         action="append",
@@ -546,7 +568,8 @@ def main() -> None:
     if quick and not args.only:
         only.discard("scaleout")
 
-    result: dict = {"mode": "quick" if quick else "full", "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    result: dict = {"mode": "quick" if quick else "full", "loadgen_client": args.client,
+                    "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "machine": {**machine(), "load_before": loadavg()}, "versions": versions()}  # fmt: skip
     errors: dict[str, str] = {}
 
@@ -561,7 +584,7 @@ def main() -> None:
     if "fanout" in only:
         extra = dict(item.split("=", 1) for item in args.env)
         result["eventapp_env"] = extra
-        runs = attempt("fanout", fanout, sizes, reps, k, extra, tuple(args.servers.split(","))) or []
+        runs = attempt("fanout", fanout, sizes, reps, k, extra, tuple(args.servers.split(",")), args.client) or []
         result["fanout_runs"] = runs
         result["fanout"], result["fanout_ratio"] = summarize_fanout(runs) if runs else ([], [])
     if "fanout" in only and not quick and not args.env:
@@ -571,8 +594,16 @@ def main() -> None:
         if on:
             row = summarize_fanout(on)[0][0]
             result["fanout_ws_compression_on"] = {**row, "server": "eventapp, EVENTAPP_WS_COMPRESSION=on"}
+    if "fanout" in only and not quick and not args.env and args.client == "raw":
+        # The same at the largest size with socket.io-client as the phones: what the browser library costs the
+        # one process that plays every phone (its CPU per broadcast), and that the ratio does not depend on it.
+        sio = attempt("fanout_socketio_client", fanout, [max(sizes)], 1, k, None, ("eventapp", "reference"),
+                      "socketio")  # fmt: skip
+        if sio:
+            rows, ratios = summarize_fanout(sio)
+            result["fanout_socketio_client"] = {"rows": rows, "ratio": ratios[0] if ratios else None}
     if "scaleout" in only:
-        result["scaleout"] = attempt("scaleout", scaleout, 1000 if quick else max(sizes), k)
+        result["scaleout"] = attempt("scaleout", scaleout, 1000 if quick else max(sizes), k, args.client)
     if "checkin" in only:
         result["checkin"] = attempt("checkin", checkin, 20, 150)
     if "timer" in only:
