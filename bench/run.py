@@ -590,7 +590,7 @@ def main() -> None:
     if "fanout" in only and not quick and not args.env:
         # What the setting saves: the largest size again with compression negotiated (as before the setting).
         on = attempt("fanout_ws_compression_on", fanout, [max(sizes)], 1, k, {"EVENTAPP_WS_COMPRESSION": "on"},
-                     ("eventapp",))  # fmt: skip
+                     ("eventapp",), args.client)  # fmt: skip
         if on:
             row = summarize_fanout(on)[0][0]
             result["fanout_ws_compression_on"] = {**row, "server": "eventapp, EVENTAPP_WS_COMPRESSION=on"}
