@@ -68,8 +68,9 @@ _remote_listeners: dict[str, list[Callable[[str | None], None]]] = {}
 
 def on_remote(event: str, callback: Callable[[str | None], None]) -> None:
     """Call `callback(channel)` in an app context on this server whenever another server (or a command beside the
-    servers) publishes `event` through the message queue, as it reaches this server's sockets. What a server derives
-    for its own sockets from others' events (the day plan from a timer change) then needs no second broadcast."""
+    servers) publishes `event` through the message queue, just before this server's sockets get it. What a server
+    derives for its own sockets from others' events (the day plan from a timer change) then needs no second
+    broadcast, and what it cached from before the change (a snapshot) is dropped before anyone sees the change."""
     _remote_listeners.setdefault(event, []).append(callback)
 
 
@@ -82,16 +83,15 @@ def _listen_to_remote_events(app: Flask) -> None:
         return  # no message queue: every event starts here
 
     def handle_and_notify(message: dict[str, Any]) -> None:
-        handle_emit(message)
         callbacks = _remote_listeners.get(message.get("event"), ())
-        if not callbacks or message.get("host_id") == manager.host_id:
-            return
-        with app.app_context():
-            for callback in callbacks:
-                try:
-                    callback(message.get("room"))
-                except Exception:  # a listener's failure must not stop the queue's listener
-                    log.exception("remote event listener failed")
+        if callbacks and message.get("host_id") != manager.host_id:
+            with app.app_context():
+                for callback in callbacks:
+                    try:
+                        callback(message.get("room"))
+                    except Exception:  # a listener's failure must not stop the queue's listener
+                        log.exception("remote event listener failed")
+        handle_emit(message)
 
     manager._handle_emit = handle_and_notify
 

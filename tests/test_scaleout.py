@@ -173,6 +173,38 @@ def test_a_screen_on_a_gets_the_timer_command_sent_to_b(cluster):
         screen.close()
 
 
+def test_a_phone_subscribing_on_a_gets_the_state_changed_on_b(cluster):
+    """A gives new subscribers its last snapshot without reading the database until it learns that the room changed:
+    a command on B reaches A through the queue and drops it, so the next phone on A starts from the new state."""
+    a, b = cluster
+    chair = a.staff("chair", "--room", "main")
+    screen = Listener(a.url)
+    try:
+        requests.get(f"{a.url}/api/v1/rooms/main/timer", timeout=10).raise_for_status()  # the room's row exists
+        screen.client.call("subscribe", {"channel": "timer:main"}, timeout=5)  # A builds and keeps a snapshot
+        text = f"Wrap up, from B {uuid.uuid4().hex[:6]}"
+        answer = requests.post(f"{b.url}/api/v1/rooms/main/timer",
+                               json={"action": "message", "text": text, "command_id": uuid.uuid4().hex},
+                               headers={"Authorization": f"Bearer {chair['token']}"}, timeout=10)  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        revision = answer.json()["revision"]
+        deadline = threading.Event()
+        for _ in range(100):  # A has passed the change on to its own screen
+            if any(t["revision"] >= revision for t in screen.events.get("timer", [])):
+                break
+            deadline.wait(0.02)
+        else:
+            raise AssertionError("the change on B never reached the screen on A")
+        late = Listener(a.url)
+        try:
+            snapshot = late.client.call("subscribe", {"channel": "timer:main"}, timeout=5)["snapshot"]
+        finally:
+            late.close()
+        assert snapshot["revision"] == revision and snapshot["message"]["text"] == text
+    finally:
+        screen.close()
+
+
 def test_the_day_plan_on_each_server_follows_a_timer_command_on_the_other(cluster):
     """Each server pushes its own program pages: B's after A's timer event reaches B through the queue, A's from
     the command itself; each page gets the plan once, not once per server."""

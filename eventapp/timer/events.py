@@ -17,8 +17,18 @@ def _snapshot(room_id: str) -> dict[str, Any]:
 
 
 register_channel("timer", allow=lambda _who, _room: True, snapshot=_snapshot, needs_arg=True)
-# A timer change on another server: this server's day-plan pages follow it as the change's own server's do.
-on_remote("timer", lambda _channel: service.publish_program_soon())
+
+
+def _changed_elsewhere(channel: str | None) -> None:
+    """A timer change on another server (or a command beside the servers), as its event reaches this one: the next
+    subscriber here gets a fresh snapshot, and this server's day-plan pages follow it as the change's own server's
+    do."""
+    if channel and channel.startswith("timer:"):
+        service.forget_timer_snapshot(channel.removeprefix("timer:"))
+    service.publish_program_soon()
+
+
+on_remote("timer", _changed_elsewhere)
 
 
 @socketio.on("timer_command")

@@ -229,27 +229,54 @@ def get_timer(room_id: str) -> dict[str, Any]:
     return payload
 
 
-# A hall of phones opening the page at once (or coming back after the Wi-Fi dropped) subscribes thousands of times
-# within seconds; each snapshot built through the ORM costs milliseconds. A snapshot is reused while the room's
-# revision is unchanged (every command and every automatic move writes a new one) and for at most this long, which
-# bounds how stale the parts pushed on their own (the presenter's check-in) can be in a reused one.
+# A hall of phones opening the page at once (or coming back after the Wi-Fi dropped, or after a server restart)
+# subscribes thousands of times within seconds; each snapshot built through the ORM costs milliseconds, and even
+# reading the room's revision costs a round trip to PostgreSQL per phone. So a snapshot is reused, without reading
+# the database, until this server learns that the room changed: every change is announced, by this server
+# (`_announce`) or by another one through the message queue (`forget_timer_snapshot` from timer/events.py). A change
+# committed elsewhere whose event is still on its way reaches the new subscriber right after its snapshot, since it
+# has joined the room first. At most this long, in any case, which also bounds how stale the parts pushed on their
+# own (the presenter's check-in) can be in a reused snapshot.
 SNAPSHOT_REUSE_SECONDS = 1.0
-SNAPSHOTS_KEY = "eventapp.timer.snapshots"  # per app: room -> (revision, monotonic time built, payload)
+# Per app: "changes": room -> count of announced changes; "built": room -> (count, time built, payload);
+# "building": room -> the lock held while one subscriber builds the room's snapshot.
+SNAPSHOTS_KEY = "eventapp.timer.snapshots"
+
+
+def _snapshots() -> dict[str, dict[str, Any]]:
+    return current_app.extensions.setdefault(SNAPSHOTS_KEY, {"changes": {}, "built": {}, "building": {}})
+
+
+def forget_timer_snapshot(room_id: str) -> None:
+    """The room's timer changed: the next subscriber gets a snapshot built after this (and one being built now, which
+    may have read the room before the change, is not kept)."""
+    changes = _snapshots()["changes"]
+    changes[room_id] = changes.get(room_id, 0) + 1
+
+
+def _reusable_snapshot(snapshots: dict[str, dict[str, Any]], room_id: str) -> dict[str, Any] | None:
+    cached = snapshots["built"].get(room_id)
+    fresh = cached is not None and time.monotonic() - cached[1] < SNAPSHOT_REUSE_SECONDS
+    return cached[2] if fresh and cached[0] == snapshots["changes"].get(room_id, 0) else None
 
 
 def get_timer_snapshot(room_id: str) -> dict[str, Any]:
-    """get_timer for a new subscriber: the payload built for an earlier subscriber when the room's revision is still
-    the same and it is under SNAPSHOT_REUSE_SECONDS old (one indexed read instead of the whole build)."""
-    snapshots = current_app.extensions.setdefault(SNAPSHOTS_KEY, {})
-    cached = snapshots.get(room_id)
-    if cached is not None and time.monotonic() - cached[1] < SNAPSHOT_REUSE_SECONDS:
-        with read_scope() as s:
-            revision = s.exec(select(TimerRow.revision).where(TimerRow.room_id == room_id)).first()
-        if revision == cached[0]:
-            return cached[2]
-    payload = get_timer(room_id)
-    snapshots[room_id] = (payload["revision"], time.monotonic(), payload)
-    return payload
+    """get_timer for a new subscriber: the payload built for an earlier subscriber when nothing changed in the room
+    since, and it is under SNAPSHOT_REUSE_SECONDS old. One subscriber builds at a time: a hall connecting at once
+    waits for that build (its reads yield to the others) instead of each phone building its own."""
+    snapshots = _snapshots()
+    payload = _reusable_snapshot(snapshots, room_id)
+    if payload is not None:
+        return payload
+    with snapshots["building"].setdefault(room_id, threading.Lock()):
+        payload = _reusable_snapshot(snapshots, room_id)  # built while this one waited
+        if payload is not None:
+            return payload
+        changes, started = snapshots["changes"].get(room_id, 0), time.monotonic()
+        payload = get_timer(room_id)
+        # Kept under the count from before the build: a change announced while it was built makes it stale at once.
+        snapshots["built"][room_id] = (changes, started, payload)
+        return payload
 
 
 def _settled(s: DbSession, room_id: str, at: int, *, write: bool) -> tuple[dict[str, Any], bool]:
@@ -396,6 +423,7 @@ _keyframed_revision: dict[str, int] = {}  # room -> its revision at the keyframe
 
 def _announce(room_id: str, payload: dict[str, Any], *, program: bool = True) -> None:
     _last_push[room_id] = time.monotonic()
+    forget_timer_snapshot(room_id)
     publish(channel(room_id), "timer", payload)
     if program:
         publish_program_soon()

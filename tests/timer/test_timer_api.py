@@ -246,11 +246,14 @@ def test_a_room_changed_since_the_last_beat_gets_no_keyframe(monkeypatch):
     assert not service._due_for_keyframe("main", 4, 5.0)
 
 
-def test_a_hall_subscribing_at_once_shares_one_snapshot_per_revision(demo_app, socket_client, chair, monkeypatch):
-    """Subscribers reuse the last snapshot while the room's revision is unchanged; a command means a fresh one, and
-    so does age (the presenter's check-in is pushed on its own, so a reused snapshot is at most a second old)."""
+def test_a_hall_subscribing_at_once_shares_one_snapshot_until_the_room_changes(
+    demo_app, socket_client, chair, monkeypatch
+):
+    """Subscribers reuse the last snapshot until the room changes; a command means a fresh one, and so does age
+    (the presenter's check-in is pushed on its own, so a reused snapshot is at most a second old)."""
     from eventapp.timer import service
 
+    socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)  # creating the room's row is a change
     builds = []
     real_get_timer = service.get_timer
     monkeypatch.setattr(service, "get_timer", lambda room_id: builds.append(room_id) or real_get_timer(room_id))
@@ -266,3 +269,45 @@ def test_a_hall_subscribing_at_once_shares_one_snapshot_per_revision(demo_app, s
     monkeypatch.setattr(service, "SNAPSHOT_REUSE_SECONDS", 0.0)
     socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
     assert len(builds) == 3
+
+
+def test_a_change_announced_by_another_server_means_a_fresh_snapshot(demo_app, socket_client, monkeypatch):
+    """Another server's timer event, as it arrives through the queue, drops this server's snapshot of that room
+    (and of no other room)."""
+    from eventapp.timer import events, service
+
+    socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)  # creating the room's row is a change
+    builds = []
+    real_get_timer = service.get_timer
+    monkeypatch.setattr(service, "get_timer", lambda room_id: builds.append(room_id) or real_get_timer(room_id))
+    for _ in range(2):
+        socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
+    assert builds == ["main"]
+    with demo_app.app_context():
+        events._changed_elsewhere("timer:other-room")
+    socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
+    assert builds == ["main"]
+    with demo_app.app_context():
+        events._changed_elsewhere("timer:main")
+    socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
+    assert builds == ["main", "main"]
+
+
+def test_a_snapshot_built_across_a_change_is_not_reused(demo_app, socket_client, monkeypatch):
+    """A build reads the room while a change may land (its event arrives during the build): such a snapshot is
+    sent to its own subscriber, who gets the change's event next, but not kept for later ones."""
+    from eventapp.timer import service
+
+    builds = []
+    real_get_timer = service.get_timer
+
+    def get_timer_while_the_room_changes(room_id):
+        builds.append(room_id)
+        payload = real_get_timer(room_id)
+        service.forget_timer_snapshot(room_id)
+        return payload
+
+    monkeypatch.setattr(service, "get_timer", get_timer_while_the_room_changes)
+    for _ in range(2):
+        assert socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)["ok"]
+    assert builds == ["main", "main"]
