@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import g
@@ -197,7 +199,6 @@ def test_program_channel_is_pushed_on_timer_changes(demo_app, socket_client, cli
 
 
 def test_keyframes_repeat_the_state_for_subscribers(demo_app, socket_client):
-    import time
 
     from eventapp.timer import service
 
@@ -232,7 +233,6 @@ def test_presence_of_an_author_reaches_the_chair_once_check_in_tells(demo_app, c
 
 def test_a_room_changed_since_the_last_beat_gets_no_keyframe(monkeypatch):
     """Another server's command reaches this server's screens through the queue; its keyframe would repeat it."""
-    import time
 
     from eventapp.timer import service
 
@@ -311,3 +311,28 @@ def test_a_snapshot_built_across_a_change_is_not_reused(demo_app, socket_client,
     for _ in range(2):
         assert socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)["ok"]
     assert builds == ["main", "main"]
+
+
+def test_a_hall_missing_the_snapshot_at_once_waits_for_one_build(demo_app, monkeypatch):
+    """When the snapshot is missing or stale, the phones subscribing at that moment share the one being built."""
+    from eventapp.timer import service
+
+    with demo_app.app_context():
+        service.get_timer("main")  # creating the room's row is a change
+    builds = []
+    real_get_timer = service.get_timer
+
+    def slow_get_timer(room_id):
+        builds.append(room_id)
+        time.sleep(0.2)  # the database under a connecting hall
+        return real_get_timer(room_id)
+
+    monkeypatch.setattr(service, "get_timer", slow_get_timer)
+
+    def subscriber() -> dict:
+        with demo_app.app_context():
+            return service.get_timer_snapshot("main")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        payloads = list(pool.map(lambda _: subscriber(), range(8)))
+    assert builds == ["main"] and all(p == payloads[0] for p in payloads)
