@@ -98,3 +98,25 @@ def test_allowed_origins_are_the_public_address():
     assert realtime.allowed_origins("https://event.example.org") == ["https://event.example.org"]
     assert set(realtime.allowed_origins("http://127.0.0.1:5000")) == {
         "http://127.0.0.1:5000", "http://localhost:5000"}  # fmt: skip
+
+
+def test_another_servers_event_calls_on_remote_before_this_servers_sockets_get_it(app, monkeypatch):
+    """What an on_remote callback drops (the timer's cached snapshot) is gone before any socket here sees the
+    change; this server's own emits call no callback."""
+    from socketio import PubSubManager
+
+    order = []
+
+    class RecordingQueue(PubSubManager):
+        def _publish(self, data):
+            order.append(("queue", data.get("event")))
+
+    manager = RecordingQueue()
+    manager._handle_emit = lambda message: order.append(("sockets", message["event"]))
+    monkeypatch.setattr(realtime.socketio.server, "manager", manager)
+    monkeypatch.setattr(realtime, "_remote_listeners", {"timer": [lambda channel: order.append(("remote", channel))]})
+    realtime._listen_to_remote_events(app)
+    manager._handle_emit({"method": "emit", "event": "timer", "data": [{}], "room": "timer:main", "host_id": "other"})
+    assert order == [("remote", "timer:main"), ("sockets", "timer")]
+    manager.emit("timer", {"revision": 1}, room="timer:main")
+    assert order[2:] == [("sockets", "timer"), ("queue", "timer")]
