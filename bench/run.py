@@ -548,7 +548,7 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=0, help="broadcasts per fan-out run")
     parser.add_argument("--out", default=str(RESULTS / "latest.json"))
     parser.add_argument("--servers", default="eventapp,reference", help="fan-out servers (experiments: eventapp)")
-    parser.add_argument("--client", default="raw", choices=("raw", "socketio"),
+    parser.add_argument("--client", default="raw", choices=tuple(PHONES),
                         help="the phones: WebSocket + the protocol by hand (raw) or socket.io-client")  # fmt: skip
     parser.add_argument(
         "--env",
