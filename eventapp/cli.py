@@ -18,6 +18,7 @@ from .errors import ApiError
 from .paths import PACKAGE_DIR
 from .program import importers, service
 from .program.demo import ROOM_ID
+from .program.importing.apply import import_papers, log_import
 from .templating import longdate
 
 DEFAULT_HOST = "127.0.0.1"
@@ -229,21 +230,60 @@ PARSERS = {
 @main.command(name="import")
 @click.argument("kind", type=click.Choice(sorted(PARSERS)))
 @click.argument("file", type=click.Path(path_type=Path))
-def import_file(kind: str, file: Path) -> None:
-    """Import a program JSON, an accepted-papers CSV or a people CSV. All or nothing; re-imports update."""
+@click.option("--authors", "authors", type=click.Path(path_type=Path), default=None,
+              help="papers: EasyChair's author.csv (default: an author.csv beside the file).")
+@click.option("--accept", "accept", multiple=True, metavar="VALUE",
+              help="papers: a decision that counts as accepted, besides any starting with 'accept' (repeatable).")
+@click.option("--dry-run", is_flag=True, help="papers: print what would change and change nothing.")
+@click.option("--replace", is_flag=True, help="papers: the accepted papers become exactly the file's; the others "
+                                              "are withdrawn (no prompt; --dry-run previews).")
+def import_file(kind: str, file: Path, authors: Path | None, accept: tuple[str, ...], dry_run: bool,
+                replace: bool) -> None:
+    """Import a program JSON, accepted papers (the project's CSV/JSON, CMT's .xlsx/CSV/tab export, EasyChair's
+    submission.csv + author.csv) or a people file. All or nothing; re-imports update."""  # fmt: skip
+    if kind == "papers":
+        _import_papers(file, authors, accept, dry_run, replace)
+        return
+    if authors or accept or dry_run or replace:
+        fail("--authors, --accept, --dry-run and --replace are for `eventapp import papers`")
     parse, apply = PARSERS[kind]
     try:
-        records = parse(file)
+        if kind == "people":
+            read = importers.read_people(file)
+            records, fmt = read.people, read.format
+        else:
+            records, fmt = parse(file), "program JSON"
     except importers.InvalidFile as exc:
         fail(str(exc))
     with app_context():
         try:
             with db.session_scope() as s:
                 count = apply(s, records)
+                log_import(s, kind, [str(file)], fmt, {"count": count})
         except ApiError as err:
             fail(f"{file.name}:{err.extra.get('line', 0)}: {err.message}")
         service.publish_program()
     click.echo(f"imported {count} {kind if kind != 'program' else 'slots'} from {file}")
+    if kind == "people":
+        click.echo(f"recognised: {fmt}")
+        for warning in read.warnings:
+            click.echo(f"warning: {warning}")
+    if kind == "people" and read.assumed_in_person:
+        click.echo(f"attendance not given: {read.assumed_in_person} people assumed to come in person "
+                   "(the in-person rule's assumption)")  # fmt: skip
+
+
+def _import_papers(file: Path, authors: Path | None, accept: tuple[str, ...], dry_run: bool, replace: bool) -> None:
+    try:
+        read = importers.read_papers(file, authors=authors, accept=accept)
+    except importers.InvalidFile as exc:
+        fail(str(exc))
+    with app_context():
+        outcome = import_papers(read, replace=replace, dry_run=dry_run)
+        if not dry_run:
+            service.publish_program()
+    for line in outcome.lines():
+        click.echo(line)
 
 
 @main.group()
@@ -256,6 +296,8 @@ def export() -> None:
 def export_program(out: Path | None) -> None:
     """The program as JSON (the GET /api/v1/program shape)."""
     with app_context():
+        if service.load_event() is None:
+            fail("no program loaded yet: run `eventapp import program FILE` (or `eventapp demo`) first")
         text = json.dumps(service.program_payload(), indent=2, ensure_ascii=False)
     if out is None:
         click.echo(text)

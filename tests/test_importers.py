@@ -169,7 +169,7 @@ def test_bad_times_in_a_program_are_named(tmp_path):
         ("name,email\nAda,ada@example.org\nBob,ADA@example.org\n", "people.csv:3: email: ada@example.org is already on line 2"),
         ("name,organizer\nAda,maybe\n", "people.csv:2: organizer: 'maybe' is not yes or no"),
         ("name,email\n,x@example.org\n", "people.csv:2: name: empty"),
-        ("name\nAda,extra\n", "people.csv:2: 2 fields but the header has 1"),
+        ("name\nAda,extra\n", "people.csv:2: 2 fields but the header (line 1) has 1: quote fields that hold the delimiter"),
     ],
 )
 def test_bad_people_csv(tmp_path, content, message):
@@ -178,10 +178,12 @@ def test_bad_people_csv(tmp_path, content, message):
     assert message in problems(importers.parse_people_csv, path)
 
 
-def test_not_utf8_and_not_json_are_clear(tmp_path):
+def test_windows_1252_is_read_with_a_warning_and_bad_json_is_clear(tmp_path):
     latin = tmp_path / "people.csv"
-    latin.write_bytes("name\nJos\xe9\n".encode("latin-1"))
-    assert problems(importers.parse_people_csv, latin)[0].startswith("people.csv:1: not UTF-8 text")
+    latin.write_bytes("name\nJos\xe9 \u2018Pepe\u2019\n".encode("cp1252"))
+    read = importers.read_people(latin)
+    assert [p.name for p in read.people] == ["Jos\xe9 \u2018Pepe\u2019"]
+    assert "not UTF-8, read as Windows-1252" in read.warnings[0] and "CSV UTF-8" in read.warnings[0]
     broken = tmp_path / "program.json"
     broken.write_text('{\n  "event": {\n    "name": "x",\n  }\n}\n')
     assert problems(importers.parse_program_json, broken)[0].startswith("program.json:4: not valid JSON")

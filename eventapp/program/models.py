@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..db import UTCDateTime, utcnow
@@ -94,4 +94,33 @@ class ProgramNote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(max_length=1000)
     slot_id: str | None = Field(default=None, foreign_key="slot.id", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WithdrawnPaper(SQLModel, table=True):
+    """A paper an import with --replace took out of the accepted papers. It leaves the Paper table (so the program,
+    coverage, badges and the report no longer see it); this row keeps what it was, and a re-import brings it back."""
+
+    __tablename__ = "withdrawn_paper"
+    id: str = Field(primary_key=True, max_length=64)
+    title: str = Field(max_length=500)
+    format: str = Field(default="", max_length=40)
+    authors: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # person_id, name
+    slot_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # talks left paperless
+    withdrawn_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    import_id: int | None = Field(default=None, foreign_key="import_log.id")
+
+
+class ImportLog(SQLModel, table=True):
+    """Every import applied: who ran it, when, the file's SHA-256 and what changed."""
+
+    __tablename__ = "import_log"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # papers | people | program
+    file_name: str = Field(max_length=300)
+    file_sha256: str = Field(max_length=64)
+    format: str = Field(default="", max_length=200)
+    by: str = Field(default="", max_length=100)  # the system user who ran the command
+    replace: bool = False
+    counts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
