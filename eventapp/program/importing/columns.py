@@ -41,7 +41,7 @@ def missing_header_problem(table: Table, missing: list[str]) -> Problem:
 
 def papers_from_table(table: Table, accept: tuple[str, ...] = ()) -> tuple[list[PaperRecord], Counter]:
     """(accepted papers, {decision: papers skipped}). A table with no decision column is all accepted papers."""
-    header, fname = table.header, table.file
+    header, fname, lab = table.header, table.file, table.label
     col_id, col_title = pick(header, *PAPER_ID), pick(header, *PAPER_TITLE)
     col_authors, col_emails = pick(header, *PAPER_AUTHORS), pick(header, *PAPER_EMAILS)
     col_format, col_decision = pick(header, *PAPER_FORMAT), pick(header, *PAPER_DECISION)
@@ -64,22 +64,26 @@ def papers_from_table(table: Table, accept: tuple[str, ...] = ()) -> tuple[list[
                 skipped[decision] += 1
                 continue
         if not ID.match(pid):
-            problems.append(Problem(fname, line, f"id: {pid!r} is not an id (letters, digits, . _ -; up to 64)"))
+            problems.append(
+                Problem(fname, line, f"{lab(col_id)}: {pid!r} is not an id (letters, digits, . _ -; up to 64)")
+            )
             continue
         if pid in seen:
-            problems.append(Problem(fname, line, f"id: {pid} is already on line {seen[pid]}"))
+            problems.append(Problem(fname, line, f"{lab(col_id)}: {pid} is already on line {seen[pid]}"))
             continue
         seen[pid] = line
         if not title:
-            problems.append(Problem(fname, line, "title: empty"))
+            problems.append(Problem(fname, line, f"{lab(col_title)}: empty"))
         elif len(title) > 500:
-            problems.append(Problem(fname, line, "title: longer than 500 characters"))
+            problems.append(Problem(fname, line, f"{lab(col_title)}: longer than 500 characters"))
         if col_authors:
             names = split_outside_parentheses(row.get(col_authors, ""), ";\n")
             emails = [e.strip() for e in re.split(r"[;\n]", row.get(col_emails, ""))] if col_emails else []
             emails = [e for e in emails if e] if any(emails) else []
             if emails and len(emails) != len(names):
-                problems.append(Problem(fname, line, f"emails: {len(emails)} e-mails for {len(names)} authors"))
+                problems.append(
+                    Problem(fname, line, f"{lab(col_emails)}: {len(emails)} e-mails for {len(names)} authors")
+                )
                 continue
         else:
             names, emails = [], []
@@ -88,7 +92,7 @@ def papers_from_table(table: Table, accept: tuple[str, ...] = ()) -> tuple[list[
                     names.append(row[col])
                     emails.append(row.get(email_cols.get(number, ""), ""))
         if not names:
-            problems.append(Problem(fname, line, f"{col_authors or 'authors'}: no author"))
+            problems.append(Problem(fname, line, f"{lab(col_authors) or 'authors'}: no author"))
             continue
         contact_email = normalise_email(row.get(col_contact)) if col_contact else None
         authors = []
@@ -96,12 +100,14 @@ def papers_from_table(table: Table, accept: tuple[str, ...] = ()) -> tuple[list[
             email = emails[i] if i < len(emails) else None
             ref = author_ref(raw, email, line)
             if ref.email and not EMAIL.match(ref.email):
-                problems.append(Problem(fname, line, f"{col_emails or 'emails'}: {email!r} is not an e-mail address"))
+                problems.append(
+                    Problem(fname, line, f"{lab(col_emails) or 'emails'}: {email!r} is not an e-mail address")
+                )
             ref.contact = ref.contact or bool(contact_email and ref.email == contact_email)
             authors.append(ref)
         addresses = [a.email for a in authors if a.email]
         if len(addresses) != len(set(addresses)):
-            problems.append(Problem(fname, line, "emails: the same e-mail for two authors"))
+            problems.append(Problem(fname, line, f"{lab(col_emails) or 'emails'}: the same e-mail for two authors"))
         papers.append(PaperRecord(line, pid, title, text(row.get(col_format, "")) if col_format else "", authors))
     if problems:
         raise InvalidFile(problems)

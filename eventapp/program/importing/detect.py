@@ -37,8 +37,8 @@ def read_papers(path: Path, *, authors: Path | None = None, accept: tuple[str, .
         return easychair.read_easychair(table, path, authors, accept)
     papers, skipped = papers_from_table(table, accept)
     kind = "CMT papers export" if cmt.looks_like_cmt(table) else "papers CSV"
-    place = "row" if isinstance(table.header_at, str) else "line"
-    where = f", header on {place} {table.header_at} below {table.title_rows} title rows" if table.title_rows else ""
+    place = "" if isinstance(table.header_at, str) else "line "  # a workbook's is Sheet!ROW
+    where = f", header on {place}{table.header_at} below {table.title_rows} title rows" if table.title_rows else ""
     return PapersFile(f"{kind} ({table.description}{where})", papers, skipped, list(table.warnings), [str(path)])
 
 

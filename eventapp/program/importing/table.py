@@ -30,9 +30,11 @@ class Table:
     description: str  # "comma-separated UTF-8 text"
     warnings: list[str] = field(default_factory=list)
     title_rows: int = 0  # rows above the header (a title, blank rows)
+    labels: dict[str, str] = field(default_factory=dict)  # normalised name -> as the file writes it
 
-    def where(self, loc: int | str) -> str:
-        return f"{self.file}:{loc}"
+    def label(self, key: str | None) -> str:
+        """A column as the file names it ('Author Emails'), for messages."""
+        return self.labels.get(key or "", key or "")
 
 
 def header_key(name: str) -> str:
@@ -96,7 +98,11 @@ def _find_header(rows: list[tuple[int | str, list[str]]], wanted: HeaderTest) ->
 
 
 def _first_filled(rows: list[tuple[int | str, list[str]]]) -> int | None:
-    return next((i for i, (_, row) in enumerate(rows) if any(c.strip() for c in row)), None)
+    """No header was recognised: the likeliest one, the first of the widest rows near the top (a title row
+    above it has one cell), so that the message names the row the reader should look at."""
+    widths = [(sum(bool(c.strip()) for c in row), -i) for i, (_, row) in enumerate(rows[:HEADER_SEARCH_ROWS])]
+    best = max(widths, default=(0, 0))
+    return -best[1] if best[0] else None
 
 
 def _table(fname, rows, index, description, warnings, *, strict_width: bool) -> Table:
@@ -114,7 +120,8 @@ def _table(fname, rows, index, description, warnings, *, strict_width: bool) -> 
         records.append((loc, {header[i]: row[i].strip() for i in range(min(len(row), len(header))) if header[i]}))
     if problems:
         raise InvalidFile(problems)
-    return Table(fname, header, header_at, records, description, warnings, title_rows=index)
+    labels = {key: " ".join(cell.split()) for key, cell in zip(header, raw, strict=False) if key}
+    return Table(fname, header, header_at, records, description, warnings, title_rows=index, labels=labels)
 
 
 def read_table(path: Path, wanted: HeaderTest, *, display: str | None = None) -> Table:
