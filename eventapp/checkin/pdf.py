@@ -12,15 +12,17 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from ..pdf_fonts import draw_centred_string, string_width, wrap
+
 QR_MM = 32  # at least 25 mm wide: reads from arm's length on a phone
 
 # Unicode TrueType fonts, so names outside Latin-1 print: DejaVu where the system has it (Debian's
-# fonts-dejavu-core), else Bitstream Vera, which reportlab ships.
+# fonts-dejavu-core), else Bitstream Vera, which reportlab ships. Korean, Chinese and Japanese runs of a string get
+# reportlab's built-in CID fonts (eventapp.pdf_fonts).
 _FONT_CANDIDATES = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     (str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "Vera.ttf"),
@@ -53,8 +55,7 @@ def _register_fonts() -> None:
 
 
 def _centred(c: Canvas, cx: float, y: float, text: str, size: float, bold: bool = False) -> None:
-    c.setFont(BOLD if bold else REGULAR, size)
-    c.drawCentredString(cx, y, text)
+    draw_centred_string(c, cx, y, text, BOLD if bold else REGULAR, size, bold)
 
 
 def _qr(c: Canvas, code: str, x: float, y: float, width: float) -> None:
@@ -80,24 +81,24 @@ def _badge(c: Canvas, b: BadgeFace, x0: float, y0: float, w: float, h: float) ->
     c.setFillGray(0)
     top = y0 + h - 14 * mm
     _centred(c, cx, top, b.event, 10)
-    size = 26 if pdfmetrics.stringWidth(b.name, BOLD, 26) <= inner else 20
+    size = 26 if string_width(b.name, BOLD, 26, bold=True) <= inner else 20
     y = top - 16 * mm
-    for line in simpleSplit(b.name, BOLD, size, inner)[:2]:
+    for line in wrap(b.name, BOLD, size, inner, bold=True)[:2]:
         _centred(c, cx, y, line, size, bold=True)
         y -= size * 1.15
-    for line in simpleSplit(b.affiliation, REGULAR, 11, inner)[:2]:
+    for line in wrap(b.affiliation, REGULAR, 11, inner)[:2]:
         _centred(c, cx, y, line, 11)
         y -= 14
     _centred(c, cx, y - 4, b.roles.upper(), 11, bold=True)
     if b.papers:
-        for i, line in enumerate(simpleSplit("Papers: " + b.papers, REGULAR, 10, inner)[:2]):
+        for i, line in enumerate(wrap("Papers: " + b.papers, REGULAR, 10, inner)[:2]):
             _centred(c, cx, y - 20 - i * 12, line, 10)
     qr_w = QR_MM * mm
     qy = y0 + 16 * mm
     _qr(c, b.code, cx - qr_w / 2, qy, qr_w)
     _centred(c, cx, qy - 6 * mm, f"Desk code {b.short_code}", 12, bold=True)
     if b.note:
-        _centred(c, cx, y0 + 4 * mm, simpleSplit(b.note, REGULAR, 7, inner)[0], 7)
+        _centred(c, cx, y0 + 4 * mm, (wrap(b.note, REGULAR, 7, inner) or [""])[0], 7)
 
 
 def badges_pdf(faces: Sequence[BadgeFace]) -> bytes:
