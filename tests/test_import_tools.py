@@ -319,3 +319,28 @@ def test_export_program_before_any_program_is_a_clear_message(cli_env):
     assert result.exit_code == 1
     assert "no program loaded yet: run `eventapp import program FILE`" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_import_log_can_be_read_and_a_program_naming_a_withdrawn_paper_says_so(cli_env, tmp_path):
+    import json
+
+    rows = fx.cmt_sheet()
+    status = rows[2].index("Status")
+    everything = tmp_path / "all.csv"
+    everything.write_text(fx.csv_text([[c for i, c in enumerate(r) if i != status] for r in rows]), encoding="utf-8")
+    run(cli_env, "import", "papers", str(everything))
+    run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")), "--replace")
+    log = [json.loads(line) for line in run(cli_env, "export", "imports").splitlines()]
+    assert [(e["kind"], e["file"], e["replace"]) for e in log] == [
+        ("papers", "all.csv", False), ("papers", "Papers.xlsx", True),
+    ]  # fmt: skip
+    assert sorted(log[1]["counts"]["withdrawn"], key=int) == ["2", "5", "8", "11", "14", "17", "20", "21"]
+    program = tmp_path / "program.json"
+    program.write_text(json.dumps({
+        "event": {"name": "TAI4H", "date": "2024-08-04", "timezone": "Asia/Seoul"},
+        "rooms": [{"id": "hall", "name": "Hall"}],
+        "sessions": [{"id": "s1", "room_id": "hall", "title": "Papers",
+                      "slots": [{"id": "t1", "kind": "paper", "paper_id": "5", "start": "09:00", "talk_minutes": 10}]}],
+    }))  # fmt: skip
+    out = run(cli_env, "import", "program", str(program), code=1)
+    assert "slot t1: paper 5 was withdrawn: import it again or take paper_id out of the slot" in out

@@ -1,4 +1,5 @@
-"""`eventapp people merge KEEP OTHER`: two people who are one (an import made a second)."""
+"""`eventapp people merge KEEP OTHER`: two people who are one (an import made a second); `eventapp export imports`:
+the import log."""
 
 from __future__ import annotations
 
@@ -6,6 +7,27 @@ import click
 
 
 def register(group: click.Group) -> None:
+    export = group.commands.get("export")
+    if isinstance(export, click.Group):
+
+        @export.command("imports")
+        def export_imports() -> None:
+            """The import log as JSON lines: who imported which file (SHA-256) when, and what changed."""
+            import json
+
+            from sqlmodel import select
+
+            from ..cli import app_context
+            from ..db import session_scope
+            from .models import ImportLog
+
+            with app_context(), session_scope() as s:
+                rows = list(s.exec(select(ImportLog).order_by(ImportLog.id)))
+            for r in rows:
+                click.echo(json.dumps({"id": r.id, "at": r.created_at.isoformat(), "by": r.by, "kind": r.kind,
+                                       "file": r.file_name, "sha256": r.file_sha256, "format": r.format,
+                                       "replace": r.replace, "counts": r.counts}, ensure_ascii=False))  # fmt: skip
+
     @group.group()
     def people() -> None:
         """People: authors, attendees, organizers."""

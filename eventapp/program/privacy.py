@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String, cast, select, union, update
 from sqlmodel import Session as DbSession
 
-from .models import Authorship, Person, Session, Slot
+from .models import Authorship, Person, Session, Slot, WithdrawnPaper
 
 
 def purge(s: DbSession) -> dict[str, int]:
@@ -22,4 +22,7 @@ def purge(s: DbSession) -> dict[str, int]:
         .where(Person.id.not_in(public), Person.is_organizer.is_(False))
         .values(name="Attendee " + cast(Person.id, String), sort_name="", affiliation="")
     ).rowcount
-    return {"e-mail addresses": emails, "attendees made anonymous": private}
+    withdrawn = s.execute(update(WithdrawnPaper).values(authors=[])).rowcount  # their names are not public
+    return {
+        "e-mail addresses": emails, "attendees made anonymous": private, "withdrawn papers' author lists": withdrawn,
+    }  # fmt: skip

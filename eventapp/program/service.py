@@ -16,7 +16,7 @@ from ..errors import ApiError, not_found
 from ..realtime import publish
 from . import schedule
 from .importers import PaperRecord, PersonRef, ProgramRecord
-from .models import Authorship, Event, Paper, Person, ProgramNote, Room, Session, Slot
+from .models import Authorship, Event, Paper, Person, ProgramNote, Room, Session, Slot, WithdrawnPaper
 
 PROGRAM_CHANNEL = "program"
 
@@ -282,6 +282,9 @@ def apply_program(s: DbSession, program: ProgramRecord) -> int:
                 paper = s.get(Paper, rec.paper_id)
                 if paper is None:
                     message = f"slot {rec.id}: paper {rec.paper_id} is not imported (import the papers first)"
+                    if s.get(WithdrawnPaper, rec.paper_id) is not None:  # an import with --replace took it out
+                        message = (f"slot {rec.id}: paper {rec.paper_id} was withdrawn: import it again or take "
+                                   "paper_id out of the slot")  # fmt: skip
                     raise ApiError(400, "unknown_paper", message, line=rec.line)
                 title = title or paper.title
             presenter = resolve_person(s, rec.presenter, update=False) if rec.presenter else None
