@@ -206,6 +206,7 @@ def test_cli_imports_a_cmt_workbook_and_says_what_it_did(cli_env, tmp_path):
         assert chen.attendance == "in_person"  # the rule's assumption, said in the summary
         assert not s.exec(select(Person).where(Person.email.like("%*"))).first()
         people = s.exec(select(func.count()).select_from(Person)).one()
+    assert people == len({a for p in fx.tai4h()["papers"] for a in p["authors"]})  # one person per e-mail
     assert f"attendance not given: {people} new people assumed to come in person" in out
     again = run(cli_env, "import", "papers", str(path))
     assert "0 added, 0 updated, 13 unchanged" in again and "0 created" in again
@@ -344,3 +345,17 @@ def test_the_import_log_can_be_read_and_a_program_naming_a_withdrawn_paper_says_
     }))  # fmt: skip
     out = run(cli_env, "import", "program", str(program), code=1)
     assert "slot t1: paper 5 was withdrawn: import it again or take paper_id out of the slot" in out
+
+
+def test_dry_run_names_people_it_cannot_tell_apart(cli_env, tmp_path):
+    with db.session_scope() as s:
+        s.add(Person(name="Hao Chen", sort_name="Chen, Hao", email="hao@one.example"))
+        s.add(Person(name="Hao Chen", sort_name="Chen, Hao", email="hao@two.example"))
+    folder = tmp_path / "alone"
+    folder.mkdir()
+    submission, author = fx.write_easychair(folder)
+    author.unlink()  # names only: no e-mail decides between the two
+    out = run(cli_env, "import", "papers", str(submission), "--dry-run")
+    assert "warning: submission.csv: no author.csv beside it" in out
+    assert "1 ambiguous" in out and "ambiguous (several people have the name" in out and "Hao Chen" in out
+    assert count(Person) == 2 and count(Paper) == 0
