@@ -278,6 +278,10 @@ def _import_papers(file: Path, authors: Path | None, accept: tuple[str, ...], dr
         read = importers.read_papers(file, authors=authors, accept=accept)
     except importers.InvalidFile as exc:
         fail(str(exc))
+    if replace and not read.papers:
+        skipped = ", ".join(f"{n} {why}" for why, n in read.skipped.most_common()) or "none"
+        fail(f"{file.name}: no accepted paper (skipped: {skipped}), so --replace would withdraw every paper; nothing "
+             "was changed. If a decision means accepted, give it with --accept VALUE.")  # fmt: skip
     with app_context():
         outcome = import_papers(read, replace=replace, dry_run=dry_run)
         if not dry_run:

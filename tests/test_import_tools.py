@@ -199,7 +199,7 @@ def test_cli_imports_a_cmt_workbook_and_says_what_it_did(cli_env, tmp_path):
     out = run(cli_env, "import", "papers", str(path))
     assert "recognised: CMT papers export (Excel workbook" in out
     assert "imported 13 papers: 13 added, 0 updated, 0 unchanged, 0 withdrawn" in out
-    assert "skipped 8 (not accepted): 8 Reject" in out
+    assert "skipped 8: Reject (only accepted papers are imported)" in out
     assert count(Paper) == 13
     with db.session_scope() as s:
         chen = s.exec(select(Person).where(Person.email == "hao.chen@example.org")).one()
@@ -359,3 +359,17 @@ def test_dry_run_names_people_it_cannot_tell_apart(cli_env, tmp_path):
     assert "warning: submission.csv: no author.csv beside it" in out
     assert "1 ambiguous" in out and "ambiguous (several people have the name" in out and "Hao Chen" in out
     assert count(Person) == 2 and count(Paper) == 0
+
+
+def test_replace_with_no_accepted_paper_refuses_and_says_why(cli_env, tmp_path):
+    run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")))
+    rows = fx.cmt_sheet()
+    status = rows[2].index("Status")
+    for row in rows[3:]:
+        row[status] = "Akzeptiert" if row[status] == "Accept" else "Abgelehnt"
+    path = tmp_path / "other.csv"
+    path.write_text(fx.csv_text(rows), encoding="utf-8")
+    out = run(cli_env, "import", "papers", str(path), "--replace", code=1)
+    assert "no accepted paper (skipped: 13 Akzeptiert, 8 Abgelehnt), so --replace would withdraw every paper" in out
+    assert count(Paper) == 13
+    assert "13 unchanged" in run(cli_env, "import", "papers", str(path), "--replace", "--accept", "Akzeptiert")

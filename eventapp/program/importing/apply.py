@@ -50,8 +50,9 @@ class PapersOutcome:
         out.append(f"{verb} {total} papers: {len(self.added)} added, {len(self.updated)} updated, "
                    f"{len(self.unchanged)} unchanged, {len(self.withdrawn)} withdrawn")  # fmt: skip
         if self.skipped:
-            reasons = ", ".join(f"{n} {why}" for why, n in self.skipped.most_common())
-            out.append(f"skipped {sum(self.skipped.values())} (not accepted): {reasons}")
+            reasons = self.skipped.most_common()
+            said = reasons[0][0] if len(reasons) == 1 else ", ".join(f"{n} {why}" for why, n in reasons)
+            out.append(f"skipped {sum(self.skipped.values())}: {said} (only accepted papers are imported)")
         for label, ids in (("added", self.added), ("updated", self.updated)):
             if ids:
                 out.append(f"  {label}: {', '.join(ids)}")
