@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 import import_fixtures as fx
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from eventapp import cli, db
@@ -184,6 +186,11 @@ def test_an_old_xls_and_a_headerless_file_say_what_to_do(tmp_path):
     with pytest.raises(importers.InvalidFile) as exc:
         importers.read_papers(xls)
     assert "save it as .xlsx or as 'CSV UTF-8'" in str(exc.value)
+    broken = tmp_path / "Papers.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(importers.InvalidFile) as exc:
+        importers.read_papers(broken)
+    assert str(exc.value).startswith("Papers.xlsx:1: not a readable .xlsx workbook")
     other = tmp_path / "list.csv"
     other.write_text("Papers\n\nnumber,name\n1,x\n")
     with pytest.raises(importers.InvalidFile) as exc:
@@ -373,3 +380,22 @@ def test_replace_with_no_accepted_paper_refuses_and_says_why(cli_env, tmp_path):
     assert "no accepted paper (skipped: 13 Akzeptiert, 8 Abgelehnt), so --replace would withdraw every paper" in out
     assert count(Paper) == 13
     assert "13 unchanged" in run(cli_env, "import", "papers", str(path), "--replace", "--accept", "Akzeptiert")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".xlsx", ".txt", ".json"]))
+def test_any_bytes_are_read_or_refused_with_a_located_problem(tmp_path, data, suffix):
+    path = tmp_path / f"any{suffix}"
+    path.write_bytes(data)
+    for read in (importers.read_papers, importers.read_people):
+        try:
+            read(path)
+        except importers.InvalidFile as exc:
+            assert exc.problems and all(str(p).startswith(f"{path.name}:") for p in exc.problems)
+
+
+def test_utf16_without_a_bom_and_semicolons_are_read(tmp_path):
+    path = tmp_path / "papers.csv"
+    path.write_bytes("id;title;authors\r\nP1;Eine Arbeit;Müller, Jörg\r\n".encode("utf-16-le"))
+    (paper,) = importers.read_papers(path).papers
+    assert (paper.title, paper.authors[0].name) == ("Eine Arbeit", "Jörg Müller")
