@@ -399,3 +399,10 @@ def test_utf16_without_a_bom_and_semicolons_are_read(tmp_path):
     path.write_bytes("id;title;authors\r\nP1;Eine Arbeit;Müller, Jörg\r\n".encode("utf-16-le"))
     (paper,) = importers.read_papers(path).papers
     assert (paper.title, paper.authors[0].name) == ("Eine Arbeit", "Jörg Müller")
+
+
+def test_a_known_name_under_another_email_is_flagged_for_a_merge(cli_env, tmp_path):
+    with db.session_scope() as s:
+        s.add(Person(name="Hao Chen", sort_name="Chen, Hao", email="hao@old.example"))
+    out = run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")))
+    assert "1 ambiguous" in out and "`eventapp people merge ID ID` joins two): Hao Chen" in out

@@ -102,9 +102,12 @@ def _paper_state(s: DbSession, pid: str) -> tuple[str, str, list[int]] | None:
 
 
 def _ambiguous(s: DbSession, ref: PersonRef) -> bool:
+    """No e-mail decides and a new person will be made beside one of the same name: several people have the
+    name, or one has it under another e-mail (the same person twice, or two people: a person must say)."""
     if ref.email and s.exec(select(Person.id).where(Person.email == ref.email)).first() is not None:
         return False
-    return s.exec(select(func.count()).select_from(Person).where(func.lower(Person.name) == ref.name.lower())).one() > 1
+    same = list(s.exec(select(Person.email).where(func.lower(Person.name) == ref.name.lower()).limit(2)))
+    return len(same) > 1 or (len(same) == 1 and ref.email is not None and same[0] is not None)
 
 
 def _tables_referring_to(column: str) -> list[tuple[Table, str]]:
