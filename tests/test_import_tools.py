@@ -215,6 +215,10 @@ def test_cli_imports_a_cmt_workbook_and_says_what_it_did(cli_env, tmp_path):
         people = s.exec(select(func.count()).select_from(Person)).one()
     assert people == len({a for p in fx.tai4h()["papers"] for a in p["authors"]})  # one person per e-mail
     assert f"attendance not given: {people} new people assumed to come in person" in out
+    with db.session_scope() as s:
+        contacts = s.exec(select(Authorship.paper_id, Person.name).join(Person, Person.id == Authorship.person_id)
+                          .where(Authorship.contact)).all()  # fmt: skip
+    assert ("1", "Hao Chen") in contacts and len(contacts) == 13  # one contact author per paper, kept as a flag
     again = run(cli_env, "import", "papers", str(path))
     assert "0 added, 0 updated, 13 unchanged" in again and "0 created" in again
     assert count(Person) == people

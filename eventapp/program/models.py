@@ -70,6 +70,7 @@ class Authorship(SQLModel, table=True):
     paper_id: str = Field(foreign_key="paper.id", primary_key=True, max_length=64)
     position: int = Field(primary_key=True)  # 0 = first author
     person_id: int = Field(foreign_key="person.id", index=True)
+    contact: bool = False  # the conference tool's contact author (CMT's `*`, EasyChair's `corresponding?`)
 
 
 class Slot(SQLModel, table=True):

@@ -230,6 +230,7 @@ def apply_papers(s: DbSession, papers: list[PaperRecord]) -> int:
         s.add(paper)
         existing = {a.position: a.person_id for a in s.exec(select(Authorship).where(Authorship.paper_id == record.id))}
         people: list[int] = []
+        contacts: set[int] = set()
         for position, ref in enumerate(record.authors):
             keep = s.get(Person, existing[position]) if position in existing else None
             if (
@@ -243,13 +244,15 @@ def apply_papers(s: DbSession, papers: list[PaperRecord]) -> int:
                 s.add(person)
             else:
                 person = resolve_person(s, ref, update=False)
+            if getattr(ref, "contact", False):
+                contacts.add(person.id)
             if person.id in people:  # the same person twice on one paper (a typo in the file): keep the first
                 continue
             people.append(person.id)
         s.exec(delete(Authorship).where(Authorship.paper_id == record.id))
         s.flush()
         for position, person_id in enumerate(people):
-            s.add(Authorship(paper_id=record.id, position=position, person_id=person_id))
+            s.add(Authorship(paper_id=record.id, position=position, person_id=person_id, contact=person_id in contacts))
     s.flush()
     return len(papers)
 

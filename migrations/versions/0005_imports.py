@@ -1,4 +1,4 @@
-"""imports: the import log and withdrawn papers
+"""imports: the import log, withdrawn papers, the contact author flag
 
 Revision ID: i15
 Revises: 0004
@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("authorship") as batch:
+        batch.add_column(sa.Column("contact", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "import_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -50,3 +52,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("withdrawn_paper")
     op.drop_table("import_log")
+    with op.batch_alter_table("authorship") as batch:
+        batch.drop_column("contact")
