@@ -34,7 +34,13 @@ def backup_files(directory: Path) -> list[Path]:
     """The periodic backups in `directory`, oldest first (their names sort by time)."""
     if not directory.is_dir():
         return []
-    return sorted((p for p in directory.iterdir() if _NAME.match(p.name)), key=lambda p: p.name)
+    return sorted((p for p in directory.iterdir() if _NAME.match(p.name)), key=_order)
+
+
+def _order(path: Path) -> tuple[str, int]:
+    """By time, then by the -2, -3 ... of backups taken within one second (a plain name sort puts -2 first)."""
+    match = _NAME.match(path.name)
+    return match.group(1), int(match.group(2)[1:]) if match.group(2) else 1
 
 
 def take(database: Path, directory: Path, keep: int) -> tuple[Path, snapshot.Contents]:

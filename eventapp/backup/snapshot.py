@@ -57,10 +57,10 @@ def online_copy(source: Path, dest: Path) -> Contents:
         try:
             try:
                 _copy(src, out)
-            except sqlite3.DatabaseError as exc:  # "file is not a database" and its kin
-                raise NotADatabase(f"{source} is not a SQLite database ({exc}).") from exc
-            out.execute("PRAGMA journal_mode=DELETE")  # one plain file, whatever the source's mode
-            _check_integrity(out, dest)
+                out.execute("PRAGMA journal_mode=DELETE")  # one plain file, whatever the source's mode
+                _check_integrity(out, source)
+            except sqlite3.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
+                raise NotADatabase(f"{source} is not a sound SQLite database ({exc}).") from exc
         finally:
             out.close()
         fsync(partial)
@@ -94,19 +94,6 @@ def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
     rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
     if rows != ["ok"]:
         raise NotADatabase(f"{path}: the integrity check failed: {'; '.join(rows[:5])}")
-
-
-def check(path: Path) -> Contents:
-    """`path` opens as a SQLite database and passes its integrity check; what it holds."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            _check_integrity(conn, path)
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:  # "file is not a database" and its kin
-        raise NotADatabase(f"{path} is not a SQLite database ({exc}).") from exc
-    return inspect(path)
 
 
 def inspect(path: Path) -> Contents:
