@@ -78,9 +78,22 @@ def test_backup_refuses_to_overwrite_the_live_database(env, demo_db):
     assert integrity(demo_db) == "ok"
 
 
-def test_the_copy_holds_what_is_committed_in_the_wal_and_is_consistent_under_writes(tmp_path):
+@pytest.mark.parametrize("restarts_allowed", [snapshot.MAX_RESTARTS, 0])
+def test_the_copy_holds_what_is_committed_in_the_wal_and_is_consistent_under_writes(tmp_path, monkeypatch,
+                                                                                   restarts_allowed):
     """A writer commits non-stop (as a door does) while the copy is taken: the copy finishes, is sound, and holds
-    every row committed before it began; SQLite's restarts of a stepped copy end in a one-step snapshot."""
+    every row committed before it began. A write between two steps makes SQLite start the copy over; past the
+    restarts allowed, the copy ends in one step (with none allowed and small steps, it always does)."""
+    fell_back = []
+
+    class Restarting(snapshot._Restarting):
+        def __init__(self):
+            fell_back.append(True)
+
+    monkeypatch.setattr(snapshot, "_Restarting", Restarting)
+    monkeypatch.setattr(snapshot, "MAX_RESTARTS", restarts_allowed)
+    if restarts_allowed == 0:
+        monkeypatch.setattr(snapshot, "STEP_PAGES", 16)  # ~50 steps: writes land between them
     source = tmp_path / "live.db"
     conn = sqlite3.connect(source, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -118,6 +131,8 @@ def test_the_copy_holds_what_is_committed_in_the_wal_and_is_consistent_under_wri
     assert set(range(1, before + 1)) <= ids
     assert ids == set(range(1, max(ids) + 1))  # one moment: no gap
     assert contents.counts["check-ins"] == len(ids)
+    if restarts_allowed == 0:
+        assert fell_back
     conn.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -46,6 +47,9 @@ def register(group: click.Group) -> None:
         except snapshot.NotADatabase as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"backup written to {out}: {contents.summary()} (integrity check: ok)")
+        if not os.environ.get("EVENTAPP_SECRET_KEY"):
+            key = Path(load_settings()["INSTANCE_PATH"]) / "secret_key"
+            click.echo(f"keep a copy of {key} with the backups: badges are signed with it")
 
     @group.command()
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

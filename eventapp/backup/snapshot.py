@@ -78,7 +78,8 @@ def _copy(src: sqlite3.Connection, out: sqlite3.Connection) -> None:
     seen = {"restarts": 0, "remaining": None}
 
     def progress(_status: int, remaining: int, _total: int) -> None:
-        if seen["remaining"] is not None and remaining > seen["remaining"]:  # SQLite began again: a write landed
+        # Every step lowers what remains; anything else is SQLite starting over because a write landed.
+        if seen["remaining"] is not None and remaining >= seen["remaining"]:
             seen["restarts"] += 1
             if seen["restarts"] > MAX_RESTARTS:
                 raise _Restarting
