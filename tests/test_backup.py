@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from backup_helpers import rows
 
 from eventapp import db
 from eventapp.backup import periodic, restore, serve_lock, snapshot
@@ -36,14 +37,6 @@ def demo_db(env: dict, tmp_path: Path) -> Path:
     out = cli(env, "demo", "--no-serve", "--date", "2024-08-04")
     assert out.returncode == 0, out.stderr
     return tmp_path / "instance" / "eventapp.db"
-
-
-def rows(path: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def integrity(path: Path) -> str:
@@ -245,3 +238,9 @@ def test_backup_settings_from_the_environment(monkeypatch, tmp_path):
     assert settings["BACKUP_DIR"] == str(tmp_path / "backups")
     monkeypatch.delenv("EVENTAPP_BACKUP_EVERY")
     assert load_settings({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})["BACKUP_EVERY_MINUTES"] is None
+
+
+def test_healthz_names_the_last_backup_and_metrics_count_failures(app, client):
+    backup = client.get("/healthz").get_json()["backup"]
+    assert set(backup) == {"last", "every_minutes"}
+    assert "eventapp_backup_failures_total" in client.get("/metrics").get_data(as_text=True)

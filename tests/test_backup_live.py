@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
+from backup_helpers import rows
 
 from eventapp.backup import periodic
 
@@ -41,14 +40,6 @@ def add_people(server: LiveServer, count: int) -> None:
 
 def bearer(staff: dict) -> dict:
     return {"Authorization": f"Bearer {staff['token']}"}
-
-
-def rows(path: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_a_backup_during_a_20_device_check_in_load(tmp_path):
