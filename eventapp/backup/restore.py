@@ -52,13 +52,17 @@ def restore(backup: Path, database: Path) -> Restored:
         except snapshot.NotADatabase as exc:
             raise CannotRestore(str(exc)) from exc
         from_revision = _check_schema(backup, snapshot.inspect(incoming).revision)
-        _migrate(incoming)
+        try:
+            _migrate(incoming)
+        except Exception as exc:  # a migration that fails on this data: say so, change nothing
+            raise CannotRestore(f"{backup} could not be migrated from schema {from_revision}: {exc}") from exc
         contents = snapshot.inspect(incoming)
         replaced = _keep_replaced(database)
         os.replace(incoming, database)
         snapshot.fsync(database.parent)
     finally:
-        incoming.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):  # what is left of a copy that was refused
+            incoming.with_name(incoming.name + suffix).unlink(missing_ok=True)
         os.close(lock)
     return Restored(database, contents, from_revision, replaced)
 
