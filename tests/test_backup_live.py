@@ -186,7 +186,8 @@ def test_the_server_backs_up_periodically_and_prunes_the_oldest(tmp_path):
     finally:
         server.stop()
     assert len(seen) >= 5, seen
-    assert most_at_once <= 2
+    assert most_at_once <= 3  # the new file is in place a moment before the oldest goes (never before: a failed
+    # backup must not cost a good one)
     left = periodic.backup_files(backups)
     assert len(left) == 2
     assert seen[0] not in {p.name for p in left}  # the oldest went
