@@ -72,8 +72,9 @@ def test_backup_refuses_to_overwrite_the_live_database(env, demo_db):
 
 
 @pytest.mark.parametrize("restarts_allowed", [snapshot.MAX_RESTARTS, 0])
-def test_the_copy_holds_what_is_committed_in_the_wal_and_is_consistent_under_writes(tmp_path, monkeypatch,
-                                                                                   restarts_allowed):
+def test_the_copy_holds_what_is_committed_in_the_wal_and_is_consistent_under_writes(
+    tmp_path, monkeypatch, restarts_allowed
+):
     """A writer commits non-stop (as a door does) while the copy is taken: the copy finishes, is sound, and holds
     every row committed before it began. A write between two steps makes SQLite start the copy over; past the
     restarts allowed, the copy ends in one step (with none allowed and small steps, it always does)."""

@@ -168,8 +168,8 @@ def test_restore_is_refused_while_the_server_runs(the_day, tmp_path):
 
 def test_the_server_backs_up_periodically_and_prunes_the_oldest(tmp_path):
     backups = tmp_path / "backups"
-    server = LiveServer(tmp_path, {"EVENTAPP_BACKUP_EVERY": "0.01", "EVENTAPP_BACKUP_KEEP": "2",
-                                   "EVENTAPP_BACKUP_DIR": str(backups)})  # fmt: skip; every 0.6 s
+    every_0_6_s = {"EVENTAPP_BACKUP_EVERY": "0.01", "EVENTAPP_BACKUP_KEEP": "2", "EVENTAPP_BACKUP_DIR": str(backups)}
+    server = LiveServer(tmp_path, every_0_6_s)
     server.load_demo()
     server.start()
     seen: list[str] = []
