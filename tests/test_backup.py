@@ -7,6 +7,7 @@ import fcntl
 import os
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -37,6 +38,12 @@ def demo_db(env: dict, tmp_path: Path) -> Path:
     out = cli(env, "demo", "--no-serve", "--date", "2024-08-04")
     assert out.returncode == 0, out.stderr
     return tmp_path / "instance" / "eventapp.db"
+
+
+def replaced(database: Path) -> list[Path]:
+    """The databases a restore kept beside `database` (their -wal and -shm left out)."""
+    return [p for p in database.parent.iterdir()
+            if p.name.startswith(f"{database.name}.replaced-") and not p.name.endswith(("-wal", "-shm"))]  # fmt: skip
 
 
 def integrity(path: Path) -> str:
@@ -139,8 +146,7 @@ def test_restore_puts_the_backup_in_place_and_keeps_the_replaced_database(env, d
     out = cli(env, "restore", str(backup))
     assert out.returncode == 0, out.stderr
     assert rows(demo_db, "SELECT count(*) FROM qa_question")[0][0] > 0
-    [kept] = [p for p in demo_db.parent.iterdir()
-              if p.name.startswith("eventapp.db.replaced-") and not p.name.endswith(("-wal", "-shm"))]  # fmt: skip
+    [kept] = replaced(demo_db)
     assert rows(kept, "SELECT count(*) FROM qa_question")[0][0] == 0
     assert str(kept) in out.stdout
     assert integrity(backup) == "ok"  # the backup itself is left as it was
@@ -245,3 +251,23 @@ def test_healthz_names_the_last_backup_and_metrics_count_failures(app, client):
     backup = client.get("/healthz").get_json()["backup"]
     assert set(backup) == {"last", "every_minutes"}
     assert "eventapp_backup_failures_total" in client.get("/metrics").get_data(as_text=True)
+
+
+KILLED_WRITER = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA wal_autocheckpoint=0")
+conn.execute("CREATE TABLE written_last (x)")
+conn.execute("INSERT INTO written_last VALUES ('only in the WAL')")
+os._exit(0)  # as a server killed with the laptop: no close, so no checkpoint
+"""
+
+
+def test_the_replaced_database_keeps_what_only_its_wal_held(env, demo_db, tmp_path):
+    backup = tmp_path / "backup.db"
+    assert cli(env, "backup", "--out", str(backup)).returncode == 0
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(demo_db)], check=True, timeout=30)
+    assert demo_db.with_name("eventapp.db-wal").stat().st_size > 0
+    assert cli(env, "restore", str(backup)).returncode == 0
+    [kept] = replaced(demo_db)
+    assert rows(kept, "SELECT x FROM written_last") == [("only in the WAL",)]
