@@ -71,11 +71,14 @@ def test_backup_without_out_goes_to_the_backup_folder_named_by_time(env, demo_db
     assert str(made) in out.stdout
 
 
-def test_backup_refuses_to_overwrite_the_live_database(env, demo_db):
+def test_backup_refuses_to_overwrite_the_live_database_or_write_nowhere(env, demo_db, tmp_path):
     out = cli(env, "backup", "--out", str(demo_db))
     assert out.returncode != 0
     assert "live database itself" in out.stderr
     assert integrity(demo_db) == "ok"
+    nowhere = cli(env, "backup", "--out", str(tmp_path / "no-such-folder" / "b.db"))
+    assert nowhere.returncode != 0
+    assert "does not exist" in nowhere.stderr and "Traceback" not in nowhere.stderr
 
 
 @pytest.mark.parametrize("restarts_allowed", [snapshot.MAX_RESTARTS, 0])

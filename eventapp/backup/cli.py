@@ -42,9 +42,11 @@ def register(group: click.Group) -> None:
             out = snapshot.free_name(directory, periodic.PREFIX + snapshot.now_stamp(), periodic.SUFFIX)
         elif out.resolve() in {database.with_name(database.name + s) for s in ("", "-wal", "-shm", ".lock")}:
             raise click.ClickException(f"{out} is the live database itself: name another file.")
+        elif not out.resolve().parent.is_dir():
+            raise click.ClickException(f"The folder {out.resolve().parent} does not exist.")
         try:
             contents = snapshot.online_copy(database, out)
-        except snapshot.NotADatabase as exc:
+        except (snapshot.NotADatabase, OSError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"backup written to {out}: {contents.summary()} (integrity check: ok)")
         if not os.environ.get("EVENTAPP_SECRET_KEY"):
@@ -61,7 +63,7 @@ def register(group: click.Group) -> None:
         database = _database()
         try:
             done = restoring.restore(file, database)
-        except (restoring.CannotRestore, DatabaseInUse) as exc:
+        except (restoring.CannotRestore, DatabaseInUse, OSError) as exc:
             raise click.ClickException(str(exc)) from exc
         _revs, head = restoring.known_revisions()
         click.echo(f"restored {file} as {done.database}: {done.contents.summary()} (integrity check: ok)")

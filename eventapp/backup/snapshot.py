@@ -53,7 +53,10 @@ def online_copy(source: Path, dest: Path) -> Contents:
     src = sqlite3.connect(source, isolation_level=None, check_same_thread=False)
     try:
         src.execute("PRAGMA busy_timeout=5000")
-        out = sqlite3.connect(partial, isolation_level=None, check_same_thread=False)
+        try:
+            out = sqlite3.connect(partial, isolation_level=None, check_same_thread=False)
+        except sqlite3.OperationalError as exc:  # no such folder, no permission: the destination's fault
+            raise OSError(f"cannot write {dest} ({exc})") from exc
         try:
             try:
                 _copy(src, out)
