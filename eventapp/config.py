@@ -62,6 +62,11 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # permessage-deflate for WebSocket clients that offer it (all browsers): off, since compressing each small
         # broadcast once per connection costs CPU and ~90 KB per phone (docs/benchmarks.md).
         "WS_COMPRESSION": env.get(f"{ENV_PREFIX}WS_COMPRESSION", "off").strip().lower() in ("1", "on", "true", "yes"),
+        # Backups by the server (SQLite only): every BACKUP_EVERY minutes (unset or 0: none; fractions allowed),
+        # into BACKUP_DIR, the newest BACKUP_KEEP kept (eventapp/backup/periodic.py).
+        "BACKUP_EVERY_MINUTES": float(env.get(f"{ENV_PREFIX}BACKUP_EVERY") or 0) or None,
+        "BACKUP_DIR": env.get(f"{ENV_PREFIX}BACKUP_DIR") or str(instance / "backups"),
+        "BACKUP_KEEP": int(env.get(f"{ENV_PREFIX}BACKUP_KEEP") or 12),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_CHECK_DEFAULT": False,  # auth.py decides which writes need a CSRF token
         "WTF_CSRF_TIME_LIMIT": None,  # a chair's phone stays open all day

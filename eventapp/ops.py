@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from . import metrics
 from .auth import bearer_token
+from .backup import periodic as backup
 from .db import get_engine, utcnow
 from .errors import ApiError
 
@@ -42,7 +43,8 @@ def _check_queue() -> str:
 def healthz():
     _check_database()
     queue = _check_queue()
-    return jsonify({"status": "ok", "database": "ok", "queue": queue, "time": utcnow().isoformat(timespec="seconds")})
+    return jsonify({"status": "ok", "database": "ok", "queue": queue, "time": utcnow().isoformat(timespec="seconds"),
+                    "backup": backup.health()})  # fmt: skip
 
 
 @bp.get("/metrics")
