@@ -62,6 +62,10 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # permessage-deflate for WebSocket clients that offer it (all browsers): off, since compressing each small
         # broadcast once per connection costs CPU and ~90 KB per phone (docs/benchmarks.md).
         "WS_COMPRESSION": env.get(f"{ENV_PREFIX}WS_COMPRESSION", "off").strip().lower() in ("1", "on", "true", "yes"),
+        # Set by `eventapp serve --https`: "local-ca" (a certificate from the instance's own CA, with a plain-HTTP
+        # landing on TLS_LANDING_PORT for phones), "certificate" (one given with --cert), or "" (none here).
+        "TLS_MODE": env.get(f"{ENV_PREFIX}TLS_MODE", ""),
+        "TLS_LANDING_PORT": int(env.get(f"{ENV_PREFIX}TLS_LANDING_PORT") or 0),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_CHECK_DEFAULT": False,  # auth.py decides which writes need a CSRF token
         "WTF_CSRF_TIME_LIMIT": None,  # a chair's phone stays open all day

@@ -1,0 +1,164 @@
+"""`eventapp serve --https` and `eventapp demo --https`: which certificate gunicorn serves, the public address,
+and, inside the worker, the renewal of the local certificate and the plain-HTTP landing for phones."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import certs, store
+from .addresses import primary_address
+
+log = logging.getLogger(__name__)
+
+RENEW_CHECK_SECONDS = 60
+ANY_HOST = ("", "0.0.0.0", "::", "[::]")
+
+
+def https_options(command: Callable) -> Callable:
+    """The --https, --cert, --key and --http-port options of `serve` and `demo`."""
+    command = click.option(
+        "--http-port",
+        type=int,
+        default=None,
+        help="Plain-HTTP page helping phones trust the local CA (default: PORT+1; 0: none).",
+    )(command)
+    command = click.option(
+        "--key",
+        "key_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="The certificate's private key (PEM), with --cert.",
+    )(command)
+    command = click.option(
+        "--cert",
+        "cert_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Certificate (PEM, full chain) for --https; else a local CA's.",
+    )(command)
+    return click.option("--https", "use_https", is_flag=True, help="Serve HTTPS (phones need it for the camera).")(
+        command
+    )
+
+
+@dataclass
+class Plan:
+    """How to serve: extra gunicorn arguments and environment, the public address, and what to tell the user."""
+
+    base_url: str
+    gunicorn_args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def public_host(host: str, names: list[str] | None = None) -> str:
+    """The address phones use: the bound one, or for 0.0.0.0 the laptop's address on the venue network."""
+    if host not in ANY_HOST:
+        return _bracket(host)
+    return primary_address() or (names[0] if names else "127.0.0.1")
+
+
+def plan(
+    instance: Path,
+    host: str,
+    port: int,
+    use_https: bool,
+    cert_file: Path | None,
+    key_file: Path | None,
+    http_port: int | None,
+) -> Plan:
+    """Decide how to serve; with --https and no certificate, make (or renew) the local one first."""
+    if not use_https:
+        if cert_file or key_file:
+            raise click.UsageError("--cert and --key go with --https")
+        return Plan(base_url=f"http://{host}:{port}")
+    if bool(cert_file) != bool(key_file):
+        raise click.UsageError("give both --cert and --key, or neither (a local CA then issues one)")
+    if cert_file and key_file:
+        from cryptography import x509
+
+        try:
+            given = x509.load_pem_x509_certificate(cert_file.read_bytes())
+        except ValueError as exc:
+            raise click.UsageError(f"{cert_file} is not a PEM certificate") from exc
+        dns = [n for n in certs.names_of(given) if "*" not in n and not n[0].isdigit()]
+        return Plan(
+            base_url=f"https://{dns[0] if dns else public_host(host)}:{port}",
+            gunicorn_args=["--certfile", str(cert_file), "--keyfile", str(key_file)],
+            env={"EVENTAPP_TLS_MODE": "certificate"},
+            lines=[f"HTTPS with {cert_file.name} (names: {', '.join(certs.names_of(given)) or 'none'})."],
+        )
+    server = store.ensure_server_certificate(instance)
+    landing = port + 1 if http_port is None else http_port
+    address = public_host(host, server.names)
+    # A phone may reach the laptop by any name the certificate has: its live connections are then allowed too.
+    origins = [os.environ.get("EVENTAPP_EXTRA_ORIGINS", ""), *(f"https://{_bracket(n)}:{port}" for n in server.names)]
+    env = {
+        "EVENTAPP_TLS_MODE": "local-ca",
+        "EVENTAPP_TLS_LANDING_PORT": str(landing),
+        "EVENTAPP_EXTRA_ORIGINS": ",".join(o for o in origins if o),
+    }
+    lines = [
+        f"HTTPS with the local certificate authority in {server.ca.parent} "
+        f"(SHA-256 {certs.fingerprint(server.ca.read_bytes())[:23]}…).",
+        f"The certificate names {', '.join(server.names)}"
+        + (f" (issued now: {server.renewed})." if server.renewed else "."),
+    ]
+    if landing:
+        lines.append(f"Phones: open http://{address}:{landing} first to trust it (docs/volunteer-guide.md).")
+    if host in ("127.0.0.1", "localhost"):
+        lines.append("Only this laptop can connect: add --host 0.0.0.0 for phones on the Wi-Fi.")
+    return Plan(
+        base_url=f"https://{address}:{port}",
+        gunicorn_args=["--certfile", str(server.cert), "--keyfile", str(server.key)],
+        env=env,
+        lines=lines,
+    )
+
+
+# --- inside the gunicorn worker ------------------------------------------------------------------------
+
+
+def renew_forever(instance: Path, context: Callable[[], Any]) -> None:
+    """Every minute: if the laptop's addresses changed (another Wi-Fi) or the certificate nears its end, issue
+    it again and load it into the live TLS context, so new connections get it without a restart."""
+    import gevent
+
+    while True:
+        gevent.sleep(RENEW_CHECK_SECONDS)
+        try:
+            server = store.ensure_server_certificate(instance)
+            ctx = context()
+            if server.renewed and ctx is not None:
+                ctx.load_cert_chain(certfile=str(server.cert), keyfile=str(server.key))
+                log.warning("server certificate issued again (%s): %s", server.renewed, ", ".join(server.names))
+        except Exception:  # never let a renewal hiccup end the loop: the old certificate still serves
+            log.exception("could not renew the server certificate")
+
+
+def start_worker_helpers(context: Callable[[], Any], bind: str) -> None:
+    """Called from gunicorn's post_worker_init with a local CA (`bind` is gunicorn's first "host:port"): the
+    renewal loop and the plain-HTTP landing."""
+    import gevent
+
+    from ..config import default_instance_path
+
+    instance = default_instance_path()
+    gevent.spawn(renew_forever, instance, context)
+    host, _, https_port = bind.rpartition(":")
+    port = int(os.environ.get("EVENTAPP_TLS_LANDING_PORT") or 0)
+    if port:
+        from .landing import serve_landing
+
+        serve_landing(host.strip("[]") or "0.0.0.0", port, int(https_port), instance)
