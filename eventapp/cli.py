@@ -19,7 +19,7 @@ from .paths import PACKAGE_DIR
 from .program import importers, service
 from .program.demo import ROOM_ID
 from .templating import longdate
-from .tls.serving import Plan, https_options, plan
+from .tls.serving import https_options, planned
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -46,47 +46,34 @@ def fail(message: str) -> None:
 # --- serving --------------------------------------------------------------------------------------------
 
 
-def _serve(host: str, port: int, database_url: str | None, tls: Plan | None = None) -> None:
+def _serve(host: str, port: int, database_url: str | None) -> None:
     """Replace this process with gunicorn running the gevent worker (production settings)."""
     env = dict(os.environ)
     if database_url:
         env["EVENTAPP_DATABASE_URL"] = database_url
     env.setdefault("EVENTAPP_BASE_URL", f"http://{host}:{port}")
-    env.update(tls.env if tls else {})
     argv = [
         sys.executable, "-m", "gunicorn", "-c", str(PACKAGE_DIR / "gunicorn_conf.py"),
-        "--bind", f"{host}:{port}", *(tls.gunicorn_args if tls else []), "eventapp.wsgi:app",
+        "--bind", f"{host}:{port}", *planned().gunicorn_args, "eventapp.wsgi:app",
     ]  # fmt: skip
     sys.stdout.flush()
     os.execvpe(argv[0], argv, env)
 
 
-def _base_url(host: str, port: int, tls: Plan | None = None) -> None:
-    os.environ.setdefault("EVENTAPP_BASE_URL", tls.base_url if tls else f"http://{host}:{port}")
-    os.environ.update(tls.env if tls else {})
-
-
-def _tls_plan(host: str, port: int, use_https: bool, cert_file, key_file, http_port) -> Plan:
-    """--https: the certificate to serve (made by the local CA when none is given) and the https public address."""
-    from .config import default_instance_path
-
-    tls = plan(default_instance_path(), host, port, use_https, cert_file, key_file, http_port)
-    for line in tls.lines:
-        click.echo(line)
-    return tls
+def _base_url(host: str, port: int) -> None:
+    os.environ.setdefault("EVENTAPP_BASE_URL", f"http://{host}:{port}")
 
 
 @main.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @https_options
-def serve(host: str, port: int, use_https: bool, cert_file, key_file, http_port) -> None:
+def serve(host: str, port: int) -> None:
     """Serve the configured database in production mode (gunicorn, gevent), after applying migrations."""
-    tls = _tls_plan(host, port, use_https, cert_file, key_file, http_port)
-    _base_url(host, port, tls)
+    _base_url(host, port)
     with app_context():
         db.upgrade()
-    _serve(host, port, None, tls)
+    _serve(host, port, None)
 
 
 def _parse_day(value: str, timezone: str) -> date:
@@ -107,14 +94,12 @@ def _parse_day(value: str, timezone: str) -> date:
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Load and print the links, then exit.")
 @https_options
-def demo(database_url: str | None, day: str, host: str, port: int, no_serve: bool, use_https: bool, cert_file,
-         key_file, http_port) -> None:  # fmt: skip
+def demo(database_url: str | None, day: str, host: str, port: int, no_serve: bool) -> None:
     """Load the TAI4H 2024 demo (replacing what the database held), print a link per role, and serve."""
     from .program.demo import public_facts
 
     the_day = _parse_day(day, public_facts()["event"]["timezone"])
-    tls = _tls_plan(host, port, use_https, cert_file, key_file, http_port)
-    _base_url(host, port, tls)
+    _base_url(host, port)
     with app_context(database_url) as app:
         db.upgrade()
         with db.session_scope() as s:
@@ -140,8 +125,8 @@ def demo(database_url: str | None, day: str, host: str, port: int, no_serve: boo
             click.echo(f"  {label:<13} {url}")
         click.echo("\nSign-in links work once each; `eventapp staff link ID` makes a new one.")
     if not no_serve:
-        click.echo(f"Serving on {'https' if use_https else 'http'}://{host}:{port} (Ctrl+C stops).")
-        _serve(host, port, database_url, tls)
+        click.echo(f"Serving on {planned().scheme}://{host}:{port} (Ctrl+C stops).")
+        _serve(host, port, database_url)
 
 
 # --- database -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ and, inside the worker, the renewal of the local certificate and the plain-HTTP 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -17,35 +18,50 @@ from .addresses import primary_address
 
 log = logging.getLogger(__name__)
 
+META_KEY = "eventapp.tls"
 RENEW_CHECK_SECONDS = 60
 ANY_HOST = ("", "0.0.0.0", "::", "[::]")
 
 
 def https_options(command: Callable) -> Callable:
-    """The --https, --cert, --key and --http-port options of `serve` and `demo`."""
-    command = click.option(
-        "--http-port",
-        type=int,
-        default=None,
-        help="Plain-HTTP page helping phones trust the local CA (default: PORT+1; 0: none).",
-    )(command)
-    command = click.option(
-        "--key",
-        "key_file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        default=None,
-        help="The certificate's private key (PEM), with --cert.",
-    )(command)
-    command = click.option(
-        "--cert",
-        "cert_file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        default=None,
-        help="Certificate (PEM, full chain) for --https; else a local CA's.",
-    )(command)
-    return click.option("--https", "use_https", is_flag=True, help="Serve HTTPS (phones need it for the camera).")(
-        command
-    )
+    """Give `serve` or `demo` the options --https, --cert, --key and --http-port. They are handled here, before
+    the command runs (it needs no parameters for them): the certificate is made or checked, EVENTAPP_BASE_URL
+    defaults to the https address, and the plan waits in the click context for `planned()`."""
+
+    @functools.wraps(command)
+    def with_https(*args: Any, use_https: bool, cert_file: Path | None, key_file: Path | None,
+                   http_port: int | None, **kwargs: Any) -> Any:  # fmt: skip
+        from ..config import default_instance_path
+
+        host, port = kwargs["host"], kwargs["port"]
+        tls = plan(default_instance_path(), host, port, use_https, cert_file, key_file, http_port)
+        if use_https:
+            for line in tls.lines:
+                click.echo(line)
+            os.environ.setdefault("EVENTAPP_BASE_URL", tls.base_url)
+            os.environ.update(tls.env)
+        click.get_current_context().meta[META_KEY] = tls
+        return command(*args, **kwargs)
+
+    options = [
+        click.option("--https", "use_https", is_flag=True, help="Serve HTTPS (phones need it for the camera)."),
+        click.option("--cert", "cert_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Certificate (PEM, full chain) for --https; else a local CA's."),
+        click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="The certificate's private key (PEM), with --cert."),
+        click.option("--http-port", type=int, default=None,
+                     help="Plain-HTTP page helping phones trust the local CA (default: PORT+1; 0: none)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        with_https = option(with_https)
+    return with_https
+
+
+def planned() -> Plan:
+    """The plan of the running `serve`/`demo` command (plain HTTP outside one)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_root().meta.get(META_KEY) if ctx else None
+    return found or Plan(base_url="")
 
 
 @dataclass
@@ -56,6 +72,10 @@ class Plan:
     gunicorn_args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.gunicorn_args else "http"
 
 
 def _bracket(host: str) -> str:
