@@ -317,3 +317,25 @@ def test_gunicorn_conf_keeps_the_tls_context_for_renewal(tmp_path: Path):
     ctx = conf["ssl_context"](None, factory)
     assert conf["ssl_context"].__globals__["_tls_context"] is ctx
     assert os.environ.get("EVENTAPP_TLS_MODE") is None
+
+
+def test_a_running_server_takes_a_new_certificate_when_the_laptop_changes_network(tmp_path: Path, monkeypatch):
+    """The worker's renewal: new addresses give a new certificate, loaded into the live TLS context."""
+    import ssl
+
+    monkeypatch.setattr(store, "current_names", lambda: ["localhost", "127.0.0.1", "192.168.1.20"])
+    first = store.ensure_server_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(first.cert), str(first.key))
+    loaded = []
+    real_load = context.load_cert_chain
+
+    class Recording:
+        def load_cert_chain(self, certfile, keyfile):
+            real_load(certfile, keyfile)  # a pair that does not match would raise here
+            loaded.append(certs.names_of(x509.load_pem_x509_certificate(Path(certfile).read_bytes())))
+
+    assert serving.renew_once(tmp_path, Recording()) == "" and loaded == []
+    monkeypatch.setattr(store, "current_names", lambda: ["localhost", "127.0.0.1", "10.20.30.40"])
+    assert serving.renew_once(tmp_path, Recording()) == "the laptop's addresses changed"
+    assert loaded == [["localhost", "127.0.0.1", "10.20.30.40"]]

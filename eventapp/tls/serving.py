@@ -150,20 +150,25 @@ def plan(
 # --- inside the gunicorn worker ------------------------------------------------------------------------
 
 
+def renew_once(instance: Path, context: Any) -> str:
+    """Issue the server certificate again if the laptop's addresses changed (another Wi-Fi) or it nears its end,
+    and load it into the live TLS context: new connections get it without a restart. Returns why ('' if not)."""
+    server = store.ensure_server_certificate(instance)
+    if server.renewed and context is not None:
+        context.load_cert_chain(certfile=str(server.cert), keyfile=str(server.key))
+        log.warning("server certificate issued again (%s): %s", server.renewed, ", ".join(server.names))
+    return server.renewed
+
+
 def renew_forever(instance: Path, context: Callable[[], Any]) -> None:
-    """Every minute: if the laptop's addresses changed (another Wi-Fi) or the certificate nears its end, issue
-    it again and load it into the live TLS context, so new connections get it without a restart."""
+    """Every minute, renew_once; a failure is logged and the old certificate keeps serving."""
     import gevent
 
     while True:
         gevent.sleep(RENEW_CHECK_SECONDS)
         try:
-            server = store.ensure_server_certificate(instance)
-            ctx = context()
-            if server.renewed and ctx is not None:
-                ctx.load_cert_chain(certfile=str(server.cert), keyfile=str(server.key))
-                log.warning("server certificate issued again (%s): %s", server.renewed, ", ".join(server.names))
-        except Exception:  # never let a renewal hiccup end the loop: the old certificate still serves
+            renew_once(instance, context())
+        except Exception:  # never let a renewal hiccup end the loop
             log.exception("could not renew the server certificate")
 
 
