@@ -4,7 +4,6 @@ advice on plain HTTP, the CA download and the door-phone sheet, the plain-HTTP l
 from __future__ import annotations
 
 import ipaddress
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -316,7 +315,6 @@ def test_gunicorn_conf_keeps_the_tls_context_for_renewal(tmp_path: Path):
 
     ctx = conf["ssl_context"](None, factory)
     assert conf["ssl_context"].__globals__["_tls_context"] is ctx
-    assert os.environ.get("EVENTAPP_TLS_MODE") is None
 
 
 def test_a_running_server_takes_a_new_certificate_when_the_laptop_changes_network(tmp_path: Path, monkeypatch):

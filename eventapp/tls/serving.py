@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from . import certs, store
-from .addresses import primary_address
+from .addresses import lan_addresses
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,12 @@ def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def public_host(host: str, names: list[str] | None = None) -> str:
+def public_host(host: str) -> str:
     """The address phones use: the bound one, or for 0.0.0.0 the laptop's address on the venue network."""
     if host not in ANY_HOST:
         return _bracket(host)
-    return primary_address() or (names[0] if names else "127.0.0.1")
+    found = lan_addresses()  # the default route's first; an offline venue's router may give no default route
+    return found[0] if found else "127.0.0.1"
 
 
 def plan(
@@ -100,8 +101,8 @@ def plan(
 ) -> Plan:
     """Decide how to serve; with --https and no certificate, make (or renew) the local one first."""
     if not use_https:
-        if cert_file or key_file:
-            raise click.UsageError("--cert and --key go with --https")
+        if cert_file or key_file or http_port is not None:
+            raise click.UsageError("--cert, --key and --http-port go with --https")
         return Plan(base_url=f"http://{host}:{port}")
     if bool(cert_file) != bool(key_file):
         raise click.UsageError("give both --cert and --key, or neither (a local CA then issues one)")
@@ -121,7 +122,7 @@ def plan(
         )
     server = store.ensure_server_certificate(instance)
     landing = port + 1 if http_port is None else http_port
-    address = public_host(host, server.names)
+    address = public_host(host)
     # A phone may reach the laptop by any name the certificate has: its live connections are then allowed too.
     origins = [os.environ.get("EVENTAPP_EXTRA_ORIGINS", ""), *(f"https://{_bracket(n)}:{port}" for n in server.names)]
     env = {
