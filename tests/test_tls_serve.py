@@ -75,9 +75,10 @@ def https_server(tmp_path_factory):
 def peer_certificate(port: int, ca: Path, server_name: str) -> x509.Certificate:
     """Connect with Python's TLS client trusting only the instance's CA (a failed chain or name raises)."""
     context = ssl.create_default_context(cafile=str(ca))
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, context.wrap_socket(
-        raw, server_hostname=server_name
-    ) as tls:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=server_name) as tls,
+    ):
         return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
 
 
@@ -102,7 +103,9 @@ def test_the_base_url_defaults_to_https_and_cookies_are_secure(https_server):
     sheet = https_server.api("/staff/door-phone", organizer["token"])
     assert f"https://127.0.0.1:{https_server.port}/checkin/scan" in sheet.text
     # The sign-in page puts its form token in the session cookie: Secure, since the public address is https.
-    r = requests.get(f"{https_server.url}{urlsplit(organizer['login_url']).path}", verify=str(https_server.ca), timeout=5)
+    r = requests.get(
+        f"{https_server.url}{urlsplit(organizer['login_url']).path}", verify=str(https_server.ca), timeout=5
+    )
     assert r.status_code == 200 and "; secure" in r.headers["Set-Cookie"].lower()
 
 
