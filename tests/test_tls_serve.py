@@ -189,6 +189,13 @@ def test_by_a_lan_name_over_https_the_scanner_is_secure_and_the_camera_scans_gre
     sign_in(page, origin, organizer["login_url"], "Desk")
     assert page.locator("[data-tls-trust] svg").count() == 1
     assert page.locator("[data-https-warning]").count() == 0
+    # The door-phone sheet prints on one A4 page, with its two QR codes.
+    page.goto(f"{origin}/staff/door-phone")
+    assert page.locator(".door-sheet svg").count() == 2
+    page.emulate_media(media="print")
+    from pypdf import PdfReader
+
+    assert len(PdfReader(io.BytesIO(page.pdf(format="A4"))).pages) == 1
     ctx.close()
 
 
