@@ -257,3 +257,16 @@ def test_over_plain_http_by_a_lan_name_the_scanner_says_why_and_the_organizer_is
     assert warning.is_visible()
     assert "Phones will not open the camera: serve with --https" in warning.text_content()
     ctx.close()
+
+
+@pytest.mark.browser
+def test_on_https_without_any_camera_the_scanner_says_none_was_found(https_server, mapped_browser):
+    volunteer = https_server.staff("volunteer")
+    origin = f"https://{HOST}:{https_server.port}"
+    ctx = mapped_browser().new_context(ignore_https_errors=True, permissions=["camera"])  # no fake camera
+    page = ctx.new_page()
+    sign_in(page, origin, volunteer["login_url"], "Door 6")
+    page.goto(f"{origin}/checkin/scan")
+    page.wait_for_selector('#scanner[data-camera-problem="none"]', timeout=10000)
+    assert "No camera found" in page.text_content("[data-camera-hint]")
+    ctx.close()
