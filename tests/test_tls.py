@@ -317,7 +317,7 @@ def test_gunicorn_conf_keeps_the_tls_context_for_renewal(tmp_path: Path):
     assert conf["ssl_context"].__globals__["_tls_context"] is ctx
 
 
-def test_a_running_server_takes_a_new_certificate_when_the_laptop_changes_network(tmp_path: Path, monkeypatch):
+def test_a_running_server_takes_a_new_certificate_when_the_laptop_changes_network(tmp_path: Path, monkeypatch, caplog):
     """The worker's renewal: new addresses give a new certificate, loaded into the live TLS context."""
     import ssl
 
@@ -335,5 +335,7 @@ def test_a_running_server_takes_a_new_certificate_when_the_laptop_changes_networ
 
     assert serving.renew_once(tmp_path, Recording()) == "" and loaded == []
     monkeypatch.setattr(store, "current_names", lambda: ["localhost", "127.0.0.1", "10.20.30.40"])
+    monkeypatch.setenv("EVENTAPP_BASE_URL", "https://192.168.1.20:5000")
     assert serving.renew_once(tmp_path, Recording()) == "the laptop's addresses changed"
     assert loaded == [["localhost", "127.0.0.1", "10.20.30.40"]]
+    assert "links and QR codes still point to 192.168.1.20" in caplog.text  # the organizer learns why

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -158,6 +159,10 @@ def renew_once(instance: Path, context: Any) -> str:
     if server.renewed and context is not None:
         context.load_cert_chain(certfile=str(server.cert), keyfile=str(server.key))
         log.warning("server certificate issued again (%s): %s", server.renewed, ", ".join(server.names))
+        base_host = urlsplit(os.environ.get("EVENTAPP_BASE_URL", "")).hostname
+        if base_host and base_host not in server.names:
+            log.warning("links and QR codes still point to %s, which this laptop no longer has: restart `eventapp "
+                        "serve --https` (or set EVENTAPP_BASE_URL) so they follow", base_host)  # fmt: skip
     return server.renewed
 
 
