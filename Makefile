@@ -1,8 +1,13 @@
 # eventapp: `make demo` runs the TAI4H 2024 demo on SQLite; `make test` runs the whole suite.
 # Both start from a fresh clone with nothing installed by hand.
+# `make demo HTTPS=1`: HTTPS from a local CA, on every address of this laptop, so phones on the Wi-Fi get the camera.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+ifeq ($(HTTPS),1)
+HOST ?= 0.0.0.0
+DEMO_FLAGS := --https
+endif
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -42,7 +47,7 @@ test: $(VENV)/.installed-test system-deps lint
 	$(BIN)/python -m pytest
 
 demo: $(VENV)/.installed
-	$(BIN)/eventapp demo --host $(HOST) --port $(PORT)
+	$(BIN)/eventapp demo --host $(HOST) --port $(PORT) $(DEMO_FLAGS)
 
 # Benchmarks (bench/run.py): the Node reference server and load generator come from the npm registry, pinned by
 # bench/package-lock.json, into the ignored bench/.node/. Results: bench/results/latest.json and latest.md.

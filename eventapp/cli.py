@@ -20,6 +20,7 @@ from .program import importers, service
 from .program.demo import ROOM_ID
 from .program.importing.apply import import_papers, log_import
 from .templating import longdate
+from .tls.serving import https_options, planned
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -54,7 +55,7 @@ def _serve(host: str, port: int, database_url: str | None) -> None:
     env.setdefault("EVENTAPP_BASE_URL", f"http://{host}:{port}")
     argv = [
         sys.executable, "-m", "gunicorn", "-c", str(PACKAGE_DIR / "gunicorn_conf.py"),
-        "--bind", f"{host}:{port}", "eventapp.wsgi:app",
+        "--bind", f"{host}:{port}", *planned().gunicorn_args, "eventapp.wsgi:app",
     ]  # fmt: skip
     sys.stdout.flush()
     os.execvpe(argv[0], argv, env)
@@ -67,6 +68,7 @@ def _base_url(host: str, port: int) -> None:
 @main.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
+@https_options
 def serve(host: str, port: int) -> None:
     """Serve the configured database in production mode (gunicorn, gevent), after applying migrations."""
     _base_url(host, port)
@@ -92,6 +94,7 @@ def _parse_day(value: str, timezone: str) -> date:
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Load and print the links, then exit.")
+@https_options
 def demo(database_url: str | None, day: str, host: str, port: int, no_serve: bool) -> None:
     """Load the TAI4H 2024 demo (replacing what the database held), print a link per role, and serve."""
     from .program.demo import public_facts
@@ -123,7 +126,7 @@ def demo(database_url: str | None, day: str, host: str, port: int, no_serve: boo
             click.echo(f"  {label:<13} {url}")
         click.echo("\nSign-in links work once each; `eventapp staff link ID` makes a new one.")
     if not no_serve:
-        click.echo(f"Serving on http://{host}:{port} (Ctrl+C stops).")
+        click.echo(f"Serving on {planned().scheme}://{host}:{port} (Ctrl+C stops).")
         _serve(host, port, database_url)
 
 

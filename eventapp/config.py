@@ -67,6 +67,10 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BACKUP_EVERY_MINUTES": float(env.get(f"{ENV_PREFIX}BACKUP_EVERY") or 0) or None,
         "BACKUP_DIR": env.get(f"{ENV_PREFIX}BACKUP_DIR") or str(instance / "backups"),
         "BACKUP_KEEP": int(env.get(f"{ENV_PREFIX}BACKUP_KEEP") or 12),
+        # Set by `eventapp serve --https`: "local-ca" (a certificate from the instance's own CA, with a plain-HTTP
+        # landing on TLS_LANDING_PORT for phones), "certificate" (one given with --cert), or "" (none here).
+        "TLS_MODE": env.get(f"{ENV_PREFIX}TLS_MODE", ""),
+        "TLS_LANDING_PORT": int(env.get(f"{ENV_PREFIX}TLS_LANDING_PORT") or 0),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_CHECK_DEFAULT": False,  # auth.py decides which writes need a CSRF token
         "WTF_CSRF_TIME_LIMIT": None,  # a chair's phone stays open all day

@@ -27,7 +27,7 @@ proxy_allow_ips = forwarded_allow_ips
 GC_THRESHOLD = "50000,50,100"
 
 
-def post_worker_init(worker):  # noqa: ARG001
+def post_worker_init(worker):
     # Objects made at start-up (the app, routes, templates) live all day: move them out of the collector's
     # sight so full collections stay short while thousands of sockets are open.
     gc.collect()
@@ -38,6 +38,21 @@ def post_worker_init(worker):  # noqa: ARG001
     # by ~20 %. Cycles in old objects are still collected, after ~250 million allocations instead of ~70,000.
     # EVENTAPP_GC_THRESHOLD="a,b,c" overrides them ("700,10,10": Python's).
     gc.set_threshold(*(int(x) for x in os.environ.get("EVENTAPP_GC_THRESHOLD", GC_THRESHOLD).split(",")))
+    if os.environ.get("EVENTAPP_TLS_MODE") == "local-ca":
+        # `serve --https` without a certificate: renew the local one as addresses change, and the HTTP landing.
+        from eventapp.tls.serving import start_worker_helpers
+
+        start_worker_helpers(lambda: _tls_context, worker.cfg.bind[0])
+
+
+_tls_context = None
+
+
+def ssl_context(conf, default_ssl_context_factory):  # noqa: ARG001
+    """gunicorn's TLS context, kept so that a renewed local certificate can be loaded into it while serving."""
+    global _tls_context
+    _tls_context = default_ssl_context_factory()
+    return _tls_context
 
 
 # gunicorn's control socket lives at one path per user: several eventapp processes on one host would fight over it,

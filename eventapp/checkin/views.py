@@ -154,6 +154,16 @@ def service_worker():
     return response
 
 
+@bp.get("/checkin/decoder.js")
+def decoder_worker():
+    """The scanner's QR decoder worker, served under /checkin/ too: a worker belongs to the service worker whose
+    scope holds the worker's own URL, so only from here do it and its jsQR load from the cache offline."""
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder, "js/checkin-decoder.js", mimetype="text/javascript",
+                               max_age=0)  # fmt: skip
+
+
 @bp.get("/checkin/board")
 @require_staff_page
 def board():

@@ -287,9 +287,38 @@ let detector = null;
 let worker = null;
 let busy = false;
 
-async function startCamera(deviceId) {
+// Why there is no camera, and what the volunteer can do: [cause, sentence]. The cause is also on #scanner
+// as data-camera-problem (insecure | unsupported | denied | none | busy | other).
+const FALLBACK = "Meanwhile the search below and a USB scanner work.";
+function cameraProblem(err) {
+  if (!window.isSecureContext) {
+    return ["insecure", `No camera: phones only open it on a secure (https) page and this one is plain ${location.protocol.replace(":", "").toUpperCase()} (${location.host}), so there is no offline list either. Ask the organizer for the https address (they serve with --https) and trust the laptop as the door-phone sheet says. ${FALLBACK}`];
+  }
   if (!navigator.mediaDevices?.getUserMedia) {
-    hint.textContent = "This browser cannot use the camera here: use the search or a USB scanner.";
+    return ["unsupported", `No camera: this browser does not offer it to pages. Open this page in Chrome or Safari. ${FALLBACK}`];
+  }
+  const name = err?.name || "";
+  if (name === "NotAllowedError" || name === "SecurityError") {
+    return ["denied", `No camera: permission was denied. Allow it (tap the lock or ⓘ next to the address → Permissions → Camera → Allow; iPhone: Settings → Safari → Camera → Allow), then tap Start camera. ${FALLBACK}`];
+  }
+  if (name === "NotFoundError" || name === "OverconstrainedError") {
+    return ["none", `No camera found on this device. Use a phone with a camera. ${FALLBACK}`];
+  }
+  if (name === "NotReadableError" || name === "AbortError") {
+    return ["busy", `No camera: another app or tab is using it. Close that, then tap Start camera. ${FALLBACK}`];
+  }
+  return ["other", `No camera (${name || "unknown error"}): tap Start camera to try again. ${FALLBACK}`];
+}
+
+function noCamera(err) {
+  const [cause, sentence] = cameraProblem(err);
+  root.dataset.cameraProblem = cause;
+  hint.textContent = sentence;
+}
+
+async function startCamera(deviceId) {
+  if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
+    noCamera(null);
     return;
   }
   stopCamera();
@@ -299,9 +328,10 @@ async function startCamera(deviceId) {
       video: deviceId ? { deviceId: { exact: deviceId } } : { facingMode: { ideal: "environment" }, width: { ideal: 1280 } },
     });
   } catch (err) {
-    hint.textContent = `No camera (${err.name}). Allow the camera, or use the search or a USB scanner.`;
+    noCamera(err);
     return;
   }
+  delete root.dataset.cameraProblem;
   video.srcObject = stream;
   track = stream.getVideoTracks()[0];
   try {

@@ -8,7 +8,7 @@ const ASSETS = [
   "/static/css/app.css",
   "/static/css/checkin.css",
   "/static/js/checkin-scanner.js",
-  "/static/js/checkin-decoder.js",
+  "/checkin/decoder.js", // a worker outside /checkin/ would not be served from here offline
   "/static/vendor/jsqr/jsQR.js",
 ];
 
