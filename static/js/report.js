@@ -1,0 +1,38 @@
+// The report page, live: when the program moves (a timer command ends a slot) or the door checks someone in, the
+// server re-renders the report's body and it is swapped in. No chart is drawn here: the server draws them.
+import { live } from "/static/js/live.js";
+
+const root = document.getElementById("report");
+const FRAGMENT = root.dataset.fragment;
+const POLL_MS = 60000; // statuses also move with the clock (a slot's planned end passes): re-read once a minute
+
+root.querySelector("[data-print]")?.addEventListener("click", () => window.print());
+
+let pending = null;
+let running = false;
+async function refresh() {
+  if (running) {
+    pending = pending || setTimeout(() => { pending = null; refresh(); }, 300);
+    return;
+  }
+  running = true;
+  try {
+    const res = await fetch(FRAGMENT, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!res.ok) return;
+    // Server-rendered and escaped by Jinja; parsed as a document, never run as script.
+    const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+    const fresh = doc.querySelector("[data-report-body]");
+    const old = root.querySelector("[data-report-body]");
+    if (fresh && old) old.replaceWith(document.adoptNode(fresh));
+  } finally {
+    running = false;
+  }
+}
+
+const conn = live();
+conn.subscribe("program", () => {});
+conn.subscribe("coverage", () => {});
+conn.on("program", refresh);
+conn.on("coverage", refresh);
+conn.on("connect", refresh);
+setInterval(refresh, POLL_MS);
