@@ -1,0 +1,137 @@
+"""GET /api/v1/report, the override and the certificate on the demo day, driven by timer commands and check-ins."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+from sqlmodel import select
+
+from eventapp.db import session_scope
+from eventapp.program.models import Authorship
+from eventapp.report.models import ReportLog
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00$")
+
+
+def author(paper_id: str, position: int = 0) -> int:
+    with session_scope() as s:
+        return s.exec(select(Authorship.person_id).where(Authorship.paper_id == paper_id,
+                                                         Authorship.position == position)).one()
+
+
+def papers_of(report: dict) -> dict[str, dict]:
+    return {p["paper_id"]: p for p in report["papers"]}
+
+
+def run_morning(day) -> None:
+    """L1 given; L2 passed over; L3 given, paused and restarted after an undo; L4 given before its author came."""
+    day.go_to("talk-L1")
+    day.timer("start")
+    day.timer("next")  # L1 over
+    day.timer("next")  # L2 passed over (never started)
+    day.timer("start")  # L3
+    day.timer("pause")
+    day.timer("undo")  # back to running: the first start stands
+    day.timer("next")
+    day.timer("start")  # L4
+    day.timer("next")  # lunch
+    day.check_in(author("L4"))  # the author of L4 arrives after the talk
+
+
+def test_the_report_follows_the_timer_and_the_door(day, client, make_staff):
+    org = make_staff("organizer", "Olga Organizer")
+    before = client.get("/api/v1/report", headers=org["headers"]).get_json()
+    # No timer yet: the plan stands in, and says so.
+    assert all("No timer record" in p["note"] for p in before["papers"] if p["slot_id"])
+    run_morning(day)
+    report = client.get("/api/v1/report", headers=org["headers"]).get_json()
+    assert {"event", "generated_at", "papers", "talks", "attendance", "questions"} <= set(report)
+    papers = papers_of(report)
+    assert papers["L1"]["status"] == "presented_in_person"
+    l1 = papers["L1"]
+    assert {"paper_id", "title", "status", "authors_present", "slot_id", "planned_start", "actual_start",
+            "actual_end", "chair", "questions", "note"} <= set(l1)
+    assert ISO.match(l1["planned_start"]) and ISO.match(l1["actual_start"]) and ISO.match(l1["actual_end"])
+    assert ISO.match(report["generated_at"])
+    assert l1["timer_record"] and l1["timer_run_by"] == ["Cho Chair"] and l1["chair"]
+    assert l1["questions"] == {"asked": 2, "answered": 0}
+    present = l1["authors_present"][0]
+    assert {"person_id", "name", "checked_in_at"} <= set(present) and present["before_slot_end"]
+    assert papers["L2"]["status"] == "no_show" and "passed over" in papers["L2"]["note"]
+    assert papers["L2"]["authors_present"], "the evidence says an author was here"
+    assert papers["L3"]["status"] == "presented_in_person"
+    assert papers["L4"]["status"] == "no_show" and "after the slot ended" in papers["L4"]["note"]
+    assert papers["L4"]["authors_present"][0]["device"] == "Door 2"
+    assert papers["L4"]["authors_present"][0]["volunteer"] == "Vic Volunteer"
+    # The afternoon has not run: not yet, whatever the calendar says; the approved remote talk is excused so far.
+    assert {papers[p]["status"] for p in ("L5", "S1", "S8")} == {"not_yet"}
+    assert papers["S6"]["status"] == "excused" and papers["S6"]["excuse"]["reason"]
+    # Keynotes are talks, not papers.
+    talks = {t["slot_id"]: t for t in report["talks"]}
+    assert "keynote-1" in talks and "keynote-1" not in papers and "break-am" not in talks
+    assert talks["talk-L1"]["actual_seconds"] is not None and talks["talk-L1"]["overrun_seconds"] is not None
+    assert talks["keynote-1"]["phase"] == "passed" and talks["keynote-1"]["actual_start"] is None
+    assert report["attendance"]["checked_in"] >= 13 and report["attendance"]["by_quarter_hour"]
+    assert report["questions"]["asked"] == 6 and report["questions"]["votes"] > 0
+    with session_scope() as s:
+        assert s.exec(select(ReportLog).where(ReportLog.action == "report")).all()
+
+
+def test_a_chair_sees_their_rooms_and_others_are_refused(day, client, make_staff):
+    assert client.get("/api/v1/report").status_code == 401
+    assert client.get("/api/v1/report", headers=day.volunteer["headers"]).status_code == 403
+    mine = client.get("/api/v1/report", headers=day.chair["headers"]).get_json()
+    assert len(mine["papers"]) == 13
+    other = make_staff("chair", "Elsewhere", room_ids=["no-such-room"])
+    assert client.get("/api/v1/report", headers=other["headers"]).get_json()["papers"] == []
+    assert client.put("/api/v1/report/papers/L2", headers=day.chair["headers"],
+                      json={"status": "excused", "reason": "x"}).status_code == 403
+
+
+def test_an_organizer_overrides_a_status_with_a_reason_and_it_is_logged(day, client, make_staff):
+    org = make_staff("organizer", "Olga Organizer")
+    run_morning(day)
+    url = "/api/v1/report/papers/L2"
+    for body, code in [(None, "invalid_body"), ({"status": "done", "reason": "x"}, "invalid_status"),
+                       ({"status": "presented_in_person"}, "invalid_reason"),
+                       ({"status": "presented_in_person", "reason": " "}, "invalid_reason")]:
+        r = client.put(url, headers=org["headers"], json=body)
+        assert r.status_code == 400 and r.get_json()["error"] == code
+    assert client.put("/api/v1/report/papers/NOPE", headers=org["headers"],
+                      json={"status": "excused", "reason": "x"}).status_code == 404
+    r = client.put(url, headers=org["headers"], json={"status": "presented_in_person",
+                                                      "reason": "Given in the afternoon session after S4."})
+    assert r.status_code == 200
+    entry = r.get_json()
+    assert entry["status"] == "presented_in_person" and entry["derived_status"] == "no_show"
+    assert entry["override"]["by"] == "Olga Organizer" and "afternoon" in entry["note"]
+    report = client.get("/api/v1/report", headers=org["headers"]).get_json()
+    assert papers_of(report)["L2"]["status"] == "presented_in_person"
+    cleared = client.put(url, headers=org["headers"], json={"status": None, "reason": "My mistake."}).get_json()
+    assert cleared["status"] == "no_show" and cleared["override"] is None
+    with session_scope() as s:
+        logged = s.exec(select(ReportLog).where(ReportLog.action == "override")).all()
+    assert [x.detail for x in logged] == ["Given in the afternoon session after S4.", "My mistake."]
+    assert all(x.by_name == "Olga Organizer" for x in logged)
+
+
+def test_an_organizer_downloads_one_persons_certificate(day, client, make_staff):
+    org = make_staff("organizer", "Olga Organizer")
+    run_morning(day)
+    l1 = papers_of(client.get("/api/v1/report", headers=org["headers"]).get_json())["L1"]
+    presenter = l1["authors_present"][0]["person_id"]
+    url = f"/api/v1/people/{presenter}/certificate.pdf"
+    r = client.get(url + "?kind=presentation", headers=org["headers"])
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
+    assert "Certificate of Presentation" in text and l1["authors_present"][0]["name"] in text
+    both = PdfReader(io.BytesIO(client.get(url, headers=org["headers"]).data))
+    assert len(both.pages) >= 2  # attendance and at least one presentation
+    assert client.get(url + "?kind=poster", headers=org["headers"]).get_json()["error"] == "invalid_kind"
+    assert client.get(url, headers=day.chair["headers"]).status_code == 403
+    assert client.get("/api/v1/people/99999/certificate.pdf", headers=org["headers"]).status_code == 404
+    nobody = author("S8")  # never checked in, paper not presented
+    r = client.get(f"/api/v1/people/{nobody}/certificate.pdf", headers=org["headers"])
+    assert r.status_code == 404 and r.get_json()["error"] == "no_certificate"
