@@ -90,8 +90,9 @@ class Facts:
         self.arrivals: dict[int, record.Arrival] = {}
         self.arrival_times: list[datetime] = []
         for pid, at, device, staff_id, in_person in s.exec(
-            select(CheckIn.person_id, CheckIn.scanned_at, CheckIn.device, CheckIn.staff_id, CheckIn.in_person)
-            .where(CheckIn.undone_at.is_(None))
+            select(CheckIn.person_id, CheckIn.scanned_at, CheckIn.device, CheckIn.staff_id, CheckIn.in_person).where(
+                CheckIn.undone_at.is_(None)
+            )
         ).all():
             self.arrival_times.append(at)
             if in_person:

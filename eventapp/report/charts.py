@@ -162,7 +162,8 @@ def to_svg(chart: Chart) -> str:
     for s in chart.shapes:
         if isinstance(s, Rect):
             stroke = f' stroke="{s.stroke}" stroke-width="0.6"' if s.stroke else ""
-            out.append(f'<rect x="{s.x:.1f}" y="{s.y:.1f}" width="{s.w:.1f}" height="{s.h:.1f}" fill="{s.fill}"{stroke}/>')
+            out.append(f'<rect x="{s.x:.1f}" y="{s.y:.1f}" width="{s.w:.1f}" height="{s.h:.1f}" '
+                       f'fill="{s.fill}"{stroke}/>')  # fmt: skip
         elif isinstance(s, Line):
             dash = ' stroke-dasharray="2 2"' if s.dash else ""
             out.append(f'<line x1="{s.x1:.1f}" y1="{s.y1:.1f}" x2="{s.x2:.1f}" y2="{s.y2:.1f}" '

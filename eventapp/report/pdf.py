@@ -225,8 +225,9 @@ def report_pdf(report: dict[str, Any]) -> bytes:
         pages.y -= 14
     att = report["attendance"]
     q = report["questions"]
-    draw_text(c, m, pages.y - 10, f"Registered {att['registered']} · checked in {att['checked_in']} · questions "
-              f"asked {q['asked']}, approved {q['approved']}, answered {q['answered']}, votes {q['votes']}", 8)  # fmt: skip
+    totals = (f"Registered {att['registered']} · checked in {att['checked_in']} · questions asked {q['asked']}, "
+              f"approved {q['approved']}, answered {q['answered']}, votes {q['votes']}")  # fmt: skip
+    draw_text(c, m, pages.y - 10, fit(totals, 8, width), 8)
     pages.y -= 20
 
     cols = (m, m + 18 * mm, m + 50 * mm)  # id, status, title + evidence

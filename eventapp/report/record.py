@@ -190,6 +190,8 @@ def _no_show_note(present: tuple[Arrival, ...], basis: SlotOutcome | None) -> st
         head = "The slot is over."
     if not present:
         return f"{head} No author checked in."
+    if basis is None or basis.phase == "passed":
+        return f"{head} An author had checked in."
     return f"{head} An author checked in, but only after the slot ended."
 
 

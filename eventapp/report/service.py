@@ -24,7 +24,8 @@ def _log(s: DbSession, action: str, subject: str, detail: str = "", principal: P
     s.add(ReportLog(action=action, subject=subject[:200], detail=detail[:500],
                     staff_id=principal.staff_id if principal else None,
                     by_name=(principal.name if principal else "command line")[:200]))  # fmt: skip
-    log.info("report %s", action, extra={"fields": {"subject": subject, "staff_id": getattr(principal, "staff_id", None)}})
+    fields = {"action": action, "subject": subject, "staff_id": principal.staff_id if principal else None}
+    log.info("report %s", action, extra={"fields": fields})
 
 
 def log_act(action: str, subject: str, detail: str = "", principal: Principal | None = None) -> None:
@@ -51,7 +52,8 @@ def report(
 
 def parse_override(body: Any) -> tuple[str, str]:
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", 'Send a JSON object such as {"status": "presented_in_person", "reason": "…"}.')
+        raise ApiError(400, "invalid_body",
+                       'Send a JSON object such as {"status": "presented_in_person", "reason": "…"}.')  # fmt: skip
     status = body.get("status")
     if status not in record.STATUSES and status is not None:
         raise ApiError(400, "invalid_status", f"status must be one of {', '.join(record.STATUSES)}, or null to clear.")

@@ -32,8 +32,8 @@ def certificate_api(person_id: int):
     if kind not in certificates.KINDS:
         raise ApiError(400, "invalid_kind", f"kind must be one of {', '.join(certificates.KINDS)}.")
     pdf = certificates.person_pdf(person_id, kind, current_principal())
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="certificate-{person_id}-{kind}.pdf"'})  # fmt: skip
+    name = f"certificate-{person_id}-{kind}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 def _page_context(*, logged: bool = True):

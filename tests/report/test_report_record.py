@@ -38,7 +38,9 @@ def days(draw):
             if used and index is not None and i <= index and draw(st.booleans()):
                 drift = draw(st.integers(-5, 30))
                 s = at(start + drift)
-                ended = None if (i == index and draw(st.booleans())) else s + timedelta(minutes=draw(st.integers(1, 45)))
+                ended = (
+                    None if (i == index and draw(st.booleans())) else s + timedelta(minutes=draw(st.integers(1, 45)))
+                )
                 run = Run(s, ended)
             mode = draw(st.sampled_from(["in_person", "in_person", "remote"]))
             slots.append(SlotFacts(f"{room}-s{i}", room, i, at(start), at(start + length), mode, run))
@@ -54,8 +56,9 @@ def days(draw):
         k = draw(st.integers(0, min(2, len(all_slots))))
         slots = tuple(draw(st.lists(st.sampled_from(all_slots), min_size=k, max_size=k, unique=True))) if k else ()
         excuse = Mark("visa", "org", T0) if draw(st.integers(0, 4)) == 0 else None
-        override = (Mark("moved", "org", T0, draw(st.sampled_from(record.STATUSES)))
-                    if draw(st.integers(0, 9)) == 0 else None)
+        override = (
+            Mark("moved", "org", T0, draw(st.sampled_from(record.STATUSES))) if draw(st.integers(0, 9)) == 0 else None
+        )
         papers.append(PaperFacts(f"P{p}", authors, slots, excuse, override))
     # What the tables hold happened before now: the timer's marks and the check-ins.
     recorded = [t for s in all_slots if s.run for t in (s.run.started_at, s.run.ended_at) if t is not None]
@@ -131,7 +134,10 @@ def slot(i: int, run: Run | None = None, mode: str = "in_person") -> SlotFacts:
     return SlotFacts(f"s{i}", ROOM, i, at(60 + 20 * i), at(80 + 20 * i), mode, run)
 
 
-def decide(paper, arrivals=(), timer=RoomTimer(True, 5), now_min=1000, day_over=True):
+USED = RoomTimer(True, 5)
+
+
+def decide(paper, arrivals=(), timer=USED, now_min=1000, day_over=True):
     return record.decide(paper, {a.person_id: a for a in arrivals}, {ROOM: timer}, at(now_min), day_over)
 
 
@@ -150,7 +156,9 @@ def test_a_slot_the_timer_skipped_is_a_no_show_and_an_override_records_the_talk_
     skipped = PaperFacts("A", (1,), (slot(1),))
     r = decide(skipped, [Arrival(1, at(10))], RoomTimer(True, 3))
     assert r.status == "no_show" and r.slot.phase == "passed" and "passed over" in r.note
-    moved = PaperFacts("A", (1,), (slot(1),), override=Mark("Given in session 2", "Org", at(300), "presented_in_person"))
+    moved = PaperFacts(
+        "A", (1,), (slot(1),), override=Mark("Given in session 2", "Org", at(300), "presented_in_person")
+    )
     r = decide(moved, [Arrival(1, at(10))], RoomTimer(True, 3))
     assert r.status == "presented_in_person" and r.overridden and r.derived_status == "no_show"
     assert "Given in session 2" in r.note
@@ -174,18 +182,26 @@ def test_two_authors_present_are_both_listed_in_order_of_arrival():
 
 def test_a_person_presenting_two_papers_covers_both():
     arrivals = {1: Arrival(1, at(20))}
-    papers = [PaperFacts("A", (1,), (slot(0, Run(at(60), at(80))),)),
-              PaperFacts("B", (1, 3), (slot(1, Run(at(80), at(100))),))]
+    papers = [
+        PaperFacts("A", (1,), (slot(0, Run(at(60), at(80))),)),
+        PaperFacts("B", (1, 3), (slot(1, Run(at(80), at(100))),)),
+    ]
     records = record.decide_all(papers, arrivals, {ROOM: RoomTimer(True, 2)}, at(200), True)
     assert [r.status for r in records] == ["presented_in_person", "presented_in_person"]
 
 
 def test_the_day_not_finished_leaves_later_papers_not_yet_and_the_running_one_under_way():
-    running = decide(PaperFacts("A", (1,), (slot(2, Run(at(100), None)),)), [Arrival(1, at(20))], RoomTimer(True, 2),
-                     now_min=105, day_over=False)
+    running = decide(
+        PaperFacts("A", (1,), (slot(2, Run(at(100), None)),)),
+        [Arrival(1, at(20))],
+        RoomTimer(True, 2),
+        now_min=105,
+        day_over=False,
+    )
     assert running.status == "not_yet" and running.note == "The talk is under way."
-    later = decide(PaperFacts("B", (1,), (slot(4),)), [Arrival(1, at(20))], RoomTimer(True, 2), now_min=105,
-                   day_over=False)
+    later = decide(
+        PaperFacts("B", (1,), (slot(4),)), [Arrival(1, at(20))], RoomTimer(True, 2), now_min=105, day_over=False
+    )
     assert later.status == "not_yet"
 
 
