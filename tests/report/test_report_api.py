@@ -135,3 +135,22 @@ def test_an_organizer_downloads_one_persons_certificate(day, client, make_staff)
     nobody = author("S8")  # never checked in, paper not presented
     r = client.get(f"/api/v1/people/{nobody}/certificate.pdf", headers=org["headers"])
     assert r.status_code == 404 and r.get_json()["error"] == "no_certificate"
+
+
+def test_the_report_page_is_for_staff_and_prints_the_same_record(day, client, make_staff):
+    org = make_staff("organizer", "Olga Organizer")
+    run_morning(day)
+    assert client.get("/report").status_code == 302  # to the sign-in help
+    page = client.get("/report", headers=org["headers"])
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    report = client.get("/api/v1/report", headers=org["headers"]).get_json()
+    for p in report["papers"]:
+        assert f'data-paper="{p["paper_id"]}" data-status="{p["status"]}"' in html
+    assert html.count("<svg") == 3 and "js/report.js" in html and "data-print" in html
+    fragment = client.get("/report/fragment", headers=day.chair["headers"]).get_data(as_text=True)
+    assert "data-report-body" in fragment and "<html" not in fragment
+    assert client.get("/report", headers=day.volunteer["headers"]).status_code == 403
+    with session_scope() as s:  # the page's own refreshes are not logged as reports, the page load is
+        subjects = [x.subject for x in s.exec(select(ReportLog).where(ReportLog.action == "report"))]
+    assert subjects.count("page") == 1
