@@ -183,8 +183,9 @@ def _paper_entry(facts: Facts, title: str, slots: list, r: record.Record) -> dic
         "mode": view.mode if view else None, "presenter": view.presenter if view else "",
         "planned_start": _iso(view.starts_at, tz) if view else None,
         "planned_end": _iso(view.ends_at, tz) if view else None,
-        "actual_start": _iso(o.start, tz) if o and o.phase in ("over", "running") else None,
-        "actual_end": _iso(o.end, tz) if o and o.phase == "over" else None,
+        # Actual times only from the timer: a room without a timer record is judged by the plan (see the note).
+        "actual_start": _iso(o.start, tz) if o and o.timer_record and o.phase in ("over", "running") else None,
+        "actual_end": _iso(o.end, tz) if o and o.timer_record and o.phase == "over" else None,
         "timer_record": bool(o.timer_record) if o else False,
         "timer_run_by": _ran_by(facts, o),
         "chair": chair,
@@ -205,8 +206,8 @@ def _talks(facts: Facts) -> list[dict[str, Any]]:
             continue
         o = record.slot_outcome(facts.slot_facts(v), facts.timers.get(v.room_id, record.RoomTimer(False)), facts.now)
         planned = v.talk_seconds + v.qa_seconds
-        start = o.start if o.phase in ("over", "running") else None
-        end = o.end if o.phase == "over" else None
+        start = o.start if o.timer_record and o.phase in ("over", "running") else None
+        end = o.end if o.timer_record and o.phase == "over" else None
         actual = int((end - start).total_seconds()) if start and end else None
         out.append({
             "slot_id": v.id, "kind": v.kind, "title": v.title, "room_id": v.room_id, "paper_id": v.paper_id,

@@ -63,6 +63,8 @@ def _script(ch: str) -> str:
 def runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
     """(font, piece) runs of `text`: CJK runs in their CID font, the rest in the TrueType font."""
     _register()
+    if all(ord(c) < 0x1100 for c in text):  # no CJK at all (most text): one run
+        return [(BOLD if bold else REGULAR, text)] if text else []
     has_kana = any(_script(c) == "ja" for c in text)
     out: list[tuple[str, str]] = []
     for ch in text:

@@ -12,7 +12,8 @@ An organizer's override wins over all of them (a talk given in another session, 
 
 A slot "ran" when the room's timer started its talk segment; its actual start is the first start, its actual end
 when the timer left it. In a room whose timer was never used the plan stands in for the timer ("no timer
-record"): the slot ran when its planned end has passed, and its planned times are its times.
+record"): the slot ran when its planned end has passed, and its planned times stand in for its actual ones (the
+report then shows no actual times).
 
 No Flask, no database: `gather.py` reads the facts and `payload.py` shapes the answer.
 """
@@ -171,7 +172,7 @@ def decide(
     if basis is None and outcomes:
         basis = over[0] if over else outcomes[0]
     if basis is not None and not basis.timer_record:
-        note = (note + " " if note else "") + "No timer record: times are the plan's."
+        note = (note + " " if note else "") + "No timer record: judged by the planned times."
     derived = status
     if paper.override is not None:
         reason = paper.override.reason

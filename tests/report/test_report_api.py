@@ -20,6 +20,8 @@ def test_the_report_follows_the_timer_and_the_door(day, client, make_staff):
     before = client.get("/api/v1/report", headers=org["headers"]).get_json()
     # No timer yet: the plan stands in, and says so.
     assert all("No timer record" in p["note"] for p in before["papers"] if p["slot_id"])
+    assert all(p["actual_start"] is None and not p["timer_record"] for p in before["papers"])
+    assert all(t["actual_start"] is None and t["drift_seconds"] is None for t in before["talks"])
     run_morning(day)
     report = client.get("/api/v1/report", headers=org["headers"]).get_json()
     assert {"event", "generated_at", "papers", "talks", "attendance", "questions"} <= set(report)
