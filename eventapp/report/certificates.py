@@ -59,14 +59,17 @@ def collect(kind: str = "all", person_id: int | None = None) -> list[pdf.Certifi
 
 
 def presenting_author(paper: dict[str, Any], slot_presenter: int | None) -> int | None:
-    """The slot's presenter when they are an author; else the first author present before the slot's end; else the
-    first author present; else the first author."""
+    """Who presented: in person, the slot's presenter if they were here before the slot's end, else the first author
+    who was; remotely (or by an override without evidence), the slot's presenter if an author, else the first
+    author present, else the first author."""
     authors = [a["person_id"] for a in paper.get("authors", [])]
-    if slot_presenter in authors:
-        return slot_presenter
     present = paper.get("authors_present") or []
     in_time = [a["person_id"] for a in present if a.get("before_slot_end")]
-    for choice in (in_time, [a["person_id"] for a in present], authors):
+    if paper["status"] == "presented_in_person" and in_time:
+        return slot_presenter if slot_presenter in in_time else in_time[0]
+    if slot_presenter in authors:
+        return slot_presenter
+    for choice in ([a["person_id"] for a in present], authors):
         if choice:
             return choice[0]
     return None
