@@ -36,10 +36,12 @@ def _ms(ms: int | None) -> datetime | None:
 
 
 def _withdrawn(s: DbSession) -> set[str]:
-    """Papers withdrawn from the program, if the program records withdrawal (a `withdrawn` flag or a
-    `status` of "withdrawn" on Paper); they leave the record like they leave GET /api/v1/program."""
+    """Papers withdrawn from the program, if the program records withdrawal (a `withdrawn` flag, a `withdrawn_at`
+    time or a `status` of "withdrawn" on Paper); they leave the record like they leave GET /api/v1/program."""
     if hasattr(Paper, "withdrawn"):
         return set(s.exec(select(Paper.id).where(Paper.withdrawn.is_(True))).all())
+    if hasattr(Paper, "withdrawn_at"):
+        return set(s.exec(select(Paper.id).where(Paper.withdrawn_at.is_not(None))).all())
     if hasattr(Paper, "status"):
         return set(s.exec(select(Paper.id).where(Paper.status == "withdrawn")).all())
     return set()
@@ -220,6 +222,17 @@ def _talks(facts: Facts) -> list[dict[str, Any]]:
     return out
 
 
+def _drift(talks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The day's drift: how late (or early) talks started against the plan, at worst and at the last one that ran."""
+    ran = [t for t in talks if t["drift_seconds"] is not None]
+    return {
+        "talks_timed": len(ran),
+        "max_seconds": max((t["drift_seconds"] for t in ran), default=None),
+        "last_seconds": ran[-1]["drift_seconds"] if ran else None,
+        "last_slot_id": ran[-1]["slot_id"] if ran else None,
+    }
+
+
 def _quarters(times: list[datetime], tz: str) -> list[dict[str, Any]]:
     counts: dict[datetime, int] = defaultdict(int)
     for t in times:
@@ -270,6 +283,7 @@ def _live_report(facts: Facts, room_ids: Iterable[str] | None) -> dict[str, Any]
         "summary": record.summarize(record.Record(p["paper_id"], p["status"], None, (), (), "") for p in papers),
         "papers": papers,
         "talks": talks,
+        "drift": _drift(talks),
         "attendance": {
             "registered": facts.registered,
             "checked_in": len(facts.arrival_times),

@@ -74,7 +74,11 @@ def timing(report: dict[str, Any]) -> Chart:
         ae = a.timestamp() + t["actual_seconds"] if a and t["actual_seconds"] is not None else None
         points.append((t, ps.timestamp() if ps else None, pe, a.timestamp() if a else None, ae))
     times = [x for p in points for x in p[1:] if x is not None]
-    chart = Chart("Timing: planned (light) and actual (dark) per talk; drift at the start", WIDTH,
+    drift = report.get("drift") or {}
+    worst = (
+        "" if drift.get("max_seconds") is None else f"; the day's drift at worst {drift['max_seconds'] / 60:+.0f} min"
+    )
+    chart = Chart(f"Timing: planned (light) and actual (dark) per talk, each talk's start drift{worst}", WIDTH,
                   30 + ROW * max(1, len(talks)) + 20)  # fmt: skip
     if not times:
         chart.shapes.append(Text(10, 30, "No talks."))
