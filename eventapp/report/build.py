@@ -124,10 +124,12 @@ class Facts:
             order[v.room_id].append(v.id)
         self.index = {slot_id: i for ids in order.values() for i, slot_id in enumerate(ids)}
         used_rooms = {room for room, _ in self.runs} | {r for r, row in rows.items() if row.last_command_id}
+        room_end = {room: max(v.ends_at for v in self.views if v.room_id == room) for room in order}
         self.timers = {
             room: record.RoomTimer(
                 room in used_rooms,
                 self.index.get(rows[room].slot_id) if room in rows and rows[room].slot_id in self.index else None,
+                now >= room_end[room] + record.CLOSE_AFTER,
             )
             for room in order
         }

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 STATUSES = ("presented_in_person", "presented_remote", "excused", "no_show", "not_yet")
+CLOSE_AFTER = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,13 @@ class SlotFacts:
 
 @dataclass(frozen=True)
 class RoomTimer:
-    """A room's timer: used at all (any command or recorded segment), and the slot index it is on."""
+    """A room's timer: used at all (any command or recorded segment), the slot index it is on, and whether the
+    room's day is long over (its last planned end + CLOSE_AFTER): a slot the timer still stands on then counts as
+    over (the chair went home without pressing next)."""
 
     used: bool
     index: int | None = None
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def slot_outcome(slot: SlotFacts, timer: RoomTimer, now: datetime) -> SlotOutcom
         on_it = timer.index == slot.index
         if slot.run.ended_at is not None and not (on_it and slot.run.ended_at > now):
             return SlotOutcome(slot, "over", slot.run.started_at, slot.run.ended_at, True)
-        if not on_it:  # left without an end mark (a move from idle): it ended when it was left, unknown
+        if not on_it or timer.closed:  # left without an end mark, or never left at all: the end is unknown
             return SlotOutcome(slot, "over", slot.run.started_at, slot.run.ended_at, True)
         return SlotOutcome(slot, "running", slot.run.started_at, None, True)
     if timer.index is not None and timer.index > slot.index:
@@ -125,12 +129,19 @@ def slot_outcome(slot: SlotFacts, timer: RoomTimer, now: datetime) -> SlotOutcom
     return SlotOutcome(slot, "ahead", None, None, True)
 
 
-def _in_time(arrivals: tuple[Arrival, ...], outcome: SlotOutcome) -> tuple[Arrival, ...]:
+def end_limit(outcome: SlotOutcome) -> datetime | None:
+    """Arrivals up to this moment count for the slot: its end, or, when the timer recorded none, its start plus its
+    planned length."""
     if outcome.phase != "over":
-        return ()
-    if outcome.end is None:  # the timer left the slot without an end time: count arrivals up to its start
-        return tuple(a for a in arrivals if a.at <= outcome.start)
-    return tuple(a for a in arrivals if a.at <= outcome.end)
+        return None
+    if outcome.end is not None:
+        return outcome.end
+    return outcome.start + (outcome.slot.planned_end - outcome.slot.planned_start)
+
+
+def _in_time(arrivals: tuple[Arrival, ...], outcome: SlotOutcome) -> tuple[Arrival, ...]:
+    limit = end_limit(outcome)
+    return () if limit is None else tuple(a for a in arrivals if a.at <= limit)
 
 
 def decide(
@@ -171,6 +182,8 @@ def decide(
         basis = running
     if basis is None and outcomes:
         basis = over[0] if over else outcomes[0]
+    if basis is not None and basis.phase == "over" and basis.timer_record and basis.end is None:
+        note = (note + " " if note else "") + "The timer recorded no end for this slot."
     if basis is not None and not basis.timer_record:
         note = (note + " " if note else "") + "No timer record: judged by the planned times."
     derived = status

@@ -46,7 +46,7 @@ def days(draw):
             slots.append(SlotFacts(f"{room}-s{i}", room, i, at(start), at(start + length), mode, run))
             start += length
         slots_by_room[room] = slots
-        timers[room] = RoomTimer(used, index)
+        timers[room] = RoomTimer(used, index, draw(st.booleans()))
     all_slots = [s for ss in slots_by_room.values() for s in ss]
     n_people = draw(st.integers(1, 12))
     n_papers = draw(st.integers(1, 10))
@@ -104,8 +104,9 @@ def test_presented_in_person_has_an_author_here_before_the_end_of_a_slot_that_ra
         assert o.start is not None and o.start <= now
         if timers[o.slot.room_id].used:
             assert o.slot.run is not None, "with a timer in the room, ran means the timer started it"
-        limit = o.end if o.end is not None else o.start
-        assert all(a.at <= limit for a in r.present_in_time)
+        assert all(a.at <= record.end_limit(o) for a in r.present_in_time)
+        if o.end is None:  # the timer never marked its end: it left the slot, or the room's day is long over
+            assert timers[o.slot.room_id].index != o.slot.index or timers[o.slot.room_id].closed
 
 
 @settings(max_examples=200, deadline=None)
@@ -233,3 +234,11 @@ def test_the_presenting_author_is_the_one_who_was_here():
     assert presenting_author(paper, 3) == 3
     remote = {**paper, "status": "presented_remote", "authors_present": []}
     assert presenting_author(remote, 2) == 2 and presenting_author(remote, 99) == 1
+
+
+def test_a_talk_the_timer_still_stands_on_long_after_the_day_counts_as_given():
+    paper = PaperFacts("A", (1,), (slot(5, Run(at(160), None)),))
+    arrivals = [Arrival(1, at(20))]
+    assert decide(paper, arrivals, RoomTimer(True, 5), now_min=170, day_over=False).status == "not_yet"
+    r = decide(paper, arrivals, RoomTimer(True, 5, closed=True), now_min=600)
+    assert r.status == "presented_in_person" and "no end" in r.note and r.slot.end is None
