@@ -15,13 +15,17 @@ def register(group: click.Group) -> None:
     def report(out: Path) -> None:
         """The day's report: the presentation record of every accepted paper, timing, arrivals, Q&A."""
         from ..cli import app_context
+        from ..errors import ApiError
         from . import render, service
 
         suffix = out.suffix.lower()
         if suffix not in render.FORMATS:
             raise click.BadParameter("the file must end in .pdf, .html, .csv or .json", param_hint="--out")
         with app_context() as app:
-            data = service.report(None, suffix.lstrip("."))
+            try:
+                data = service.report(None, suffix.lstrip("."))
+            except ApiError as err:  # no event loaded yet
+                raise click.ClickException(err.message) from err
             if suffix == ".pdf":
                 from . import pdf
 

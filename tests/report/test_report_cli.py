@@ -109,3 +109,9 @@ def test_certificates_then_purge_keeps_statuses_and_times_without_people(day, en
         assert "timer_run_by" not in a and "excuse" not in a
     assert after["talks"] == before["talks"]
     assert "purged" in run(env, "certificates", "--out", str(tmp_path / "c.pdf"), code=1)
+
+
+def test_without_an_event_the_commands_say_so(app, env, tmp_path):
+    assert "none loaded" in run(env, "report", "--out", str(tmp_path / "r.json"), code=1)
+    assert "none loaded" in run(env, "certificates", "--out", str(tmp_path / "c.pdf"), code=1)
+    assert "must end in .pdf" in run(env, "certificates", "--out", str(tmp_path / "c.html"), code=2)
