@@ -48,12 +48,14 @@ def _page_context(*, logged: bool = True):
 def page():
     """The day's report, live during the day (a paper turns presented as its slot ends), printable."""
     principal, data = _page_context()
-    return render_template("report/page.html", report=data, charts=render.svg_charts(data), principal=principal)
+    return render_template("report/page.html", report=data, charts=render.svg_charts(data), principal=principal,
+                           organizer=principal.role == "organizer" and not data.get("purged"))  # fmt: skip
 
 
 @bp.get("/report/fragment")
 @require_staff_page
 def fragment():
     """The report's body alone: the page swaps it in when the program or the door announces a change."""
-    _, data = _page_context(logged=False)
-    return render_template("report/_body.html", report=data, charts=render.svg_charts(data))
+    principal, data = _page_context(logged=False)
+    return render_template("report/_body.html", report=data, charts=render.svg_charts(data),
+                           organizer=principal.role == "organizer" and not data.get("purged"))  # fmt: skip

@@ -29,6 +29,29 @@ async function refresh() {
   }
 }
 
+// An organizer corrects a status (a talk given in another session...): PUT with the reason, then re-read.
+const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
+root.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form[data-override]");
+  if (!form) return;
+  event.preventDefault();
+  const message = form.querySelector("[data-override-message]");
+  const status = form.elements.status.value || null;
+  const res = await fetch(`/api/v1/report/papers/${encodeURIComponent(form.dataset.override)}`, {
+    method: "PUT",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF },
+    body: JSON.stringify({ status, reason: form.elements.reason.value }),
+  });
+  if (!res.ok) {
+    const err = await res.json().catch(() => ({}));
+    message.textContent = err.message || "That did not work.";
+    return;
+  }
+  message.textContent = "Saved.";
+  refresh();
+});
+
 const conn = live();
 conn.subscribe("program", () => {});
 conn.subscribe("coverage", () => {});

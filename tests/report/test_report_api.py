@@ -153,8 +153,9 @@ def test_the_report_page_is_for_staff_and_prints_the_same_record(day, client, ma
     for p in report["papers"]:
         assert f'data-paper="{p["paper_id"]}" data-status="{p["status"]}"' in html
     assert html.count("<svg") == 3 and "js/report.js" in html and "data-print" in html
+    assert html.count("data-override=") == len(report["papers"])  # an organizer may correct each status
     fragment = client.get("/report/fragment", headers=day.chair["headers"]).get_data(as_text=True)
-    assert "data-report-body" in fragment and "<html" not in fragment
+    assert "data-report-body" in fragment and "<html" not in fragment and "data-override=" not in fragment
     assert client.get("/report", headers=day.volunteer["headers"]).status_code == 403
     with session_scope() as s:  # the page's own refreshes are not logged as reports, the page load is
         subjects = [x.subject for x in s.exec(select(ReportLog).where(ReportLog.action == "report"))]

@@ -68,12 +68,20 @@ def test_the_report_page_updates_when_a_slot_ends(chromium, day_server):
     row = f'tr[data-paper="{paper["id"]}"]'
     # While the talk runs it is not yet presented (the page has heard the start and the check-in by now).
     page.wait_for_function(
-        f"() => document.querySelector('{row} td:last-child').textContent.includes('under way')", timeout=10000
+        f"() => document.querySelector('{row} [data-note]').textContent.includes('under way')", timeout=10000
     )
     assert page.locator(row).get_attribute("data-status") == "not_yet"
     # The chair moves on: the slot has ended, with an author here, and the page says so without a reload.
     timer("next")
     page.wait_for_selector(f'{row}[data-status="presented_in_person"]', timeout=10000)
     assert "presented in person" in page.locator(f"{row} .status").inner_text()
+    # The organizer corrects a status on the page, with a reason; the row shows it, and who set it.
+    other = 'tr[data-paper="S8"]'
+    page.locator(f"{other} summary").click()
+    page.locator(f"{other} select[name=status]").select_option("excused")
+    page.locator(f"{other} input[name=reason]").fill("Presented in the poster session instead.")
+    page.locator(f"{other} button[type=submit]").click()
+    page.wait_for_selector(f'{other}[data-status="excused"]', timeout=10000)
+    assert "poster session" in page.locator(other).inner_text()
     assert not errors, errors
     context.close()
