@@ -160,3 +160,35 @@ def test_the_report_page_is_for_staff_and_prints_the_same_record(day, client, ma
     with session_scope() as s:  # the page's own refreshes are not logged as reports, the page load is
         subjects = [x.subject for x in s.exec(select(ReportLog).where(ReportLog.action == "report"))]
     assert subjects.count("page") == 1
+
+
+def test_a_talk_moved_on_from_then_brought_back_by_undo_keeps_its_first_start(early_day, client, make_staff):
+    day = early_day
+    org = make_staff("organizer", "Olga Organizer")
+    day.check_in(author("L4"))
+    day.go_to("talk-L4")
+    day.timer("start")
+    first = next(x for x in client.get("/api/v1/rooms/main/timer/log").get_json()["segments"]
+                 if x["slot_id"] == "talk-L4" and x["segment"] == "talk")  # fmt: skip
+    day.timer("next")
+    left = papers_of(client.get("/api/v1/report", headers=org["headers"]).get_json())["L4"]
+    assert left["status"] == "presented_in_person" and left["actual_start"] == first["started_at"]
+    day.timer("undo")  # the chair pressed next too early: L4 runs again
+    back = papers_of(client.get("/api/v1/report", headers=org["headers"]).get_json())["L4"]
+    assert back["status"] == "not_yet" and back["note"] == "The talk is under way."
+    assert back["actual_start"] == first["started_at"] and back["actual_end"] is None
+    day.timer("next")
+    done = papers_of(client.get("/api/v1/report", headers=org["headers"]).get_json())["L4"]
+    assert done["status"] == "presented_in_person" and done["actual_start"] == first["started_at"]
+    assert done["actual_end"] >= left["actual_end"]
+
+
+def test_a_withdrawn_paper_leaves_the_record(day, client, make_staff, monkeypatch):
+    from eventapp.report import build
+
+    org = make_staff("organizer", "Olga Organizer")
+    monkeypatch.setattr(build, "_withdrawn", lambda s: {"S8"})  # as the program will mark it
+    report = client.get("/api/v1/report", headers=org["headers"]).get_json()
+    assert "S8" not in papers_of(report) and len(report["papers"]) == 12
+    r = client.put("/api/v1/report/papers/S8", headers=org["headers"], json={"status": "excused", "reason": "x"})
+    assert r.status_code == 200 and "withdrawn" in r.get_json()["note"]
