@@ -35,16 +35,20 @@ def _ms(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
 
 
-def _withdrawn(s: DbSession) -> set[str]:
-    """Papers withdrawn from the program, if the program records withdrawal (a `withdrawn` flag, a `withdrawn_at`
-    time or a `status` of "withdrawn" on Paper); they leave the record like they leave GET /api/v1/program."""
+def _withdrawn(s: DbSession) -> list[tuple[str, str, datetime | None]]:
+    """Papers withdrawn from the accepted ones: (id, title, when). They are not in the record (not accepted), and
+    the report lists them apart. Read from the program's WithdrawnPaper table when the program has one (an import
+    with --replace moves a paper there); a paper still in Paper but flagged `withdrawn` counts too."""
+    from ..program import models
+
+    out: list[tuple[str, str, datetime | None]] = []
+    table = getattr(models, "WithdrawnPaper", None)
+    if table is not None:
+        out += [tuple(r) for r in s.exec(select(table.id, table.title, table.withdrawn_at)).all()]
     if hasattr(Paper, "withdrawn"):
-        return set(s.exec(select(Paper.id).where(Paper.withdrawn.is_(True))).all())
-    if hasattr(Paper, "withdrawn_at"):
-        return set(s.exec(select(Paper.id).where(Paper.withdrawn_at.is_not(None))).all())
-    if hasattr(Paper, "status"):
-        return set(s.exec(select(Paper.id).where(Paper.status == "withdrawn")).all())
-    return set()
+        out += [(pid, title, None) for pid, title in
+                s.exec(select(Paper.id, Paper.title).where(Paper.withdrawn.is_(True))).all()]  # fmt: skip
+    return out
 
 
 def _runs(segments: Iterable[TimerSegment]) -> dict[tuple[str, str], record.Run]:
@@ -70,9 +74,9 @@ class Facts:
         self.event = get_event(s)
         self.tz = self.event.timezone
         self.views = slot_views(s)
-        self.withdrawn = _withdrawn(s)
-        self.papers = [p for p in s.exec(select(Paper.id, Paper.title).order_by(Paper.id)).all()
-                       if p.id not in self.withdrawn]  # fmt: skip
+        self.withdrawn = sorted(_withdrawn(s))
+        gone = {pid for pid, _, _ in self.withdrawn}
+        self.papers = [p for p in s.exec(select(Paper.id, Paper.title).order_by(Paper.id)).all() if p.id not in gone]
         self.authors: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for paper_id, pid, name in s.exec(
             select(Authorship.paper_id, Person.id, Person.name)
@@ -286,6 +290,9 @@ def _live_report(facts: Facts, room_ids: Iterable[str] | None) -> dict[str, Any]
         "papers": papers,
         "talks": talks,
         "drift": _drift(talks),
+        "withdrawn": [
+            {"paper_id": pid, "title": title, "withdrawn_at": _iso(at, facts.tz)} for pid, title, at in facts.withdrawn
+        ],  # fmt: skip
         "attendance": {
             "registered": facts.registered,
             "checked_in": len(facts.arrival_times),

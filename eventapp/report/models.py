@@ -14,7 +14,8 @@ class ReportOverride(SQLModel, table=True):
     """An organizer's word on a paper's status (a talk given in another session, say), with the reason."""
 
     __tablename__ = "report_override"
-    paper_id: str = Field(foreign_key="paper.id", primary_key=True, max_length=64)
+    # No foreign key: a paper withdrawn by an import leaves the Paper table, and its override must not stop that.
+    paper_id: str = Field(primary_key=True, max_length=64)
     status: str = Field(max_length=24)
     reason: str = Field(max_length=500)
     staff_id: int | None = Field(default=None, foreign_key="staff.id")

@@ -266,6 +266,15 @@ def report_pdf(report: dict[str, Any]) -> bytes:
         pages.y = y - 4
         c.setStrokeGray(0.8)
         c.line(m, pages.y + 1, pages.w - m, pages.y + 1)
+    gone = report.get("withdrawn") or []
+    if gone:
+        listed = "; ".join(f"{w['paper_id']} \u201c{w['title']}\u201d" for w in gone)
+        ev_lines = wrap(f"Withdrawn (not in the record): {listed}", 7, width)
+        pages.need(9 * len(ev_lines) + 6)
+        for line in ev_lines:
+            draw_text(c, m, pages.y - 9, line, 7)
+            pages.y -= 9
+        pages.y -= 6
     for chart in charts.all_charts(report):
         height = chart.height * width / chart.width + 24
         pages.need(height)

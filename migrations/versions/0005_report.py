@@ -47,7 +47,6 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('by_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('created_at', eventapp.db.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['paper_id'], ['paper.id'], ),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
     sa.PrimaryKeyConstraint('paper_id')
     )

@@ -187,8 +187,11 @@ def test_a_withdrawn_paper_leaves_the_record(day, client, make_staff, monkeypatc
     from eventapp.report import build
 
     org = make_staff("organizer", "Olga Organizer")
-    monkeypatch.setattr(build, "_withdrawn", lambda s: {"S8"})  # as the program will mark it
+    monkeypatch.setattr(build, "_withdrawn", lambda s: [("S8", "RF-Lung-DR", None)])  # as an import marks it
     report = client.get("/api/v1/report", headers=org["headers"]).get_json()
     assert "S8" not in papers_of(report) and len(report["papers"]) == 12
+    assert report["withdrawn"] == [{"paper_id": "S8", "title": "RF-Lung-DR", "withdrawn_at": None}]
+    page = client.get("/report", headers=org["headers"]).get_data(as_text=True)
+    assert "Withdrawn (not in the record): S8" in page and 'data-paper="S8"' not in page
     r = client.put("/api/v1/report/papers/S8", headers=org["headers"], json={"status": "excused", "reason": "x"})
     assert r.status_code == 200 and "withdrawn" in r.get_json()["note"]
