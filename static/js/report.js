@@ -10,7 +10,13 @@ root.querySelector("[data-print]")?.addEventListener("click", () => window.print
 
 let pending = null;
 let running = false;
+let held = false; // an organizer is correcting a status: swapping the body now would throw their typing away
 async function refresh() {
+  if (root.querySelector("details.override[open]")) {
+    held = true;
+    return;
+  }
+  held = false;
   if (running) {
     pending = pending || setTimeout(() => { pending = null; refresh(); }, 300);
     return;
@@ -49,8 +55,13 @@ root.addEventListener("submit", async (event) => {
     return;
   }
   message.textContent = "Saved.";
+  form.closest("details").open = false;
   refresh();
 });
+// A correction abandoned (its details closed): catch up with what was held back.
+root.addEventListener("toggle", (event) => {
+  if (held && event.target.matches?.("details.override") && !event.target.open) refresh();
+}, true);
 
 const conn = live();
 conn.subscribe("program", () => {});
