@@ -7,16 +7,28 @@ supplies, so nothing is embedded or installed:
 - Simplified Chinese: STSong-Light; Traditional Chinese: MSung-Light (no bold face: the same)
 - Japanese (a string with kana): HeiseiMin-W3, bold HeiseiKakuGo-W5
 
-Public: `runs`, `string_width`, `draw_string`, `draw_centred_string`, `wrap`.
+Public: `SANS`, `SANS_BOLD` (after `register_sans()`), `runs`, `string_width`, `draw_string`,
+`draw_centred_string`, `wrap`.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+
+# The Latin font of every PDF: a Unicode TrueType font so names outside Latin-1 print. DejaVu where the system has
+# it (Debian's fonts-dejavu-core), else Bitstream Vera, which reportlab ships.
+_SANS_CANDIDATES = (
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    (str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "Vera.ttf"),
+     str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "VeraBd.ttf")),
+)  # fmt: skip
+SANS, SANS_BOLD = "AppSans", "AppSans-Bold"
 
 KOREAN, SIMPLIFIED, TRADITIONAL, JAPANESE = "ko", "zh-Hans", "zh-Hant", "ja"
 CJK_FONTS = {  # language -> (regular, bold)
@@ -25,6 +37,18 @@ CJK_FONTS = {  # language -> (regular, bold)
     TRADITIONAL: ("MSung-Light", "MSung-Light"),
     JAPANESE: ("HeiseiMin-W3", "HeiseiKakuGo-W5"),
 }
+
+
+def register_sans() -> None:
+    """Register SANS and SANS_BOLD once per process (before drawing any text with them)."""
+    if SANS in pdfmetrics.getRegisteredFontNames():
+        return
+    for regular, bold in _SANS_CANDIDATES:
+        if Path(regular).exists() and Path(bold).exists():
+            pdfmetrics.registerFont(TTFont(SANS, regular))
+            pdfmetrics.registerFont(TTFont(SANS_BOLD, bold))
+            return
+    raise RuntimeError("no TrueType font found for PDFs (install fonts-dejavu-core)")
 
 
 def _is_hangul(ch: str) -> bool:

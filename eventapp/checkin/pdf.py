@@ -6,29 +6,19 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from ..pdf_fonts import draw_centred_string, string_width, wrap
+from ..pdf_fonts import SANS, SANS_BOLD, draw_centred_string, register_sans, string_width, wrap
 
 QR_MM = 32  # at least 25 mm wide: reads from arm's length on a phone
 
-# Unicode TrueType fonts, so names outside Latin-1 print: DejaVu where the system has it (Debian's
-# fonts-dejavu-core), else Bitstream Vera, which reportlab ships. Korean, Chinese and Japanese runs of a string get
-# reportlab's built-in CID fonts (eventapp.pdf_fonts).
-_FONT_CANDIDATES = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    (str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "Vera.ttf"),
-     str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "VeraBd.ttf")),
-)  # fmt: skip
-REGULAR, BOLD = "BadgeSans", "BadgeSans-Bold"
+# Names in every script: the app's Latin TrueType font, and CJK runs in CID fonts (eventapp.pdf_fonts).
+REGULAR, BOLD = SANS, SANS_BOLD
 
 
 @dataclass(frozen=True)
@@ -41,17 +31,6 @@ class BadgeFace:
     short_code: str
     event: str
     note: str = ""
-
-
-def _register_fonts() -> None:
-    if REGULAR in pdfmetrics.getRegisteredFontNames():
-        return
-    for regular, bold in _FONT_CANDIDATES:
-        if Path(regular).exists() and Path(bold).exists():
-            pdfmetrics.registerFont(TTFont(REGULAR, regular))
-            pdfmetrics.registerFont(TTFont(BOLD, bold))
-            return
-    raise RuntimeError("no TrueType font found for badges")
 
 
 def _centred(c: Canvas, cx: float, y: float, text: str, size: float, bold: bool = False) -> None:
@@ -103,7 +82,7 @@ def _badge(c: Canvas, b: BadgeFace, x0: float, y0: float, w: float, h: float) ->
 
 def badges_pdf(faces: Sequence[BadgeFace]) -> bytes:
     """Four A6 badges per A4 page (2 x 2)."""
-    _register_fonts()
+    register_sans()
     out = io.BytesIO()
     c = Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle("Badges")

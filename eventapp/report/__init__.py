@@ -1,0 +1,1 @@
+"""After the day: the presentation record, the report and certificates."""

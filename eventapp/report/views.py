@@ -1,0 +1,61 @@
+"""Report HTTP: the report (organizer; chairs see their rooms), overrides, certificates, and the /report page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+
+from ..auth import add_staff_link, check_role, current_principal, require_role, require_staff_page
+from ..errors import ApiError
+from . import certificates, render, service
+
+bp = Blueprint("report", __name__)
+
+add_staff_link("Day report (presentation record)", lambda: url_for("report.page"), "chair")
+
+
+@bp.get("/api/v1/report")
+@require_role("chair")
+def report_api():
+    return jsonify(service.report(current_principal()))
+
+
+@bp.put("/api/v1/report/papers/<paper_id>")
+@require_role("organizer")
+def override_api(paper_id: str):
+    return jsonify(service.override(current_principal(), paper_id, request.get_json(silent=True)))
+
+
+@bp.get("/api/v1/people/<int:person_id>/certificate.pdf")
+@require_role("organizer")
+def certificate_api(person_id: int):
+    kind = request.args.get("kind", "all")
+    if kind not in certificates.KINDS:
+        raise ApiError(400, "invalid_kind", f"kind must be one of {', '.join(certificates.KINDS)}.")
+    pdf = certificates.person_pdf(person_id, kind, current_principal())
+    name = f"certificate-{person_id}-{kind}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+def _page_context(*, logged: bool = True):
+    principal = current_principal()
+    check_role(principal, "chair")
+    data = service.report(principal, "page", logged=logged)
+    return principal, data
+
+
+@bp.get("/report")
+@require_staff_page
+def page():
+    """The day's report, live during the day (a paper turns presented as its slot ends), printable."""
+    principal, data = _page_context()
+    return render_template("report/page.html", report=data, charts=render.svg_charts(data), principal=principal,
+                           organizer=principal.role == "organizer" and not data.get("purged"))  # fmt: skip
+
+
+@bp.get("/report/fragment")
+@require_staff_page
+def fragment():
+    """The report's body alone: the page swaps it in when the program or the door announces a change."""
+    principal, data = _page_context(logged=False)
+    return render_template("report/_body.html", report=data, charts=render.svg_charts(data),
+                           organizer=principal.role == "organizer" and not data.get("purged"))  # fmt: skip
