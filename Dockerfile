@@ -8,16 +8,20 @@ COPY eventapp eventapp
 COPY templates templates
 COPY static static
 COPY migrations migrations
-# Wheels for the app and everything it needs, with the PostgreSQL and Redis drivers for scale-out.
-RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres]"
+# The app's own wheel only: what it needs comes from requirements/app.lock below.
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     EVENTAPP_INSTANCE_PATH=/data \
     EVENTAPP_BASE_URL=http://localhost:5000
+# Exactly the versions the tests ran, checked against their hashes: requirements/app.lock (the runtime with the
+# PostgreSQL and Redis drivers for scale-out; `make lock` refreshes it). Then the app, adding nothing.
+COPY requirements/app.lock /tmp/app.lock
+RUN pip install --no-cache-dir --require-hashes -r /tmp/app.lock && rm /tmp/app.lock
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
+RUN pip install --no-cache-dir --no-deps /wheels/*.whl && pip check && rm -rf /wheels \
  && useradd --create-home --uid 10001 eventapp \
  && mkdir -p /data && chown eventapp:eventapp /data
 USER eventapp

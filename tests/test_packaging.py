@@ -1,4 +1,5 @@
-"""`pip install .` (not editable) into a fresh venv carries templates, static files and migrations, and serves."""
+"""The wheel (not editable), installed into a fresh venv as the Dockerfile does (requirements/app.lock, then the
+wheel with --no-deps), carries templates, static files and migrations, and serves."""
 
 from __future__ import annotations
 
@@ -39,7 +40,12 @@ def test_the_wheel_carries_templates_static_and_migrations(wheel):
 def test_installed_wheel_runs_the_demo_and_serves_every_asset(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)], check=True, timeout=500)
+    # As the Dockerfile installs: the locked versions with their hashes, then the wheel adding nothing.
+    pip = str(venv / "bin" / "pip")
+    subprocess.run([pip, "install", "--quiet", "--require-hashes", "-r", str(ROOT / "requirements" / "app.lock")],
+                   check=True, timeout=500)  # fmt: skip
+    subprocess.run([pip, "install", "--quiet", "--no-deps", str(wheel)], check=True, timeout=120)
+    subprocess.run([pip, "check"], check=True, timeout=60)
     port = free_port()
     env = {**os.environ, "EVENTAPP_INSTANCE_PATH": str(tmp_path / "instance"), "EVENTAPP_ACCESS_LOG": ""}
     env.pop("EVENTAPP_DATABASE_URL", None)
