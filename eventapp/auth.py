@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import JSON, Column, String, cast, delete, update
 from sqlmodel import Field, SQLModel, select
 
-from . import ratelimit
+from . import ratelimit, schemas
 from .db import UTCDateTime, read_scope, session_scope, utcnow
 from .errors import ApiError, error_response
 
@@ -144,6 +144,20 @@ def forget_cached_tokens() -> None:
     _token_cache.clear()
 
 
+def live_token_ids(token_ids: set[int]) -> set[int]:
+    """Which of these tokens still work (token and account unrevoked): one query for every staff socket of a
+    process, never the cache."""
+    if not token_ids:
+        return set()
+    with read_scope() as s:
+        rows = s.exec(
+            select(AuthToken.id)
+            .join(Staff, Staff.id == AuthToken.staff_id)
+            .where(AuthToken.id.in_(token_ids), AuthToken.revoked_at.is_(None), Staff.revoked_at.is_(None))
+        )
+        return set(rows)
+
+
 def principal_for_token_id(token_id: int | None) -> Principal | None:
     return None if token_id is None else _principal_where(AuthToken.id == token_id)
 
@@ -183,6 +197,9 @@ def current_principal() -> Principal:
     if raw is not None:
         principal = principal_for_token(raw)
         if principal is None:
+            # The error page (and anything else this request still renders) sees an anonymous caller: the
+            # refusal below must not be raised a second time while it is being answered.
+            request.environ[PRINCIPAL_KEY] = AUDIENCE
             # Guessing tokens is hopeless (256 bits), but a client stuck on a dead token should back off.
             ratelimit.hit(BAD_TOKEN_LIMIT, "bad-token", request.remote_addr or "?")
             raise ApiError(401, "invalid_token", "This token is unknown or has been revoked.")
@@ -464,16 +481,17 @@ def pair_device():
     principal = current_principal()
     staff_id = principal.staff_id
     if principal.role == "organizer" and request.form.get("staff_id"):
-        staff_id = _int_form("staff_id")
+        staff_id = schemas.form(PairForm).staff_id
+        with read_scope() as s:
+            other = s.get(Staff, staff_id)
+        if other is None or other.revoked_at is not None:
+            raise ApiError(404, "not_found", f"There is no active staff member with id {staff_id}.")
     link = issue_login_link(staff_id)
     return render_template("auth/pair.html", link=link)
 
 
-def _int_form(name: str) -> int:
-    try:
-        return int(request.form[name])
-    except (KeyError, ValueError) as exc:
-        raise ApiError(400, "invalid_field", f"{name} must be a number.") from exc
+class PairForm(schemas.Schema):
+    staff_id: schemas.FormId
 
 
 @bp.get("/staff/accounts")

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from sqlmodel import select
 
+from .. import schemas
 from ..auth import add_staff_link, current_principal, require_staff_page
 from ..db import session_scope
 from ..errors import ApiError, not_found
@@ -17,6 +18,7 @@ from ..program import schedule
 from ..program.models import Session as ProgramSession
 from ..program.service import list_rooms, load_event, slot_views
 from . import service, voter
+from .schemas import AskBody
 
 bp = Blueprint("qa", __name__)
 bp.after_app_request(voter.set_cookie)
@@ -46,8 +48,8 @@ def list_questions(slot_id: str):
 @bp.post("/api/v1/slots/<slot_id>/questions")
 def ask(slot_id: str):
     voter_id = _audience_write()
-    body = _json_body()
-    question = service.ask(slot_id, voter_id, body.get("text"), body.get("name"), body.get("origin"))
+    body = schemas.body(AskBody)
+    question = service.ask(slot_id, voter_id, body.text, body.name, body.origin)
     return jsonify(question), 201
 
 
