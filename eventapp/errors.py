@@ -57,6 +57,11 @@ def error_response(err: ApiError):
     ERRORS.labels(status=str(err.status), code=err.code).inc()
     if wants_json():
         return api_error_response(err)
+    # The error page never asks who is calling again (the refusal may be about exactly that): a caller not yet
+    # known is shown the page as the audience.
+    from .auth import AUDIENCE, PRINCIPAL_KEY
+
+    request.environ.setdefault(PRINCIPAL_KEY, AUDIENCE)
     try:
         return render_template("error.html", status=err.status, message=err.message), err.status
     except Exception:  # the page needs the database or the caller's identity: the answer must not raise again
