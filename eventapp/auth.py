@@ -29,7 +29,8 @@ ROLES = ("organizer", "chair", "moderator", "volunteer")
 TOKEN_BYTES = 32
 SESSION_KEY = "staff_token"
 PRINCIPAL_KEY = "eventapp.principal"
-BAD_TOKEN_LIMIT = "30/minute"  # refused Bearer tokens per client address
+BAD_TOKEN_LIMIT = "30/minute"  # refused Bearer tokens (HTTP and socket connects) per client address
+BAD_LINK_LIMIT = "20/minute"  # sign-in links not found, per client address
 
 csrf = CSRFProtect()
 bp = Blueprint("auth", __name__)
@@ -414,11 +415,23 @@ def init_app(app) -> None:
 # --- routes ---------------------------------------------------------------------------------------------
 
 
+def _find_link_limited(token: str) -> tuple[LoginLink, Staff]:
+    """find_login_link, with unknown links counted per address: past the limit, guesses get 429 (a valid link
+    is never refused for it: only failures count, so a hall behind one address signs in as usual)."""
+    try:
+        return find_login_link(token)
+    except ApiError as err:
+        if err.code == "unknown_link":
+            ratelimit.hit(BAD_LINK_LIMIT, "bad-link", request.remote_addr or "?",
+                          message="Too many sign-in links that do not exist. Wait a minute.")  # fmt: skip
+        raise
+
+
 @bp.get("/login/<token>")
 def login_page(token: str):
     """Shows who the link signs in; a POST does it, so link previews in chat apps cannot use the link up."""
     try:
-        _link, staff = find_login_link(token)
+        _link, staff = _find_link_limited(token)
     except ApiError as err:
         return render_template("auth/login_invalid.html", message=err.message), err.status
     return render_template("auth/login.html", staff=staff, token=token)
@@ -429,6 +442,7 @@ def login(token: str):
     csrf.protect()
     device = request.form.get("device", "")
     try:
+        _find_link_limited(token)
         raw = redeem_login_link(token, device)
     except ApiError as err:
         return render_template("auth/login_invalid.html", message=err.message), err.status

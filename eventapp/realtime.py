@@ -19,9 +19,10 @@ from flask import Flask, current_app, request, session
 from flask_socketio import SocketIO, join_room, leave_room
 from pydantic import StringConstraints
 
-from . import websocket
+from . import ratelimit, websocket
 from .auth import (
     AUDIENCE,
+    BAD_TOKEN_LIMIT,
     SESSION_KEY,
     Principal,
     check_role,
@@ -163,6 +164,11 @@ def on_connect(auth: dict | None = None):
     if raw is not None:
         principal = principal_for_token(raw if isinstance(raw, str) else None)
         if principal is None:
+            # Counted per address like a refused Bearer token on HTTP: a device stuck on a dead token backs off.
+            try:
+                ratelimit.hit(BAD_TOKEN_LIMIT, "bad-token", request.remote_addr or "?")
+            except ApiError as err:
+                raise ConnectionRefusedError(err.code) from None
             raise ConnectionRefusedError("invalid_token")
     else:
         principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE

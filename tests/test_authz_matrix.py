@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from test_fuzz import ORIGIN, ROLES, Target
+
+from tests.test_fuzz import ORIGIN, ROLES, Target
 
 STAFF = frozenset({"organizer", "chair", "chair_elsewhere", "moderator", "volunteer"})
 ALL = frozenset(ROLES)
@@ -69,6 +70,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict, object]] = {
     ("qa.moderate", "PATCH"): (MODERATES_OPENING, {"question_id": 1}, {"highlighted": False}),
     ("qa.mute", "POST"): (MODERATES_OPENING, {"question_id": 1}, None),
     ("qa.unmute", "DELETE"): (MODERATES_OPENING, {"question_id": 1}, None),
+    ("qa.discount_fresh", "POST"): (MODERATES_OPENING, {"question_id": 1}, None),
     ("qa.session_settings", "PATCH"): (MODERATES_OPENING, {"session_id": "opening"}, {"premoderation": False}),
     ("qa.board_settings", "PATCH"): (MODERATES_OPENING, {"slot_id": "keynote-1"}, {"closed": False}),
     ("qa.get_words", "GET"): (CHAIRS | {"moderator"}, {}, None),
@@ -189,3 +191,24 @@ def test_every_role_follows_exactly_the_channels_the_matrix_allows(target, capsy
                 sock.emit("unsubscribe", {"channel": channel}, callback=True)
         sock.get_received()
     assert not problems, "\n".join(problems)
+
+
+def test_the_security_page_names_every_channel_and_public_api_route():
+    """docs/security.md's "who sees what" tables follow this file's data."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1].joinpath("docs", "security.md").read_text()
+    shape = re.compile(r"<[^>]*>")
+    written = {shape.sub("<>", m) for m in re.findall(r"`(?:[A-Z]+ )?(/[^` ]*)`", doc)}
+    written |= {shape.sub("<>", m) for m in re.findall(r"`([a-z-]+(?::<[a-z_]+>)?)`", doc)}
+    for channel in CHANNELS:
+        prefix, sep, _ = channel.partition(":")
+        assert (f"{prefix}:<>" if sep else prefix) in written, f"channel {channel} is not in docs/security.md"
+    public_api = {(endpoint, method) for (endpoint, method), (allowed, _a, _b) in MATRIX.items() if allowed == ALL}
+    from eventapp import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "SOCKET_ASYNC_MODE": "threading"})
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") and any((rule.endpoint, m) in public_api for m in rule.methods):
+            assert shape.sub("<>", rule.rule) in written, f"public route {rule.rule} is not in docs/security.md"

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from eventapp import auth, create_app, db, features
 from eventapp.realtime import socketio
+from tests.conftest import test_config as make_config
 
-import conftest
 from tests_support import DEMO_DAY
 
 FIXED_SEED = 20241204
@@ -103,7 +103,7 @@ class Target:
     """One demo app, a client per role, the routes to walk, and tallies."""
 
     def __init__(self, workdir: Path):
-        self.app = create_app(conftest.test_config(workdir))
+        self.app = create_app(make_config(workdir))
         db.create_all_for_tests(self.app.extensions[db.ENGINE_KEY])
         self.ctx = self.app.app_context()
         self.ctx.push()

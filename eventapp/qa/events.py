@@ -55,7 +55,9 @@ def _socket_voter() -> str:
 def on_ask(data: Any = None) -> dict[str, Any]:
     _limit()
     body = payload(SocketAsk, data)
-    return {"question": service.ask(body.slot_id, _socket_voter(), body.text, body.name, body.origin)}
+    voter_id = _socket_voter()
+    voter.check_fresh_question(voter_id)
+    return {"question": service.ask(body.slot_id, voter_id, body.text, body.name, body.origin)}
 
 
 @socketio.on("qa_vote")

@@ -17,7 +17,7 @@ from ..errors import ApiError, not_found
 from ..program import schedule
 from ..program.models import Session as ProgramSession
 from ..program.service import list_rooms, load_event, slot_views
-from . import service, voter
+from . import pileup, service, voter
 from .schemas import AskBody
 
 bp = Blueprint("qa", __name__)
@@ -49,6 +49,7 @@ def list_questions(slot_id: str):
 def ask(slot_id: str):
     voter_id = _audience_write()
     body = schemas.body(AskBody)
+    voter.check_fresh_question(voter_id)
     question = service.ask(slot_id, voter_id, body.text, body.name, body.origin)
     return jsonify(question), 201
 
@@ -67,6 +68,12 @@ def upvote(question_id: int):
 @bp.delete("/api/v1/questions/<int:question_id>/vote")
 def unvote(question_id: int):
     return jsonify(service.vote(question_id, _audience_write(), False))
+
+
+@bp.post("/api/v1/questions/<int:question_id>/discount-fresh")
+def discount_fresh(question_id: int):
+    """A moderator discounts the votes a question got from identities in their first minute (a pile-up)."""
+    return jsonify(pileup.discount_fresh_votes(question_id, current_principal()))
 
 
 @bp.get("/api/v1/rooms/<room_id>/qa")
