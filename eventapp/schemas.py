@@ -83,8 +83,10 @@ def validate(schema: type[S], data: Any, *, what: str = "body") -> S:
         return schema.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
-        name = _field_name(first.get("loc", ()))
         message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+        if first["type"].startswith("api:"):  # a schema's own rule, with its own code (PydanticCustomError)
+            raise ApiError(400, first["type"].removeprefix("api:"), message) from None
+        name = _field_name(first.get("loc", ()))
         raise ApiError(400, f"invalid_{name.split('.')[0]}", f"{name}: {message}.") from None
 
 

@@ -10,7 +10,7 @@ from .. import schemas
 from ..auth import add_staff_link, check_role, current_principal, require_role, require_staff_page
 from ..qr import qr_svg
 from . import service
-from .schemas import ReasonBody, SearchQuery, WalkinBody
+from .schemas import ReasonBody, ScanBody, SearchQuery, WalkinBody
 
 bp = Blueprint("checkin", __name__)
 
@@ -38,7 +38,7 @@ def _csv(text: str, name: str) -> Response:
 @require_role("volunteer")
 def checkin_api():
     principal = current_principal()
-    req = service.parse_scan_body(request.get_json(silent=True), principal)
+    req = service.scan_request(schemas.body(ScanBody), principal)
     outcome = service.record_scan(principal, req)
     return jsonify(outcome.body), outcome.status
 
