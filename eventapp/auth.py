@@ -251,7 +251,9 @@ def _new_token() -> str:
 
 
 def add_staff(name: str, role: str, room_ids: list[str] | None = None, session_ids: list[str] | None = None) -> Staff:
-    name = name.strip()
+    name = schemas.strip_bidi(name).strip()
+    if schemas.bad_text(name):
+        raise ApiError(400, "invalid_name", "A staff name may not hold a NUL or a lone surrogate.")
     if not name or len(name) > 200:
         raise ApiError(400, "invalid_name", "A staff name needs 1 to 200 characters.")
     if role not in ROLES:
@@ -440,7 +442,7 @@ def login_page(token: str):
 @bp.post("/login/<token>")
 def login(token: str):
     csrf.protect()
-    device = request.form.get("device", "")
+    device = schemas.form(LoginForm).device
     try:
         _find_link_limited(token)
         raw = redeem_login_link(token, device)
@@ -502,6 +504,10 @@ def pair_device():
             raise ApiError(404, "not_found", f"There is no active staff member with id {staff_id}.")
     link = issue_login_link(staff_id)
     return render_template("auth/pair.html", link=link)
+
+
+class LoginForm(schemas.Schema):
+    device: schemas.ShownText = ""  # the phone's name, shown to organizers beside its token
 
 
 class PairForm(schemas.Schema):

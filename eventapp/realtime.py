@@ -26,6 +26,7 @@ from .auth import (
     SESSION_KEY,
     Principal,
     check_role,
+    forget_cached_tokens,
     live_token_ids,
     principal_for_token,
     principal_for_token_id,
@@ -354,7 +355,9 @@ def _revocation_sweep(app) -> None:
 
 def _revoked_elsewhere(_room: str | None) -> None:
     """A revocation published by another process (the CLI, another server): drop this server's sockets of it just
-    after they were told (the "revoked" event goes out right after this callback), without waiting for the sweep."""
+    after they were told (the "revoked" event goes out right after this callback), without waiting for the sweep,
+    and forget the tokens this server cached, so the revoked ones stop working here at once too."""
+    forget_cached_tokens()
     app = current_app._get_current_object()
 
     def later() -> None:

@@ -190,3 +190,28 @@ def test_a_socket_handler_that_raises_acks_internal_error(demo_app, make_staff, 
     ack = socket_client(org["token"]).emit("timer_command", {"room_id": "main", "action": "start", "command_id": "c"},
                                            callback=True)  # fmt: skip
     assert ack == {"ok": False, "error": "internal_error", "message": ack["message"]}
+
+
+def test_staff_names_and_device_names_hold_no_nul_or_layout_controls(demo_app):
+    member = auth.add_staff("Ada \u202eecnaveL", "volunteer")
+    assert member.name == "Ada ecnaveL"
+    with pytest.raises(auth.ApiError):
+        auth.add_staff("Nul\x00Name", "volunteer")
+    link = auth.issue_login_link(member.id).removeprefix("http://localhost")
+    client = demo_app.test_client()
+    page = client.get(link)
+    assert page.status_code == 200
+    import re
+
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
+    refused = client.post(link, data={"device": "Door\x002", "csrf_token": token})
+    assert refused.status_code == 400
+    signed_in = client.post(link, data={"device": "Door \u20662\u2069", "csrf_token": token})
+    assert signed_in.status_code == 302
+    from sqlmodel import select
+
+    from eventapp.db import read_scope
+
+    with read_scope() as s:
+        labels = [t.label for t in s.exec(select(auth.AuthToken).where(auth.AuthToken.staff_id == member.id))]
+    assert labels == ["Door 2"]

@@ -118,3 +118,13 @@ def test_the_token_cache_does_not_outlive_a_revocation_on_this_server(demo_app, 
     assert client.get("/api/v1/me", headers=org["headers"]).status_code == 200  # now cached
     auth.revoke_staff(org["id"])
     assert client.get("/api/v1/me", headers=org["headers"]).status_code == 401
+
+
+def test_a_revocation_from_another_server_clears_this_servers_token_cache(demo_app, make_staff):
+    from eventapp import auth, realtime
+
+    org = make_staff("organizer")
+    assert auth.principal_for_token(org["token"]) is not None
+    assert auth._token_cache  # cached here; the revocation ran elsewhere, only the queue's event tells this server
+    realtime._revoked_elsewhere(realtime.staff_room(org["id"]))
+    assert auth._token_cache == {}
