@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from ..schemas import BodyId, Schema, ShownText, Text
 
@@ -14,6 +14,22 @@ class AskBody(Schema):
     text: Any = None  # the policy answers text_too_short / text_too_long / invalid_text with its own codes
     name: Any = None
     origin: Any = None
+
+
+class PremoderationBody(Schema):
+    premoderation: StrictBool
+
+
+class ClosedBody(Schema):
+    closed: StrictBool
+
+
+class WordsBody(Schema):
+    words: list[Text]  # the policy normalises them and bounds their number and length
+
+
+class ModeratorBody(Schema):
+    name: ShownText  # the service bounds the length (1 to 200 characters)
 
 
 class SocketAsk(AskBody):

@@ -18,7 +18,7 @@ from ..program import schedule
 from ..program.models import Session as ProgramSession
 from ..program.service import list_rooms, load_event, slot_views
 from . import pileup, service, voter
-from .schemas import AskBody
+from .schemas import AskBody, ClosedBody, ModeratorBody, PremoderationBody, WordsBody
 
 bp = Blueprint("qa", __name__)
 bp.after_app_request(voter.set_cookie)
@@ -103,12 +103,13 @@ def unmute(question_id: int):
 
 @bp.patch("/api/v1/sessions/<session_id>/qa")
 def session_settings(session_id: str):
-    return jsonify(service.set_premoderation(session_id, current_principal(), _json_body().get("premoderation")))
+    on = schemas.body(PremoderationBody).premoderation
+    return jsonify(service.set_premoderation(session_id, current_principal(), on))
 
 
 @bp.patch("/api/v1/slots/<slot_id>/qa")
 def board_settings(slot_id: str):
-    return jsonify(service.set_closed(slot_id, current_principal(), _json_body().get("closed")))
+    return jsonify(service.set_closed(slot_id, current_principal(), schemas.body(ClosedBody).closed))
 
 
 @bp.get("/api/v1/qa/words")
@@ -118,7 +119,7 @@ def get_words():
 
 @bp.put("/api/v1/qa/words")
 def put_words():
-    return jsonify(service.set_words(current_principal(), _json_body().get("words")))
+    return jsonify(service.set_words(current_principal(), schemas.body(WordsBody).words))
 
 
 @bp.get("/api/v1/sessions/<session_id>/moderators")
@@ -128,7 +129,7 @@ def moderators(session_id: str):
 
 @bp.post("/api/v1/sessions/<session_id>/moderators")
 def add_moderator(session_id: str):
-    return jsonify(service.add_moderator(session_id, current_principal(), _json_body().get("name"))), 201
+    return jsonify(service.add_moderator(session_id, current_principal(), schemas.body(ModeratorBody).name)), 201
 
 
 @bp.delete("/api/v1/sessions/<session_id>/moderators/<int:staff_id>")
