@@ -29,7 +29,7 @@ class SocketPathsOnly:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application: settings from EVENTAPP_* (and `config`), database, auth, realtime, every feature."""
-    from . import auth, db, errors, features, logs, ops, ratelimit, realtime, templating
+    from . import auth, db, errors, features, logs, ops, ratelimit, realtime, schemas, templating
     from .config import load_settings
 
     app = Flask(
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_url_path="/static",
     )
     app.config.from_mapping(load_settings(config))
+    schemas.init_app(app)  # the guarded request and the 64-bit id converter, before any route is added
     if app.config["PROXY_HOPS"]:
         # Behind nginx: the client's address and scheme come from X-Forwarded-* set by that many trusted proxies.
         from werkzeug.middleware.proxy_fix import ProxyFix

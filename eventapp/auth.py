@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import JSON, Column, String, cast, delete, update
 from sqlmodel import Field, SQLModel, select
 
-from . import ratelimit
+from . import ratelimit, schemas
 from .db import UTCDateTime, read_scope, session_scope, utcnow
 from .errors import ApiError, error_response
 
@@ -29,7 +29,8 @@ ROLES = ("organizer", "chair", "moderator", "volunteer")
 TOKEN_BYTES = 32
 SESSION_KEY = "staff_token"
 PRINCIPAL_KEY = "eventapp.principal"
-BAD_TOKEN_LIMIT = "30/minute"  # refused Bearer tokens per client address
+BAD_TOKEN_LIMIT = "30/minute"  # refused Bearer tokens (HTTP and socket connects) per client address
+BAD_LINK_LIMIT = "20/minute"  # sign-in links not found, per client address
 
 csrf = CSRFProtect()
 bp = Blueprint("auth", __name__)
@@ -144,6 +145,20 @@ def forget_cached_tokens() -> None:
     _token_cache.clear()
 
 
+def live_token_ids(token_ids: set[int]) -> set[int]:
+    """Which of these tokens still work (token and account unrevoked): one query for every staff socket of a
+    process, never the cache."""
+    if not token_ids:
+        return set()
+    with read_scope() as s:
+        rows = s.exec(
+            select(AuthToken.id)
+            .join(Staff, Staff.id == AuthToken.staff_id)
+            .where(AuthToken.id.in_(token_ids), AuthToken.revoked_at.is_(None), Staff.revoked_at.is_(None))
+        )
+        return set(rows)
+
+
 def principal_for_token_id(token_id: int | None) -> Principal | None:
     return None if token_id is None else _principal_where(AuthToken.id == token_id)
 
@@ -183,6 +198,9 @@ def current_principal() -> Principal:
     if raw is not None:
         principal = principal_for_token(raw)
         if principal is None:
+            # The error page (and anything else this request still renders) sees an anonymous caller: the
+            # refusal below must not be raised a second time while it is being answered.
+            request.environ[PRINCIPAL_KEY] = AUDIENCE
             # Guessing tokens is hopeless (256 bits), but a client stuck on a dead token should back off.
             ratelimit.hit(BAD_TOKEN_LIMIT, "bad-token", request.remote_addr or "?")
             raise ApiError(401, "invalid_token", "This token is unknown or has been revoked.")
@@ -233,7 +251,9 @@ def _new_token() -> str:
 
 
 def add_staff(name: str, role: str, room_ids: list[str] | None = None, session_ids: list[str] | None = None) -> Staff:
-    name = name.strip()
+    name = schemas.strip_bidi(name).strip()
+    if schemas.bad_text(name):
+        raise ApiError(400, "invalid_name", "A staff name may not hold a NUL or a lone surrogate.")
     if not name or len(name) > 200:
         raise ApiError(400, "invalid_name", "A staff name needs 1 to 200 characters.")
     if role not in ROLES:
@@ -398,11 +418,23 @@ def init_app(app) -> None:
 # --- routes ---------------------------------------------------------------------------------------------
 
 
+def _find_link_limited(token: str) -> tuple[LoginLink, Staff]:
+    """find_login_link, with unknown links counted per address: past the limit, guesses get 429 (a valid link
+    is never refused for it: only failures count, so a hall behind one address signs in as usual)."""
+    try:
+        return find_login_link(token)
+    except ApiError as err:
+        if err.code == "unknown_link":
+            ratelimit.hit(BAD_LINK_LIMIT, "bad-link", request.remote_addr or "?",
+                          message="Too many sign-in links that do not exist. Wait a minute.")  # fmt: skip
+        raise
+
+
 @bp.get("/login/<token>")
 def login_page(token: str):
     """Shows who the link signs in; a POST does it, so link previews in chat apps cannot use the link up."""
     try:
-        _link, staff = find_login_link(token)
+        _link, staff = _find_link_limited(token)
     except ApiError as err:
         return render_template("auth/login_invalid.html", message=err.message), err.status
     return render_template("auth/login.html", staff=staff, token=token)
@@ -411,8 +443,9 @@ def login_page(token: str):
 @bp.post("/login/<token>")
 def login(token: str):
     csrf.protect()
-    device = request.form.get("device", "")
+    device = schemas.form(LoginForm).device
     try:
+        _find_link_limited(token)
         raw = redeem_login_link(token, device)
     except ApiError as err:
         return render_template("auth/login_invalid.html", message=err.message), err.status
@@ -465,16 +498,21 @@ def pair_device():
     principal = current_principal()
     staff_id = principal.staff_id
     if principal.role == "organizer" and request.form.get("staff_id"):
-        staff_id = _int_form("staff_id")
+        staff_id = schemas.form(PairForm).staff_id
+        with read_scope() as s:
+            other = s.get(Staff, staff_id)
+        if other is None or other.revoked_at is not None:
+            raise ApiError(404, "not_found", f"There is no active staff member with id {staff_id}.")
     link = issue_login_link(staff_id)
     return render_template("auth/pair.html", link=link)
 
 
-def _int_form(name: str) -> int:
-    try:
-        return int(request.form[name])
-    except (KeyError, ValueError) as exc:
-        raise ApiError(400, "invalid_field", f"{name} must be a number.") from exc
+class LoginForm(schemas.Schema):
+    device: schemas.ShownText = ""  # the phone's name, shown to organizers beside its token
+
+
+class PairForm(schemas.Schema):
+    staff_id: schemas.FormId
 
 
 @bp.get("/staff/accounts")

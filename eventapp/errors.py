@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
@@ -57,7 +57,16 @@ def error_response(err: ApiError):
     ERRORS.labels(status=str(err.status), code=err.code).inc()
     if wants_json():
         return api_error_response(err)
-    return render_template("error.html", status=err.status, message=err.message), err.status
+    # The error page never asks who is calling again (the refusal may be about exactly that): a caller not yet
+    # known is shown the page as the audience.
+    from .auth import AUDIENCE, PRINCIPAL_KEY
+
+    request.environ.setdefault(PRINCIPAL_KEY, AUDIENCE)
+    try:
+        return render_template("error.html", status=err.status, message=err.message), err.status
+    except Exception:  # the page needs the database or the caller's identity: the answer must not raise again
+        current_app.logger.exception("error page failed on %s %s", request.method, request.path)
+        return api_error_response(err)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 import qrcode
 import qrcode.image.svg
 from qrcode.constants import ERROR_CORRECT_M
 
 
+@lru_cache(maxsize=4096)  # a badge sheet draws every attendee's code again on each visit; the codes rarely change
 def qr_svg(text: str, *, box_size: int = 10, border: int = 4, error_correction: int = ERROR_CORRECT_M) -> str:
     """An <svg> element (no XML declaration) ready to embed in a page; scale it with CSS width."""
     qr = qrcode.QRCode(error_correction=error_correction, box_size=box_size, border=border)

@@ -12,15 +12,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, session
 from flask_socketio import SocketIO, join_room, leave_room
+from pydantic import StringConstraints
 
-from . import websocket
-from .auth import AUDIENCE, SESSION_KEY, Principal, check_role, principal_for_token, principal_for_token_id
+from . import ratelimit, websocket
+from .auth import (
+    AUDIENCE,
+    BAD_TOKEN_LIMIT,
+    SESSION_KEY,
+    Principal,
+    check_role,
+    forget_cached_tokens,
+    live_token_ids,
+    principal_for_token,
+    principal_for_token_id,
+)
 from .errors import ApiError
+from .schemas import Schema, Text, check_json, payload
 
 socketio = SocketIO()
 log = logging.getLogger(__name__)
@@ -35,6 +47,9 @@ class Channel:
     allow: Callable[[Principal, str], bool]  # (who, argument after "prefix:") -> may subscribe
     snapshot: Callable[[str], dict[str, Any]]  # argument -> the current state; raises ApiError for unknown ids
     needs_arg: bool
+    # (who, argument) -> the socket rooms that carry this channel's pushes for them; None: the channel's own name.
+    # A channel narrowed per subscriber (coverage for a chair of some rooms) sends each its part, filtered.
+    rooms: Callable[[Principal, str], list[str]] | None = None
 
 
 _channels: dict[str, Channel] = {}
@@ -46,9 +61,11 @@ def register_channel(
     allow: Callable[[Principal, str], bool],
     snapshot: Callable[[str], dict[str, Any]],
     needs_arg: bool,
+    rooms: Callable[[Principal, str], list[str]] | None = None,
 ) -> None:
-    """Declare a channel: "coverage" (needs_arg=False) or "timer:<room_id>" (needs_arg=True)."""
-    _channels[prefix] = Channel(prefix, allow, snapshot, needs_arg)
+    """Declare a channel: "coverage" (needs_arg=False) or "timer:<room_id>" (needs_arg=True). The snapshot runs in
+    the subscribing socket's context (`socket_principal()` tells whose), so it can narrow what it shows."""
+    _channels[prefix] = Channel(prefix, allow, snapshot, needs_arg, rooms)
 
 
 def channel_name(prefix: str, arg: str | None = None) -> str:
@@ -148,6 +165,11 @@ def on_connect(auth: dict | None = None):
     if raw is not None:
         principal = principal_for_token(raw if isinstance(raw, str) else None)
         if principal is None:
+            # Counted per address like a refused Bearer token on HTTP: a device stuck on a dead token backs off.
+            try:
+                ratelimit.hit(BAD_TOKEN_LIMIT, "bad-token", request.remote_addr or "?")
+            except ApiError as err:
+                raise ConnectionRefusedError(err.code) from None
             raise ConnectionRefusedError("invalid_token")
     else:
         principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE
@@ -173,10 +195,14 @@ def on_time_sync(data: Any = None):
     return reply
 
 
+class ChannelRequest(Schema):
+    channel: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+
+
 def _parse_channel(data: Any) -> tuple[Channel, str]:
-    name = data.get("channel") if isinstance(data, dict) else None
-    if not isinstance(name, str) or not name or len(name) > 200:
+    if not isinstance(data, dict):
         raise ApiError(400, "invalid_channel", 'Send {"channel": "<name>"}.')
+    name = payload(ChannelRequest, data).channel
     prefix, sep, arg = name.partition(":")
     channel = _channels.get(prefix)
     if channel is None or channel.needs_arg != bool(sep) or (sep and not arg):
@@ -189,33 +215,58 @@ def socket_error(err: ApiError) -> dict[str, Any]:
     return {"ok": False, **err.to_dict()}
 
 
-@socketio.on("subscribe")
-def on_subscribe(data: Any = None):
-    try:
-        channel, arg = _parse_channel(data)
-        if not channel.allow(socket_principal(), arg):
-            raise ApiError(403, "forbidden", "Your role may not follow this channel.")
-        # Join before reading the snapshot, so no change can fall between the two.
-        name = channel_name(channel.prefix, arg or None)
-        join_room(name)
+def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Socket handler decorator: the ack is {"ok": true, ...result} or {"ok": false, "error", "message"}, always:
+    a payload no JSON body could carry is refused first, and a genuine bug is logged and acked "internal_error"
+    (the client never waits for its own timeout)."""
+
+    @wraps(handler)
+    def wrapped(data: Any = None, *_extra: Any):
         try:
-            snapshot = channel.snapshot(arg)
-        except ApiError:
-            leave_room(name)
-            raise
-    except ApiError as err:
-        return socket_error(err)
-    return {"ok": True, "channel": name, "snapshot": snapshot}
+            check_json(data)
+            return {"ok": True, **handler(data)}
+        except ApiError as err:
+            return socket_error(err)
+        except Exception:
+            log.exception("socket event %s failed", handler.__name__)
+            return socket_error(ApiError(500, "internal_error", "Something went wrong on our side."))
+
+    return wrapped
+
+
+@socketio.on("subscribe")
+@acked
+def on_subscribe(data: Any = None) -> dict[str, Any]:
+    channel, arg = _parse_channel(data)
+    if not channel.allow(socket_principal(), arg):
+        raise ApiError(403, "forbidden", "Your role may not follow this channel.")
+    # Join before reading the snapshot, so no change can fall between the two.
+    name = channel_name(channel.prefix, arg or None)
+    rooms = _rooms_of(channel, arg)
+    for room in rooms:
+        join_room(room)
+    try:
+        snapshot = channel.snapshot(arg)
+    except Exception:
+        for room in rooms:
+            leave_room(room)
+        raise
+    return {"channel": name, "snapshot": snapshot}
+
+
+def _rooms_of(channel: Channel, arg: str) -> list[str]:
+    if channel.rooms is None:
+        return [channel_name(channel.prefix, arg or None)]
+    return channel.rooms(socket_principal(), arg)
 
 
 @socketio.on("unsubscribe")
-def on_unsubscribe(data: Any = None):
-    try:
-        channel, arg = _parse_channel(data)
-    except ApiError as err:
-        return socket_error(err)
-    leave_room(channel_name(channel.prefix, arg or None))
-    return {"ok": True}
+@acked
+def on_unsubscribe(data: Any = None) -> dict[str, Any]:
+    channel, arg = _parse_channel(data)
+    for room in _rooms_of(channel, arg):
+        leave_room(room)
+    return {}
 
 
 def socket_staff(*roles: str) -> Principal:
@@ -224,24 +275,24 @@ def socket_staff(*roles: str) -> Principal:
     if principal.is_staff:
         fresh = principal_for_token_id(principal.token_id)
         if fresh is None:
-            _principals[request.sid] = AUDIENCE
+            _revoked_now(request.sid)
             raise ApiError(401, "invalid_token", "This token has been revoked.")
         principal = fresh
     check_role(principal, *roles)
     return principal
 
 
-def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """Socket handler decorator: the ack is {"ok": true, ...result} or {"ok": false, "error", "message"}."""
+def _revoked_now(sid: str) -> None:
+    """Found revoked while it asks for something: it leaves every channel now (so nothing more reaches it) and is
+    disconnected just after its refusal is acknowledged."""
+    _leave_all(sid)
 
-    @wraps(handler)
-    def wrapped(data: Any = None):
-        try:
-            return {"ok": True, **handler(data)}
-        except ApiError as err:
-            return socket_error(err)
+    def later() -> None:
+        socketio.sleep(0.2)
+        if socketio.server.manager.is_connected(sid, "/"):
+            socketio.server.disconnect(sid, namespace="/")
 
-    return wrapped
+    socketio.start_background_task(later)
 
 
 def connected_count() -> int:
@@ -276,9 +327,10 @@ def notify_revoked(staff_id: int) -> None:
     socketio.emit("revoked", {"message": "This staff account has been revoked."}, to=staff_room(staff_id))
 
 
-# Staff sockets are re-checked this often, so a revoked account stops receiving staff channels within it even if
-# its page ignores the "revoked" event (each process checks its own sockets: nothing is shared but the database).
-REVOCATION_SWEEP_SECONDS = 15
+# Staff sockets are re-checked this often, so a revoked account's sockets leave every staff channel and are
+# disconnected within 2 s even if the page ignores the "revoked" event and sends nothing, with or without a message
+# queue: each process checks its own sockets against the database (one query for all of them).
+REVOCATION_SWEEP_SECONDS = 1.0
 _sweep_started = False
 
 
@@ -294,18 +346,53 @@ def _start_revocation_sweep() -> None:
 def _revocation_sweep(app) -> None:
     while True:
         socketio.sleep(REVOCATION_SWEEP_SECONDS)
+        try:
+            with app.app_context():
+                disconnect_revoked()
+        except Exception:  # a database hiccup must not end the sweep for the rest of the day
+            log.exception("revocation sweep failed")
+
+
+def _revoked_elsewhere(_room: str | None) -> None:
+    """A revocation published by another process (the CLI, another server): drop this server's sockets of it just
+    after they were told (the "revoked" event goes out right after this callback), without waiting for the sweep,
+    and forget the tokens this server cached, so the revoked ones stop working here at once too."""
+    forget_cached_tokens()
+    app = current_app._get_current_object()
+
+    def later() -> None:
+        socketio.sleep(0.2)
         with app.app_context():
             disconnect_revoked()
+
+    socketio.start_background_task(later)
+
+
+on_remote("revoked", _revoked_elsewhere)
+
+
+def _leave_all(sid: str) -> None:
+    """An audience socket in no channel: what a revoked staff socket becomes before its disconnect is done."""
+    _principals[sid] = AUDIENCE
+    manager = socketio.server.manager
+    for room in list(manager.get_rooms(sid, "/")):
+        if room != sid:
+            manager.leave_room(sid, "/", room)
+
+
+def drop_socket(sid: str) -> None:
+    """Out of every room (staff channels first of all) at once, then disconnected: a revoked socket hears nothing
+    more even while its disconnect is under way."""
+    _leave_all(sid)
+    _principals.pop(sid, None)
+    socketio.server.disconnect(sid, namespace="/")
 
 
 def disconnect_revoked() -> int:
     """Disconnect this process's staff sockets whose token or account is revoked; returns how many."""
-    gone = [
-        sid
-        for sid, principal in list(_principals.items())
-        if principal.is_staff and principal_for_token_id(principal.token_id) is None
-    ]
+    staff = {sid: p.token_id for sid, p in list(_principals.items()) if p.is_staff and p.token_id is not None}
+    live = live_token_ids(set(staff.values()))
+    gone = [sid for sid, token_id in staff.items() if token_id not in live]
     for sid in gone:
-        _principals.pop(sid, None)
-        socketio.server.disconnect(sid, namespace="/")
+        drop_socket(sid)
     return len(gone)

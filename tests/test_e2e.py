@@ -80,3 +80,22 @@ def test_an_import_beside_the_server_reaches_the_open_pages(live_server, tmp_pat
     live_server.run_cli("import", "people", str(people))
     program = requests.get(live_server.url + "/api/v1/program", timeout=5).json()
     assert program["event"]["short_name"] == "TAI4H 2024"
+
+
+def test_a_revoked_socket_that_ignores_everything_is_dropped_within_2_seconds(live_server):
+    """The real server (gevent, no message queue): the CLI's revocation reaches the socket only through each
+    server's own sweep of its staff sockets (issue #12)."""
+    import time
+
+    staff = live_server.staff("organizer")
+    client = connect(live_server, auth={"token": staff["token"]})
+    try:
+        assert client.call("subscribe", {"channel": "coverage"}, timeout=5)["ok"] is True
+        live_server.run_cli("staff", "revoke", str(staff["id"]))
+        revoked_at = time.monotonic()
+        while client.connected and time.monotonic() - revoked_at < 5:
+            time.sleep(0.05)
+        assert not client.connected
+        assert time.monotonic() - revoked_at < 2.0
+    finally:
+        client.disconnect()

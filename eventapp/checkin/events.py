@@ -4,7 +4,7 @@ pushes narrowed to one room, which a room's chair's board follows)."""
 from __future__ import annotations
 
 from ..auth import Principal
-from ..realtime import register_channel
+from ..realtime import register_channel, socket_principal
 from . import service
 
 
@@ -16,7 +16,20 @@ def _room(who: Principal, room_id: str) -> bool:
     return who.has_role("chair") and who.can_chair_room(room_id)
 
 
-register_channel(service.COVERAGE_CHANNEL, allow=_all_rooms, snapshot=lambda _arg: service.coverage_payload(),
-                 needs_arg=False)  # fmt: skip
+def _scope(who: Principal) -> list[str] | None:
+    """The rooms whose coverage this member sees: a chair of some rooms those, an organizer or a chair of all every
+    room (None)."""
+    return list(who.room_ids) if who.role == "chair" and who.room_ids else None
+
+
+def _coverage_rooms(who: Principal, _arg: str) -> list[str]:
+    """A chair of some rooms follows `coverage` through those rooms' own channels: filtered, not refused."""
+    scope = _scope(who)
+    return [service.COVERAGE_CHANNEL] if scope is None else [f"{service.ROOM_CHANNEL}:{r}" for r in scope]
+
+
+register_channel(service.COVERAGE_CHANNEL, allow=_all_rooms,
+                 snapshot=lambda _arg: service.coverage_payload(_scope(socket_principal())), needs_arg=False,
+                 rooms=_coverage_rooms)  # fmt: skip
 register_channel(service.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: service.coverage_payload([room_id]),
                  needs_arg=True)  # fmt: skip

@@ -31,12 +31,12 @@ from ..program.models import ATTENDANCE, Authorship, Event, Paper, Person, Sessi
 from ..realtime import publish, socketio
 from . import codes, coverage
 from .models import BadgeVersion, CheckIn, CheckinAudit, PaperExcuse, ScanLog
+from .schemas import ScanBody
 
 log = logging.getLogger(__name__)
 
 COVERAGE_CHANNEL = "coverage"
 ROOM_CHANNEL = "coverage-room"  # a chair limited to some rooms follows coverage-room:<room_id>
-MAX_NONCE = 64
 MAX_REASON = 500
 REFUSED_LIMIT = "20/minute"  # refused codes per credential: stops guessing, never slows a real queue
 
@@ -215,28 +215,13 @@ class ScanRequest:
     method: str = "scan"
 
 
-def parse_scan_body(body: Any, principal: Principal) -> ScanRequest:
-    """Validate POST /api/v1/checkins; every problem is a 400 with its own code, never a 500."""
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", 'Send a JSON object such as {"code": "...", "nonce": "..."}.')
-    nonce = body.get("nonce")
-    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > MAX_NONCE:
-        raise ApiError(400, "invalid_nonce", f"Send a nonce: the scan's own id, 1 to {MAX_NONCE} characters.")
-    code, person_id = body.get("code"), body.get("person_id")
-    if person_id is not None:
-        if isinstance(person_id, bool) or not isinstance(person_id, int) or not 0 < person_id < 2**31:
-            raise ApiError(400, "invalid_person_id", "person_id must be a positive whole number.")
-        code = None
-    elif not isinstance(code, str) or not code.strip():
-        raise ApiError(400, "code_missing", "Send the scanned text as code.")
-    device = body.get("device")
-    if device is not None and not isinstance(device, str):
-        raise ApiError(400, "invalid_device", "device must be text.")
-    device = (device or principal.device or principal.name).strip()[:80]
-    scanned_at = _parse_time(body.get("scanned_at"))
-    offline = body.get("offline") is True
-    method = "manual" if person_id is not None else "scan"
-    return ScanRequest(nonce.strip(), code, person_id, device, scanned_at, offline, method)
+def scan_request(body: ScanBody, principal: Principal) -> ScanRequest:
+    """The parsed body of POST /api/v1/checkins (checkin/schemas.py) as the scan to record."""
+    code = None if body.person_id is not None else body.code
+    device = (body.device or principal.device or principal.name).strip()[:80]
+    method = "manual" if body.person_id is not None else "scan"
+    return ScanRequest(body.nonce, code, body.person_id, device, _parse_time(body.scanned_at), body.offline is True,
+                       method)  # fmt: skip
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -6,10 +6,11 @@ import re
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
+from .. import schemas
 from ..auth import add_staff_link, check_role, current_principal, require_role, require_staff_page
-from ..errors import ApiError
 from ..qr import qr_svg
 from . import service
+from .schemas import ReasonBody, ScanBody, SearchQuery, WalkinBody
 
 bp = Blueprint("checkin", __name__)
 
@@ -19,11 +20,10 @@ add_staff_link("Check-in desk", lambda: url_for("checkin.desk"), "organizer")
 add_staff_link("Badges", lambda: url_for("checkin.badge_sheet"), "organizer")
 
 
-def _json_body():
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "invalid_body", "Send a JSON object.")
-    return body
+def _reason(*, optional: bool = False) -> str | None:
+    """The body's reason; an absent body counts as {} where the reason is optional (taking an excuse back)."""
+    data = request.get_json(silent=True)
+    return schemas.validate(ReasonBody, {} if data is None and optional else data).reason
 
 
 def _csv(text: str, name: str) -> Response:
@@ -38,7 +38,7 @@ def _csv(text: str, name: str) -> Response:
 @require_role("volunteer")
 def checkin_api():
     principal = current_principal()
-    req = service.parse_scan_body(request.get_json(silent=True), principal)
+    req = service.scan_request(schemas.body(ScanBody), principal)
     outcome = service.record_scan(principal, req)
     return jsonify(outcome.body), outcome.status
 
@@ -46,7 +46,7 @@ def checkin_api():
 @bp.post("/api/v1/checkins/<int:checkin_id>/undo")
 @require_role("organizer")
 def undo_api(checkin_id: int):
-    return jsonify(service.undo_checkin(current_principal(), checkin_id, _json_body().get("reason")))
+    return jsonify(service.undo_checkin(current_principal(), checkin_id, _reason()))
 
 
 @bp.get("/api/v1/coverage")
@@ -60,14 +60,13 @@ def coverage_api():
 @bp.put("/api/v1/coverage/<paper_id>/excuse")
 @require_role("organizer")
 def excuse_api(paper_id: str):
-    return jsonify(service.set_excuse(current_principal(), paper_id, _json_body().get("reason")))
+    return jsonify(service.set_excuse(current_principal(), paper_id, _reason()))
 
 
 @bp.delete("/api/v1/coverage/<paper_id>/excuse")
 @require_role("organizer")
 def unexcuse_api(paper_id: str):
-    body = request.get_json(silent=True) or {}
-    return jsonify(service.clear_excuse(current_principal(), paper_id, body.get("reason", "")))
+    return jsonify(service.clear_excuse(current_principal(), paper_id, _reason(optional=True) or ""))
 
 
 @bp.get("/api/v1/coverage.csv")
@@ -102,14 +101,14 @@ def badge_svg(person_id: int):
 @bp.post("/api/v1/badges/<int:person_id>/reissue")
 @require_role("organizer")
 def reissue_api(person_id: int):
-    badge = service.reissue_badge(current_principal(), person_id, _json_body().get("reason"))
+    badge = service.reissue_badge(current_principal(), person_id, _reason())
     return jsonify(badge.to_row())
 
 
 @bp.post("/api/v1/checkin/walkins")
 @require_role("organizer")
 def walkin_api():
-    result = service.add_walkin(current_principal(), _json_body())
+    result = service.add_walkin(current_principal(), schemas.body(WalkinBody).model_dump(exclude_none=True))
     result["badge_url"] = url_for("checkin.badge_page", person_id=result["badge"]["person_id"])
     return jsonify(result), 201
 
@@ -123,7 +122,7 @@ def roster_api():
 @bp.get("/api/v1/checkin/search")
 @require_role("volunteer")
 def search_api():
-    return jsonify({"people": service.search(request.args.get("q", ""))})
+    return jsonify({"people": service.search(schemas.query(SearchQuery).q)})
 
 
 @bp.get("/api/v1/checkin/log")

@@ -10,7 +10,9 @@ from flask import request
 from .. import ratelimit
 from ..errors import ApiError
 from ..realtime import acked, register_channel, socket_principal, socket_staff, socketio
+from ..schemas import payload
 from . import policy, service, voter
+from .schemas import SocketAsk, SocketModerate, SocketVote
 
 
 def _public_snapshot(slot_id: str) -> dict[str, Any]:
@@ -48,44 +50,28 @@ def _socket_voter() -> str:
     return voter_id
 
 
-def _obj(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_body", "Send a JSON object.")
-    return data
-
-
-def _question_id(data: dict[str, Any]) -> int:
-    qid = data.get("question_id")
-    if not isinstance(qid, int) or isinstance(qid, bool):
-        raise ApiError(400, "invalid_question_id", "Send question_id as a number.")
-    return qid
-
-
 @socketio.on("qa_ask")
 @acked
 def on_ask(data: Any = None) -> dict[str, Any]:
     _limit()
-    body = _obj(data)
-    slot_id = body.get("slot_id")
-    if not isinstance(slot_id, str):
-        raise ApiError(400, "invalid_slot_id", "Send slot_id as text.")
-    return {"question": service.ask(slot_id, _socket_voter(), body.get("text"), body.get("name"), body.get("origin"))}
+    body = payload(SocketAsk, data)
+    voter_id = _socket_voter()
+    voter.check_fresh_question(voter_id)
+    return {"question": service.ask(body.slot_id, voter_id, body.text, body.name, body.origin)}
 
 
 @socketio.on("qa_vote")
 @acked
 def on_vote(data: Any = None) -> dict[str, Any]:
     _limit()
-    body = _obj(data)
-    return service.vote(_question_id(body), _socket_voter(), body.get("up", True) is not False)
+    body = payload(SocketVote, data)
+    return service.vote(body.question_id, _socket_voter(), body.up)
 
 
 @socketio.on("qa_moderate")
 @acked
 def on_moderate(data: Any = None) -> dict[str, Any]:
     _limit()
-    body = dict(_obj(data))
     principal = socket_staff("chair", "moderator")
-    qid = _question_id(body)
-    body.pop("question_id")
-    return {"question": service.moderate(qid, principal, body)}
+    body = payload(SocketModerate, data)
+    return {"question": service.moderate(body.question_id, principal, body.changes())}

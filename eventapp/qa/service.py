@@ -31,7 +31,7 @@ from ..program.models import Event, Slot
 from ..program.models import Session as ProgramSession
 from ..program.service import slot_views
 from ..realtime import connected_count, publish, socketio
-from . import policy
+from . import identity, policy
 from .models import QaBoard, QaMute, QaSessionSettings, QaWordList, Question, Vote
 
 log = logging.getLogger(__name__)
@@ -138,12 +138,25 @@ def public_json(q: Question) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def mod_json(q: Question, muted: set[str], similar_to: list[int] | None = None) -> dict[str, Any]:
+def mod_json(q: Question, muted: set[str], similar_to: list[int] | None = None, fresh: int = 0) -> dict[str, Any]:
+    """`fresh`: counted votes cast by identities in their first minute (qa/identity.py); many of them is a pile-up."""
     return {
         **public_json(q), "starred": q.starred, "flagged": q.flagged, "original_text": q.original_text,
         "voter": voter_tag(q.voter_id), "muted": q.voter_id in muted, "similar_to": similar_to or [],
         "answered_at": q.answered_at.isoformat() if q.answered_at else None,
+        "fresh_votes": fresh, "vote_pileup": identity.piled_on(fresh, q.votes),
     }  # fmt: skip
+
+
+def fresh_vote_counts(slot_id: str) -> dict[int, int]:
+    """Per question of the slot: its counted votes cast by identities in their first minute."""
+    with session_scope() as s:
+        rows = s.execute(
+            sa_select(Vote.question_id, Vote.voter_id, Vote.created_at)
+            .join(Question, Question.id == Vote.question_id)
+            .where(Question.slot_id == slot_id, Vote.counted)
+        ).all()
+    return identity.count_fresh(rows)
 
 
 def _counts(questions: list[Question], muted: set[str]) -> dict[str, int]:
@@ -189,7 +202,9 @@ def board(slot_id: str, principal: Principal, voter_id: str | None, sort: str | 
     now = utcnow()
     if moderator:
         similar = _similar_map(questions)
-        shown = [mod_json(q, muted, similar.get(q.id)) for q in policy.sort_questions(questions, mode, now)]
+        fresh = fresh_vote_counts(slot_id)
+        shown = [mod_json(q, muted, similar.get(q.id), fresh.get(q.id, 0))
+                 for q in policy.sort_questions(questions, mode, now)]  # fmt: skip
     else:
         # A shadow-muted asker still sees their own questions, as if nothing had happened.
         shown = [

@@ -10,13 +10,15 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from sqlmodel import select
 
+from .. import schemas
 from ..auth import add_staff_link, current_principal, require_staff_page
 from ..db import session_scope
 from ..errors import ApiError, not_found
 from ..program import schedule
 from ..program.models import Session as ProgramSession
 from ..program.service import list_rooms, load_event, slot_views
-from . import service, voter
+from . import pileup, service, voter
+from .schemas import AskBody, ClosedBody, ModeratorBody, PremoderationBody, WordsBody
 
 bp = Blueprint("qa", __name__)
 bp.after_app_request(voter.set_cookie)
@@ -46,8 +48,9 @@ def list_questions(slot_id: str):
 @bp.post("/api/v1/slots/<slot_id>/questions")
 def ask(slot_id: str):
     voter_id = _audience_write()
-    body = _json_body()
-    question = service.ask(slot_id, voter_id, body.get("text"), body.get("name"), body.get("origin"))
+    body = schemas.body(AskBody)
+    voter.check_fresh_question(voter_id)
+    question = service.ask(slot_id, voter_id, body.text, body.name, body.origin)
     return jsonify(question), 201
 
 
@@ -65,6 +68,12 @@ def upvote(question_id: int):
 @bp.delete("/api/v1/questions/<int:question_id>/vote")
 def unvote(question_id: int):
     return jsonify(service.vote(question_id, _audience_write(), False))
+
+
+@bp.post("/api/v1/questions/<int:question_id>/discount-fresh")
+def discount_fresh(question_id: int):
+    """A moderator discounts the votes a question got from identities in their first minute (a pile-up)."""
+    return jsonify(pileup.discount_fresh_votes(question_id, current_principal()))
 
 
 @bp.get("/api/v1/rooms/<room_id>/qa")
@@ -94,12 +103,13 @@ def unmute(question_id: int):
 
 @bp.patch("/api/v1/sessions/<session_id>/qa")
 def session_settings(session_id: str):
-    return jsonify(service.set_premoderation(session_id, current_principal(), _json_body().get("premoderation")))
+    on = schemas.body(PremoderationBody).premoderation
+    return jsonify(service.set_premoderation(session_id, current_principal(), on))
 
 
 @bp.patch("/api/v1/slots/<slot_id>/qa")
 def board_settings(slot_id: str):
-    return jsonify(service.set_closed(slot_id, current_principal(), _json_body().get("closed")))
+    return jsonify(service.set_closed(slot_id, current_principal(), schemas.body(ClosedBody).closed))
 
 
 @bp.get("/api/v1/qa/words")
@@ -109,7 +119,7 @@ def get_words():
 
 @bp.put("/api/v1/qa/words")
 def put_words():
-    return jsonify(service.set_words(current_principal(), _json_body().get("words")))
+    return jsonify(service.set_words(current_principal(), schemas.body(WordsBody).words))
 
 
 @bp.get("/api/v1/sessions/<session_id>/moderators")
@@ -119,7 +129,7 @@ def moderators(session_id: str):
 
 @bp.post("/api/v1/sessions/<session_id>/moderators")
 def add_moderator(session_id: str):
-    return jsonify(service.add_moderator(session_id, current_principal(), _json_body().get("name"))), 201
+    return jsonify(service.add_moderator(session_id, current_principal(), schemas.body(ModeratorBody).name)), 201
 
 
 @bp.delete("/api/v1/sessions/<session_id>/moderators/<int:staff_id>")

@@ -8,7 +8,6 @@ enough that a hall of phones behind one venue NAT can all join within a minute.
 from __future__ import annotations
 
 import hashlib
-import secrets
 
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -16,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .. import ratelimit
 from ..errors import ApiError
 from ..realtime import site_origins
+from . import identity
 from .policy import NEW_VOTERS_PER_HOUR, NEW_VOTERS_PER_MINUTE
 
 COOKIE = "qa_voter"
@@ -71,9 +71,17 @@ def ensure_voter(*, required: bool) -> str | None:
         if required:
             raise
         return None
-    voter = secrets.token_urlsafe(18)
+    voter = identity.new_voter_id()
     request.environ[ENV_KEY] = voter
     return voter
+
+
+def check_fresh_question(voter_id: str) -> None:
+    """A question from an identity younger than a minute counts against its address's shared budget: minting
+    identities (dropping the cookie) buys a script nothing (qa/identity.py)."""
+    if identity.is_fresh(voter_id):
+        ratelimit.hit(f"{identity.FRESH_QUESTIONS_PER_MINUTE}/minute", "qa-fresh-ask", address_key(),
+                      message="Many new phones are asking from this network. Try again in a minute.")  # fmt: skip
 
 
 def require_voter() -> str:

@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import current_app
 
-from ..errors import ApiError
 from ..realtime import acked, on_remote, register_channel, socket_staff, socketio
+from ..schemas import payload
 from . import service
+from .schemas import SocketCommand
 
 
 def _snapshot(room_id: str) -> dict[str, Any]:
@@ -36,7 +37,5 @@ on_remote("timer", _changed_elsewhere)
 def on_timer_command(data: Any = None) -> dict[str, Any]:
     """{"room_id", "action", "seconds"?, "command_id"} -> ack {"ok": true, "state": {...}} (same checks as POST)."""
     principal = socket_staff("chair")
-    room_id = data.get("room_id") if isinstance(data, dict) else None
-    if not isinstance(room_id, str) or not room_id:
-        raise ApiError(400, "invalid_room_id", "Send the room_id of the timer.")
-    return {"state": service.command(room_id, data, principal)}
+    command = payload(SocketCommand, data)
+    return {"state": service.command(command.room_id, command.as_data(), principal)}

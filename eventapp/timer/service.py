@@ -133,12 +133,15 @@ def _presence(paper_ids: list[str]) -> dict[str, Any]:
 
 
 def _add_presence(payload: dict[str, Any]) -> dict[str, Any]:
-    """Fill presenter_present of the current and next slot (null while unknown). Outside any transaction."""
+    """Fill presenter_present of the current and next slot: true when an author has checked in, false when none
+    has, null while unknown. The timer is public: a yes or no at most, never who (the chair console reads names
+    from the staff `coverage` channel). Outside any transaction."""
     slots = [x for x in (payload.get("slot"), payload.get("next_slot")) if x and x.get("paper_id")]
     if slots:
         presence = _presence([x["paper_id"] for x in slots])
         for x in slots:
-            x["presenter_present"] = presence.get(x["paper_id"])
+            found = presence.get(x["paper_id"])
+            x["presenter_present"] = None if found is None else bool(found["present_authors"])
     return payload
 
 
@@ -150,7 +153,7 @@ def _slot_json(v: SlotView | None, tz: str) -> dict[str, Any] | None:
         "mode": v.mode, "session_id": v.session_id, "starts_at": schedule.local_iso(v.starts_at, tz),
         "planned_start_ms": int(v.starts_at.timestamp() * 1000), "talk_seconds": v.talk_seconds,
         "qa_seconds": v.qa_seconds,
-        # null while unknown (no check-in data); else {"status", "present_authors": [...]} (_add_presence).
+        # null while unknown (no check-in data); else whether an author is here (_add_presence).
         "presenter_present": None,
     }  # fmt: skip
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
-from ..auth import add_staff_link, current_principal, require_staff_page
+from .. import schemas
+from ..auth import add_staff_link, check_role, current_principal, require_staff_page
 from ..errors import ApiError, not_found
 from ..program.service import list_rooms
 from . import service
+from .schemas import CommandBody
 
 bp = Blueprint("timer", __name__)
 
@@ -22,8 +24,8 @@ def timer_get(room_id: str):
 @bp.post("/api/v1/rooms/<room_id>/timer")
 def timer_post(room_id: str):
     principal = current_principal()
-    data = request.get_json(silent=True)
-    return jsonify(service.command(room_id, data, principal))
+    check_role(principal, "chair")  # who may, before what they sent (the service checks the room)
+    return jsonify(service.command(room_id, schemas.body(CommandBody).as_data(), principal))
 
 
 @bp.get("/api/v1/rooms/<room_id>/timer/log")

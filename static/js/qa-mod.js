@@ -90,6 +90,7 @@ function card(q) {
   if (q.muted) bits.push("muted");
   if (q.highlighted) bits.push("ON SCREEN");
   if (q.similar_to?.length) bits.push(`similar to #${q.similar_to.join(", #")}`);
+  if (q.vote_pileup) bits.push(`⚠ ${q.fresh_votes} votes from brand-new phones`);
   meta.textContent = bits.join(" · ");
   body.append(meta);
   if (q.original_text) {
@@ -111,6 +112,7 @@ function card(q) {
   actions.append(button(q.starred ? "★ Starred" : "☆ Star", "star", { pressed: q.starred }));
   actions.append(button("Edit", "edit"));
   actions.append(button(q.muted ? "Unmute voter" : "Mute voter", q.muted ? "unmute" : "mute"));
+  if (q.vote_pileup) actions.append(button("Discount new-phone votes", "discount"));
   li.append(body, actions);
   return li;
 }
@@ -152,6 +154,15 @@ list.addEventListener("click", async (e) => {
       const text = list.querySelector("[data-edit-text]").value;
       const r = await patch(id, { text });
       if (r.ok) { editing = null; render(); say(`#${id} edited; the original is kept.`); }
+      break;
+    }
+    case "discount": {
+      const r = await api("POST", `/api/v1/questions/${id}/discount-fresh`);
+      if (r.ok) {
+        Object.assign(q, { votes: r.body.votes, fresh_votes: 0, vote_pileup: false });
+        say(`#${id}: ${r.body.discounted} votes from brand-new phones no longer count.`);
+        render();
+      } else say(r.body.message);
       break;
     }
     case "mute":

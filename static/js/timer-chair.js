@@ -14,10 +14,23 @@ const LABELS = {
   reset: "Reset", undo: "Undo", message: "Message", flash: "Flash", clear_message: "Clear message",
 };
 
+// Who of the authors is here comes from the staff `coverage` channel (the public timer says yes or no at most).
+const coverageByPaper = new Map();
+let lastState = null;
+
 function presenceText(p) {
   if (!p) return "";
   const names = (p.present_authors || []).map((a) => (typeof a === "string" ? a : a.name)).filter(Boolean);
   return names.length ? `author present: ${names.join(", ")}` : `no author checked in (${p.status})`;
+}
+
+function showPresence(st) {
+  for (const [sel, slot] of [["[data-presence]", st.slot], ["[data-next-presence]", st.next_slot]]) {
+    const el = root.querySelector(sel);
+    const p = slot && slot.paper_id ? coverageByPaper.get(slot.paper_id) : null;
+    el.hidden = p == null; // unknown until check-in feeds it
+    el.textContent = presenceText(p);
+  }
 }
 
 const timer = follow(root, {
@@ -34,15 +47,18 @@ const timer = follow(root, {
     root.querySelector("[data-next-title]").textContent = st.next_slot
       ? `${st.next_slot.starts_at.slice(11, 16)} ${st.next_slot.title}` : "Nothing more today.";
     root.querySelector("[data-next-presenter]").textContent = st.next_slot?.presenter ?? "";
-    for (const [sel, slot] of [["[data-presence]", st.slot], ["[data-next-presence]", st.next_slot]]) {
-      const el = root.querySelector(sel);
-      const p = slot ? slot.presenter_present : null;
-      el.hidden = p == null; // unknown until check-in feeds it
-      el.textContent = presenceText(p);
-    }
+    lastState = st;
+    showPresence(st);
     root.querySelector("[data-message-now]").textContent = st.message?.text || (st.message?.flash ? "(flash)" : "nothing");
   },
 });
+
+function takeCoverage(payload) {
+  for (const p of payload?.papers || []) coverageByPaper.set(p.paper_id, p);
+  if (lastState) showPresence(lastState);
+}
+timer.conn.on("coverage", takeCoverage);
+timer.conn.subscribe("coverage", takeCoverage);
 
 function newId() {
   if (crypto.randomUUID) return crypto.randomUUID();
