@@ -92,6 +92,14 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict, object]] = {
     ("timer.stage", "GET"): (ALL, {"room_id": "main"}, None),
     ("timer.speaker", "GET"): (ALL, {"room_id": "main"}, None),
     ("timer.remote", "GET"): (ALL, {"room_id": "main"}, None),
+    ("checkin.decoder_worker", "GET"): (ALL, {}, None),
+    ("report.report_api", "GET"): (CHAIRS, {}, None),
+    ("report.override_api", "PUT"): (ORG, {"paper_id": "L1"}, {"status": None, "reason": "matrix"}),
+    ("report.certificate_api", "GET"): (ORG, {"person_id": 1}, None),
+    ("report.page", "GET"): (CHAIRS, {}, None),
+    ("report.fragment", "GET"): (CHAIRS, {}, None),
+    ("tls.ca_certificate", "GET"): (ALL, {"form": "pem"}, None),
+    ("tls.door_phone", "GET"): (STAFF, {}, None),
 }
 
 
