@@ -8,7 +8,9 @@ database cooperatively instead of blocking the gevent hub. Never emit or do netw
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -135,6 +137,27 @@ def _checkpoint_loop(engine: Engine, path: str) -> None:
                     threads.apply(checkpoint)
         except Exception:  # a failed round leaves the work to the next one, or to the backstop
             log.exception("WAL checkpoint failed")
+
+
+class DatabaseNotWritable(Exception):
+    """The database cannot take a write now; the message says which part (for /healthz)."""
+
+
+def check_writable(engine: Engine, min_free_bytes: int = 0) -> None:
+    """Raise DatabaseNotWritable (or the driver's error) unless a write could be made now: for a SQLite file, its
+    filesystem is writable with at least `min_free_bytes` free and the write lock can be taken; for PostgreSQL, the
+    server gives this transaction a write id (refused on a read-only or recovering server)."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if path and path != ":memory:":
+        stats = os.statvfs(Path(path).parent)
+        if stats.f_flag & os.ST_RDONLY:
+            raise DatabaseNotWritable("its filesystem is read-only")
+        free = stats.f_bavail * stats.f_frsize
+        if free < min_free_bytes:
+            raise DatabaseNotWritable(f"its disk is full: {free // 1024} KB free")
+    with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE takes the write lock
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT txid_current()")
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,13 @@ CHECKINS = Counter("eventapp_checkins", "Badge scans, by result.", ["result"], r
 TIMER_COMMANDS = Counter("eventapp_timer_commands", "Timer commands applied, by action.", ["action"], registry=REGISTRY)
 QUESTIONS = Counter("eventapp_questions", "Questions asked.", registry=REGISTRY)
 VOTES = Counter("eventapp_votes", "Votes cast and taken back, by change.", ["change"], registry=REGISTRY)
+RATELIMIT_FALLBACKS = Counter("eventapp_ratelimit_fallbacks", "Rate-limit checks counted in this process because the "
+                              "shared store (Redis) did not answer.", registry=REGISTRY)
+QUEUE_OUTAGES = Counter("eventapp_queue_outages", "Times this process lost the message queue.", registry=REGISTRY)
+QUEUE_DROPPED = Counter("eventapp_queue_dropped", "Messages for other servers that could not be published (their "
+                        "phones catch up when the queue returns).", registry=REGISTRY)
+QUEUE_RESYNCS = Counter("eventapp_queue_resyncs", "Fresh snapshots sent to this process's subscribers after the "
+                        "queue came back, by channel kind.", ["channel"], registry=REGISTRY)
 ERRORS = Counter("eventapp_errors", "Refused or failed requests, by status and code.", ["status", "code"],
                  registry=REGISTRY)  # fmt: skip
 

@@ -20,7 +20,7 @@ from flask_socketio import SocketIO, join_room, leave_room
 
 from . import websocket
 from .auth import AUDIENCE, SESSION_KEY, Principal, check_role, principal_for_token, principal_for_token_id
-from .errors import ApiError
+from .errors import ApiError, database_unavailable
 
 socketio = SocketIO()
 log = logging.getLogger(__name__)
@@ -200,11 +200,13 @@ def on_subscribe(data: Any = None):
         join_room(name)
         try:
             snapshot = channel.snapshot(arg)
-        except ApiError:
+        except Exception:
             leave_room(name)
             raise
     except ApiError as err:
         return socket_error(err)
+    except Exception as exc:
+        return unavailable_ack(exc)
     return {"ok": True, "channel": name, "snapshot": snapshot}
 
 
@@ -240,8 +242,21 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
             return {"ok": True, **handler(data)}
         except ApiError as err:
             return socket_error(err)
+        except Exception as exc:  # a database that cannot write now: the same 503 answer as HTTP, as the ack
+            return unavailable_ack(exc)
 
     return wrapped
+
+
+def unavailable_ack(exc: Exception) -> dict[str, Any]:
+    """The ack for a database that cannot take the request now (503 database_unavailable, with retry_after);
+    any other exception is re-raised (a bug, logged by the server)."""
+    err = database_unavailable(exc)
+    if err is None:
+        raise exc
+    event = getattr(request, "event", None) or {}
+    log.warning("database unavailable on socket event %s: %s", event.get("message", "?"), err.reason)
+    return socket_error(err)
 
 
 def connected_count() -> int:

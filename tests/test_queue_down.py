@@ -1,0 +1,99 @@
+"""With the queue (Redis) down, every request is answered as usual on the server that got it: rate limits fall back
+to this process's own counters, and /healthz says "degraded" (200) so that a balancer keeps every server in."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventapp import auth, create_app, db, features, ratelimit
+
+from conftest import FreshContextClient
+from conftest import test_config as make_config
+from tests_support import DEMO_DAY, free_port
+
+ORIGIN = {"Origin": "http://localhost"}
+
+
+@pytest.fixture
+def dead_queue_app(tmp_path):
+    """The demo day, with rate-limit counters in a Redis that does not answer (nothing listens on its port)."""
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    app = create_app(make_config(tmp_path, RATELIMIT_STORAGE=dead))
+    app.test_client_class = FreshContextClient
+    db.create_all_for_tests(app.extensions[db.ENGINE_KEY])
+    with app.app_context():
+        with db.session_scope() as s:
+            for module in features.import_modules("demo"):
+                module.seed(s, DEMO_DAY)
+        yield app
+    app.extensions[db.ENGINE_KEY].dispose()
+
+
+def staff(role: str, **scope) -> dict:
+    member = auth.add_staff(f"Queue-down {role}", role, **scope)
+    return {"Authorization": f"Bearer {auth.issue_api_token(member.id, label='t')}"}
+
+
+def test_timer_commands_are_answered_while_the_limit_store_is_down(dead_queue_app):
+    client = dead_queue_app.test_client()
+    chair = staff("chair", room_ids=["main"])
+    for i, action in enumerate(("start", "pause", "resume", "next", "start")):
+        answer = client.post("/api/v1/rooms/main/timer", json={"action": action, "command_id": f"c{i}"}, headers=chair)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+
+
+def test_votes_and_questions_are_answered_while_the_limit_store_is_down(dead_queue_app):
+    phone = dead_queue_app.test_client()
+    asked = phone.post("/api/v1/slots/keynote-2/questions", json={"text": "Still there?"}, headers=ORIGIN)
+    assert asked.status_code == 201, asked.get_data(as_text=True)
+    vote = phone.post(f"/api/v1/questions/{asked.get_json()['id']}/vote", headers=ORIGIN)
+    assert vote.status_code == 200, vote.get_data(as_text=True)
+    assert vote.get_json()["votes"] == 1
+
+
+def test_a_forged_badge_is_refused_not_failed_while_the_limit_store_is_down(dead_queue_app):
+    client = dead_queue_app.test_client()
+    volunteer = staff("volunteer")
+    answer = client.post("/api/v1/checkins", json={"code": "AAAAAAAAAAAAAAAAAAAAAAAAAA", "nonce": "forged-1"},
+                         headers=volunteer)  # fmt: skip
+    assert 400 <= answer.status_code < 500, answer.get_data(as_text=True)
+    assert answer.get_json()["error"] != "internal_error"
+
+
+def test_a_socket_vote_is_acked_while_the_limit_store_is_down(dead_queue_app):
+    from eventapp.realtime import socketio
+
+    phone = dead_queue_app.test_client()
+    asked = phone.post("/api/v1/slots/keynote-2/questions", json={"text": "Socket vote?"}, headers=ORIGIN)
+    sock = socketio.test_client(dead_queue_app, flask_test_client=phone)
+    try:
+        ack = sock.emit("qa_vote", {"question_id": asked.get_json()["id"]}, callback=True)
+        assert ack and ack["ok"] is True, ack
+    finally:
+        sock.disconnect()
+
+
+def test_limits_still_hold_per_process_while_the_store_is_down(dead_queue_app):
+    with dead_queue_app.test_request_context():
+        for _ in range(3):
+            ratelimit.hit("3/minute", "fallback-test")
+        with pytest.raises(ratelimit.ApiError) as refused:
+            ratelimit.hit("3/minute", "fallback-test")
+    assert refused.value.status == 429
+
+
+def test_the_fallback_is_counted_in_metrics(dead_queue_app):
+    client = dead_queue_app.test_client()
+    client.post("/api/v1/slots/keynote-2/questions", json={"text": "Counted?"}, headers=ORIGIN)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "eventapp_ratelimit_fallbacks_total" in text
+    line = next(x for x in text.splitlines() if x.startswith("eventapp_ratelimit_fallbacks_total"))
+    assert float(line.split()[1]) >= 1
+
+
+def test_healthz_with_an_unreachable_queue_is_degraded_not_down(app, client):
+    app.config["MESSAGE_QUEUE"] = f"redis://127.0.0.1:{free_port()}/0"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["status"], body["queue"], body["database"]) == ("degraded", "unavailable", "ok")
