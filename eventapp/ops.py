@@ -33,8 +33,10 @@ def _check_database() -> None:
 
 
 def _database_down(why: str) -> ApiError:
-    return ApiError(503, "database_unavailable", f"The database cannot take a write ({why}).",
-                    retry_after=DATABASE_RETRY_AFTER, status="unavailable", database="unavailable")  # fmt: skip
+    err = ApiError(503, "database_unavailable", f"The database cannot take a write ({why}).",
+                   retry_after=DATABASE_RETRY_AFTER, database="unavailable")  # fmt: skip
+    err.extra["status"] = "unavailable"
+    return err
 
 
 QUEUE_PING_SECONDS = 1.0  # a balancer's probe must not wait long on a queue that hangs
