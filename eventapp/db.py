@@ -117,26 +117,66 @@ def checkpoint_in_background(engine: Engine) -> Any:
     return gevent.spawn(_checkpoint_loop, engine, path)
 
 
+class FailureStreak:
+    """Logs a task's run of failures as one warning when it starts and one line when it ends (a reminder every
+    REMIND_SECONDS meanwhile): a full disk fails a checkpoint five times a second, which must not flood the log."""
+
+    REMIND_SECONDS = 60.0
+
+    def __init__(self, logger: logging.Logger, what: str):
+        self.logger, self.what = logger, what
+        self.failures = 0
+        self.logged_at = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        from .errors import short_reason
+
+        self.failures += 1
+        now = time.monotonic()
+        if self.failures == 1 or now - self.logged_at >= self.REMIND_SECONDS:
+            self.logged_at = now
+            self.logger.warning("%s failing (%d times so far): %s", self.what, self.failures, short_reason(exc))
+
+    def succeeded(self) -> None:
+        if self.failures:
+            self.logger.info("%s resumed after %d failures", self.what, self.failures)
+            self.failures = 0
+
+
 def _checkpoint_loop(engine: Engine, path: str) -> None:
     import gevent
 
     threads = gevent.get_hub().threadpool
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA synchronous=NORMAL")  # the same syncs as the request connection's checkpoints
+    streak = FailureStreak(log, "WAL checkpoint")
 
-    def checkpoint() -> tuple[int, int, int]:
+    def checkpoint() -> tuple[int, int, int] | Exception:
         # PASSIVE: copies what it can and never waits for, or blocks, a writer. (busy, WAL pages, pages copied)
-        return conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        # A failure comes back as a value: raised in the pool's thread, gevent would print it on every round.
+        try:
+            return conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except Exception as exc:
+            return exc
+
+    def run() -> None:
+        result = threads.apply(checkpoint)
+        if isinstance(result, Exception):
+            raise result
+        if result[1] >= REWIND_PAGES:
+            with engine.connect():  # no write can land while the pages written meanwhile are copied
+                again = threads.apply(checkpoint)
+            if isinstance(again, Exception):
+                raise again
 
     while True:
         gevent.sleep(CHECKPOINT_SECONDS)
         try:
-            _busy, wal_pages, _copied = threads.apply(checkpoint)
-            if wal_pages >= REWIND_PAGES:
-                with engine.connect():  # no write can land while the pages written meanwhile are copied
-                    threads.apply(checkpoint)
-        except Exception:  # a failed round leaves the work to the next one, or to the backstop
-            log.exception("WAL checkpoint failed")
+            run()
+        except Exception as exc:  # a failed round leaves the work to the next one, or to the backstop
+            streak.failed(exc)
+        else:
+            streak.succeeded()
 
 
 class DatabaseNotWritable(Exception):
