@@ -60,7 +60,8 @@ def database_unavailable(exc: BaseException) -> ApiError | None:
         return _unavailable(exc) if any(word in text for word in SQLITE_UNAVAILABLE) else None
     if module.startswith("psycopg"):
         state = getattr(exc, "sqlstate", None) or ""
-        if type(exc).__name__ in ("OperationalError", "InterfaceError") or state.startswith(POSTGRES_UNAVAILABLE_PREFIXES):
+        connection_lost = type(exc).__name__ in ("OperationalError", "InterfaceError")
+        if connection_lost or state.startswith(POSTGRES_UNAVAILABLE_PREFIXES):
             return _unavailable(exc)
     return None
 

@@ -3,9 +3,11 @@
 The gevent worker patches the standard library before it imports this module; never use --preload.
 """
 
-from eventapp import create_app, db
+from eventapp import create_app, db, queue_watch
 
 app = create_app()
 with app.app_context():
     # SQLite's WAL checkpoints run in a native thread, not inside some request's COMMIT (db.py).
     db.checkpoint_in_background(db.get_engine())
+    # Listen to the message queue from boot: /healthz and the keyframes know its state before the first socket.
+    queue_watch.start(app)

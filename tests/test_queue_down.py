@@ -7,8 +7,6 @@ import pytest
 
 from eventapp import auth, create_app, db, features, ratelimit
 
-from conftest import FreshContextClient
-from conftest import test_config as make_config
 from tests_support import DEMO_DAY, free_port
 
 ORIGIN = {"Origin": "http://localhost"}
@@ -18,8 +16,9 @@ ORIGIN = {"Origin": "http://localhost"}
 def dead_queue_app(tmp_path):
     """The demo day, with rate-limit counters in a Redis that does not answer (nothing listens on its port)."""
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    app = create_app(make_config(tmp_path, RATELIMIT_STORAGE=dead))
-    app.test_client_class = FreshContextClient
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "INSTANCE_PATH": str(tmp_path),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}", "BASE_URL": "http://localhost",
+                      "SOCKET_ASYNC_MODE": "threading", "RATELIMIT_STORAGE": dead})  # fmt: skip
     db.create_all_for_tests(app.extensions[db.ENGINE_KEY])
     with app.app_context():
         with db.session_scope() as s:

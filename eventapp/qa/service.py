@@ -239,6 +239,30 @@ def highlighted_for_room(room_id: str) -> dict[str, Any]:
     return {"room_id": room_id, "slot_id": slot_id, "question": shown}
 
 
+def resync_events(slot_id: str, *, moderators: bool) -> list[tuple[str, dict[str, Any]]]:
+    """A board's every question as `question` deltas, then its counters and settings: what the sockets of `qa:` (or
+    `qa-mod:`) need after the message queue lost events. Public: a question no longer public goes as {id, status},
+    which drops it from view (an asker keeps their own question in review)."""
+    with session_scope() as s:
+        ctx = slot_context(s, slot_id)
+        questions = _slot_questions(s, slot_id)
+        muted = _muted(s)
+        closed = _closed(s, slot_id)
+        premod = _premoderation(s, ctx.session_id)
+    events: list[tuple[str, dict[str, Any]]] = []
+    if moderators:
+        similar = _similar_map(questions)
+        events += [("question", mod_json(q, muted, similar.get(q.id))) for q in questions]
+    else:
+        for q in questions:
+            public = policy.is_public(q.status, q.voter_id in muted)
+            events.append(("question", public_json(q) if public else {"id": q.id, "slot_id": slot_id,
+                                                                       "status": q.status}))  # fmt: skip
+    events.append(("qa_counts", {"slot_id": slot_id, **_counts(questions, muted)}))
+    events.append(("qa_board", {"slot_id": slot_id, "closed": closed, "premoderation": premod}))
+    return events
+
+
 def similar_questions(slot_id: str, text: str) -> list[dict[str, Any]]:
     """Hints while typing: public questions of the board that look like this text."""
     with session_scope() as s:
