@@ -15,10 +15,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, types
 from sqlalchemy.engine import make_url
@@ -26,6 +24,9 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 from .paths import resource_dir
+
+if TYPE_CHECKING:  # alembic is imported when migrations run, not by every server at boot (a restart's time)
+    from alembic.config import Config as AlembicConfig
 
 ENGINE_KEY = "eventapp.engine"
 READ_ONLY = "eventapp_read_only"
@@ -239,6 +240,8 @@ def read_scope() -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(resource_dir("migrations")))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
@@ -248,8 +251,29 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine | None = None) -> None:
     """Apply every migration (`eventapp db upgrade`, and before `demo` and `serve`)."""
+    from alembic import command
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(alembic_config(engine or get_engine()), "head")
+
+
+def upgrade_if_behind(url: str) -> bool:
+    """Apply the migrations to the database at `url` unless it is already at the newest one (`eventapp serve`: a
+    restart then reads one row instead of building the app and loading every migration). Returns whether it ran."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    engine = make_engine(url)
+    try:
+        heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+        if current == heads:
+            return False
+        upgrade(engine)
+        return True
+    finally:
+        engine.dispose()
 
 
 def create_all_for_tests(engine: Engine) -> None:
