@@ -6,7 +6,9 @@ transaction commits. Connected sockets per channel are read from the Socket.IO r
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+import gc
+
+from prometheus_client import GC_COLLECTOR, CollectorRegistry, Counter, GCCollector, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -41,9 +43,21 @@ class SocketCollector:
         for channel, size in sorted(channel_sizes().items()):
             per_channel.add_metric([channel], size)
         yield per_channel
+        # Objects counted toward each generation's next collection: with the server's high thresholds
+        # (gunicorn_conf.GC_THRESHOLD) cyclic garbage waits here, which is memory that grows until a collection.
+        pending = GaugeMetricFamily("eventapp_gc_pending", "Allocations counted toward the next garbage collection of "
+                                    "each generation (gc.get_count()).", labels=["generation"])  # fmt: skip
+        for generation, count in enumerate(gc.get_count()):
+            pending.add_metric([str(generation)], count)
+        yield pending
 
 
 REGISTRY.register(SocketCollector())
+# The process's memory and CPU (process_resident_memory_bytes, ...) and the garbage collector's work per generation
+# (python_gc_*): what to watch for memory growth under reconnects (docs/operations.md, bench/soak_reconnects.py).
+ProcessCollector(registry=REGISTRY)
+if GC_COLLECTOR is not None:
+    GCCollector(registry=REGISTRY)
 
 
 def exposition() -> bytes:
