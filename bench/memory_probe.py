@@ -56,7 +56,8 @@ def post_worker_init(worker):
                 label = name[4:]
                 if label.endswith("-gc"):
                     gc.collect()
-                snaps[label] = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+                own = tracemalloc.Filter(False, tracemalloc.__file__)
+                snaps[label] = tracemalloc.take_snapshot().filter_traces([own])
                 report = {"label": label, "traced_mb": round(tracemalloc.get_traced_memory()[0] / 2**20, 1),
                           "gc_count": gc.get_count()}
                 if "warm" in snaps and label != "warm":
@@ -123,10 +124,11 @@ async def main_async(args: argparse.Namespace) -> dict:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+    per = 1024 / args.reconnects
     return {"steady": args.steady, "warmup_reconnects": args.warmup, "reconnects": args.reconnects,
             "traced_mb": {"warm": warm["traced_mb"], "end": end["traced_mb"], "end_after_gc": collected["traced_mb"]},
-            "kb_per_reconnect": round((end["traced_mb"] - warm["traced_mb"]) * 1024 / args.reconnects, 2),
-            "kb_per_reconnect_after_gc": round((collected["traced_mb"] - warm["traced_mb"]) * 1024 / args.reconnects, 2),
+            "kb_per_reconnect": round((end["traced_mb"] - warm["traced_mb"]) * per, 2),
+            "kb_per_reconnect_after_gc": round((collected["traced_mb"] - warm["traced_mb"]) * per, 2),
             "grew": end.get("grew", [])[:12], "grew_after_gc": collected.get("grew", [])[:12]}  # fmt: skip
 
 
