@@ -22,8 +22,8 @@ from sqlmodel import select
 
 from .. import metrics, queue_watch, ratelimit
 from ..auth import Principal
-from ..db import read_scope, session_scope, utcnow
-from ..errors import ApiError, not_found
+from ..db import FailureStreak, read_scope, session_scope, utcnow
+from ..errors import ApiError, database_unavailable, not_found
 from ..program import schedule
 from ..program.models import Event, Room
 from ..program.service import PROGRAM_CHANNEL, SlotView, extend_program_payload, publish_program, slot_views
@@ -484,6 +484,7 @@ def _keyframe_loop(app: Flask) -> None:
     beat = 0
     period = app.config.get("TIMER_KEYFRAME_SECONDS", KEYFRAME_SECONDS)
     queue_seen = queue_watch.state.changes
+    streak = FailureStreak(log, "timer keyframes")  # a database outage: one line when it starts, one when it ends
     while app.extensions[KEYFRAMES_KEY]["running"]:
         socketio.sleep(period)
         if not app.extensions[KEYFRAMES_KEY]["running"]:
@@ -506,8 +507,13 @@ def _keyframe_loop(app: Flask) -> None:
                     drifting |= payload["state"] == "paused" or payload["phase"] == "overtime"
                 if drifting and beat % 3 == 0 and has_local_subscribers(PROGRAM_CHANNEL):
                     publish_program(local_only=True)  # every server beats for its own pages
-        except Exception:  # keep beating: the next keyframe may succeed
-            log.exception("timer keyframe failed")
+        except Exception as exc:  # keep beating: the next keyframe may succeed
+            if database_unavailable(exc) is None:
+                log.exception("timer keyframe failed")
+            else:
+                streak.failed(exc)
+        else:
+            streak.succeeded()
 
 
 def _due_for_keyframe(room_id: str, revision: int, period: float, *, queue_delivered: bool = True) -> bool:
