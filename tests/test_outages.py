@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import signal
 import sqlite3
+import threading
 import time
 import uuid
 
@@ -272,3 +274,82 @@ def test_sqlite_on_a_full_disk_is_503_never_500_and_writes_resume_when_space_ret
         assert len(after) == len(set(after)) == 6
     finally:
         disk.cleanup()
+
+
+# --- a crash in the middle of everything ---------------------------------------------------------------------
+
+
+def test_kill_9_during_scans_votes_questions_and_a_running_timer_keeps_all_that_was_acknowledged(live_server):
+    server = live_server
+    organizer, volunteer = server.staff("organizer"), server.staff("volunteer")
+    chair = server.staff("chair", "--room", "main")
+    database = server.env["EVENTAPP_DATABASE_URL"]
+    already = set(present(database))
+    badges = {pid: code for pid, code in badge_codes(server, organizer).items() if pid not in already}
+    started = requests.post(f"{server.url}/api/v1/rooms/main/timer", headers=bearer(chair), timeout=10,
+                            json={"action": "start", "command_id": "crash-start"})  # fmt: skip
+    assert started.status_code == 200, started.text
+    asked = requests.post(f"{server.url}/api/v1/slots/{SLOT}/questions", json={"text": "Survives a crash?"},
+                          headers={"Origin": server.url}, timeout=10)  # fmt: skip
+    qid = asked.json()["id"]
+    acked = {"scans": set(), "questions": set(), "votes": 0}
+    lock = threading.Lock()
+    crashed = threading.Event()
+
+    def scans() -> None:
+        for pid, code in sorted(badges.items()):
+            if crashed.is_set():
+                return
+            try:
+                r = requests.post(f"{server.url}/api/v1/checkins", json={"code": code, "nonce": uuid.uuid4().hex},
+                                  headers=bearer(volunteer), timeout=5)  # fmt: skip
+            except requests.RequestException:
+                return
+            if r.status_code in (200, 201):
+                with lock:
+                    acked["scans"].add(pid)
+
+    def questions() -> None:
+        for n in range(1000):
+            if crashed.is_set():
+                return
+            try:
+                r = requests.post(f"{server.url}/api/v1/slots/{SLOT}/questions", json={"text": f"Crash question {n}?"},
+                                  headers={"Origin": server.url}, timeout=5)  # fmt: skip
+            except requests.RequestException:
+                return
+            if r.status_code == 201:
+                with lock:
+                    acked["questions"].add(r.json()["id"])
+
+    def votes() -> None:
+        for _ in range(1000):
+            if crashed.is_set():
+                return
+            try:
+                with requests.Session() as phone:  # a new phone each time: its own voter cookie
+                    phone.get(f"{server.url}/slots/{SLOT}/qa", timeout=5)
+                    r = phone.post(f"{server.url}/api/v1/questions/{qid}/vote", headers={"Origin": server.url}, timeout=5)
+            except requests.RequestException:
+                return
+            if r.status_code == 200:
+                with lock:
+                    acked["votes"] += 1
+
+    workers = [threading.Thread(target=f) for f in (scans, questions, votes)]
+    for w in workers:
+        w.start()
+    time.sleep(1.5)
+    crashed.set()
+    server.stop(signal.SIGKILL)
+    for w in workers:
+        w.join(15)
+    assert acked["scans"] and acked["questions"] and acked["votes"], acked
+    server.start()
+    assert acked["scans"] <= set(present(database)), "an acknowledged check-in was lost"
+    board = requests.get(f"{server.url}/api/v1/slots/{SLOT}/questions", headers=bearer(organizer), timeout=10).json()
+    ids = {q["id"] for q in board["questions"]}
+    assert acked["questions"] <= ids, "an acknowledged question was lost"
+    assert next(q for q in board["questions"] if q["id"] == qid)["votes"] >= acked["votes"]
+    after = requests.get(f"{server.url}/api/v1/rooms/main/timer", timeout=10).json()
+    assert after["ends_at_ms"] == started.json()["ends_at_ms"]
