@@ -353,3 +353,44 @@ def test_kill_9_during_scans_votes_questions_and_a_running_timer_keeps_all_that_
     assert next(q for q in board["questions"] if q["id"] == qid)["votes"] >= acked["votes"]
     after = requests.get(f"{server.url}/api/v1/rooms/main/timer", timeout=10).json()
     assert after["ends_at_ms"] == started.json()["ends_at_ms"]
+
+
+@pytest.mark.browser
+def test_the_chair_console_retries_a_command_the_database_refused_and_says_so(live_server, chromium):
+    """The console's HTTP path (no socket here) answered 503 database_unavailable twice: it says it retries, sends
+    the same command again by itself, and shows ✓ once the server takes it."""
+    import json
+
+    chair = live_server.staff("chair", "--room", "main")
+    ctx = chromium.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
+    try:
+        page = ctx.new_page()
+        page.goto(chair["login_url"])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/staff")
+        page.route("**/socket.io/**", lambda route: route.abort("internetdisconnected"))
+        page.route_web_socket("**/socket.io/**", lambda ws: ws.close())  # no socket: the console posts over HTTP
+        sent: list[str] = []
+        unavailable = json.dumps({"error": "database_unavailable", "message": "Cannot save now.", "retry_after": 1})
+
+        def timer_post(route):
+            if route.request.method != "POST":
+                return route.continue_()
+            sent.append(json.loads(route.request.post_data)["command_id"])
+            if len(sent) <= 2:
+                return route.fulfill(status=503, body=unavailable, content_type="application/json",
+                                     headers={"Retry-After": "1"})  # fmt: skip
+            return route.continue_()
+
+        page.route("**/api/v1/rooms/main/timer", timer_post)
+        page.goto(f"{live_server.url}/rooms/main/chair")
+        before = requests.get(f"{live_server.url}/api/v1/rooms/main/timer", timeout=10).json()["revision"]
+        page.get_by_role("button", name="+30 s").click()
+        page.wait_for_function("document.querySelector('[data-ack]').textContent.includes('retrying by itself')",
+                               timeout=5000)  # fmt: skip
+        page.wait_for_function("document.querySelector('[data-ack]').textContent.startsWith('✓')", timeout=10000)
+        assert len(sent) == 3 and len(set(sent)) == 1, sent  # the same command, sent again
+        after = requests.get(f"{live_server.url}/api/v1/rooms/main/timer", timeout=10).json()["revision"]
+        assert after == before + 1
+    finally:
+        ctx.close()
