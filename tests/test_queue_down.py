@@ -96,3 +96,30 @@ def test_healthz_with_an_unreachable_queue_is_degraded_not_down(app, client):
     assert response.status_code == 200
     body = response.get_json()
     assert (body["status"], body["queue"], body["database"]) == ("degraded", "unavailable", "ok")
+
+
+def test_after_the_queue_returns_every_followed_channel_gets_its_fresh_state(demo_app, socket_client, make_staff):
+    """queue_watch.resync_local: each channel this server's sockets follow gets the events that bring it up to date,
+    built from the database (what was published while the queue was down never arrived)."""
+    from eventapp import queue_watch
+
+    organizer = make_staff("organizer")
+    staff = socket_client(organizer["token"])
+    phone = socket_client()
+    for channel in ("timer:main", "program", "coverage", "qa-mod:keynote-2", "qa-stage:main"):
+        assert staff.emit("subscribe", {"channel": channel}, callback=True)["ok"], channel
+    assert phone.emit("subscribe", {"channel": "qa:keynote-2"}, callback=True)["ok"]
+    client = demo_app.test_client()
+    asked = client.post("/api/v1/slots/keynote-2/questions", json={"text": "Lost in the outage?"}, headers=ORIGIN)
+    staff.get_received()
+    phone.get_received()
+
+    sent = queue_watch.resync_local(demo_app)
+    assert sent == {"timer": 1, "program": 1, "coverage": 1, "qa-mod": 1, "qa-stage": 1, "qa": 1}
+    names = [m["name"] for m in staff.get_received()]
+    assert {"timer", "program", "coverage", "question", "qa_counts", "qa_board", "qa_stage"} <= set(names)
+    public = phone.get_received()
+    questions = [m["args"][0] for m in public if m["name"] == "question"]
+    assert asked.get_json()["id"] in {q["id"] for q in questions}
+    assert all("voted" not in q and "mine" not in q for q in questions)  # nobody's own marks are overwritten
+    assert {m["name"] for m in public} == {"question", "qa_counts", "qa_board"}  # the phone follows only its board
