@@ -35,33 +35,48 @@ _resyncs: dict[str, Callable[[str], list[tuple[str, dict[str, Any]]]]] = {}
 
 
 class QueueState:
-    """Up or down as this process last saw it (listener and publishes); `changes` grows on every drop, so a task
-    can tell whether an outage happened since it last looked (the timer's keyframes)."""
+    """Up or down as this process last saw it, for listening (what other servers publish reaches this one) and for
+    publishing (what this one publishes reaches them); `changes` grows on every drop and return, so a task can tell
+    whether an outage happened since it last looked (the timer's keyframes)."""
 
     def __init__(self) -> None:
         self.configured = False
-        self.up = True
+        self.listening = True
+        self.publishing = True
         self.down_since: float | None = None
         self.changes = 0
 
+    @property
+    def up(self) -> bool:
+        return self.listening and self.publishing
+
     def mark_down(self, exc: BaseException, where: str) -> None:
-        if self.up:
-            self.up = False
+        was_up = self.up
+        if where == "listen":
+            self.listening = False
+        else:
+            self.publishing = False
+        if was_up:
             self.down_since = time.monotonic()
             self.changes += 1
             metrics.QUEUE_OUTAGES.inc()
             log.warning("message queue unavailable (%s: %s): serving this server's clients only",
                         where, exc.__class__.__name__)  # fmt: skip
 
-    def mark_up(self) -> bool:
-        """Returns whether the queue was down until now."""
-        if self.up:
-            return False
-        lasted = time.monotonic() - (self.down_since or time.monotonic())
-        self.up, self.down_since = True, None
-        self.changes += 1
-        log.info("message queue back after %.1f s", lasted)
-        return True
+    def mark_up(self, where: str) -> bool:
+        """Returns whether that side (listen or publish) was down until now."""
+        was_down = not (self.listening if where == "listen" else self.publishing)
+        was_up = self.up
+        if where == "listen":
+            self.listening = True
+        else:
+            self.publishing = True
+        if self.up and not was_up:
+            lasted = time.monotonic() - (self.down_since or time.monotonic())
+            self.down_since = None
+            self.changes += 1
+            log.info("message queue back after %.1f s", lasted)
+        return was_down
 
 
 state = QueueState()
@@ -144,12 +159,20 @@ def _publisher(manager: Any) -> Callable[[dict[str, Any]], Any]:
                 manager.redis_url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS,
                 retry=Retry(NoBackoff(), 0),
             )  # fmt: skip
+        now = time.monotonic()
+        if not state.up and now - client.get("tried_at", 0.0) < RETRY_SECONDS:
+            # Down: drop at once rather than make every request wait for a queue that may hang (a network cut
+            # waits out the connect timeout); one try per RETRY_SECONDS notices a queue that came back.
+            metrics.QUEUE_DROPPED.inc()
+            return None
+        client["tried_at"] = now
         try:
             result = client["redis"].publish(manager.channel, manager.json.dumps(data))
         except Exception as exc:
             metrics.QUEUE_DROPPED.inc()
             state.mark_down(exc, "publish")
             return None
+        state.mark_up("publish")
         return result
 
     return publish
@@ -164,7 +187,7 @@ def _listener(manager: Any, app: Flask) -> Callable[[], Any]:
                     manager._redis_connect()
                     manager.pubsub.subscribe(manager.channel)
                     subscribed = True
-                    if state.mark_up():
+                    if state.mark_up("listen"):
                         # Give the other servers a moment to resubscribe too, then resend (in its own greenlet:
                         # this one must go back to listening).
                         socketio.start_background_task(_resync_soon, app)

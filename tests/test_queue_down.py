@@ -123,3 +123,18 @@ def test_after_the_queue_returns_every_followed_channel_gets_its_fresh_state(dem
     assert asked.get_json()["id"] in {q["id"] for q in questions}
     assert all("voted" not in q and "mine" not in q for q in questions)  # nobody's own marks are overwritten
     assert {m["name"] for m in public} == {"question", "qa_counts", "qa_board"}  # the phone follows only its board
+
+
+def test_a_publish_that_works_again_first_does_not_swallow_the_listeners_resync():
+    """Redis returns; a chair's command publishes before the listener has resubscribed: the listener's return must
+    still say that it was down (so this server resends its channels), and only then is the queue up."""
+    from eventapp.queue_watch import QueueState
+
+    state = QueueState()
+    state.mark_down(ConnectionError("refused"), "listen")
+    state.mark_down(ConnectionError("refused"), "publish")
+    assert not state.up
+    assert state.mark_up("publish") is True and not state.up
+    assert state.mark_up("listen") is True and state.up
+    assert state.mark_up("listen") is False
+    assert state.changes == 2  # one drop, one return
