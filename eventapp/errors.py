@@ -59,9 +59,11 @@ def database_unavailable(exc: BaseException) -> ApiError | None:
         text = str(exc).lower()
         return _unavailable(exc) if any(word in text for word in SQLITE_UNAVAILABLE) else None
     if module.startswith("psycopg"):
+        import psycopg  # present: the error came from it
+
         state = getattr(exc, "sqlstate", None) or ""
-        connection_lost = type(exc).__name__ in ("OperationalError", "InterfaceError")
-        if connection_lost or state.startswith(POSTGRES_UNAVAILABLE_PREFIXES):
+        # OperationalError and its kin (ConnectionTimeout, AdminShutdown, ...): the server, not the statement.
+        if isinstance(exc, psycopg.OperationalError) or state.startswith(POSTGRES_UNAVAILABLE_PREFIXES):
             return _unavailable(exc)
     return None
 

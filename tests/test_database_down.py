@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from eventapp import db
 from eventapp.checkin import service as checkin
+from eventapp.errors import database_unavailable
 
 
 def a_badge() -> str:
@@ -105,3 +106,14 @@ def test_healthz_is_503_when_the_write_lock_cannot_be_taken(app, client, tmp_pat
         holder.close()
     assert answer.status_code == 503, answer.get_data(as_text=True)
     assert answer.get_json()["database"] == "unavailable"
+
+
+def test_postgresql_errors_that_mean_not_now_are_503_and_statement_errors_are_not():
+    import psycopg
+    from psycopg import errors as pg
+
+    for exc in (psycopg.OperationalError("connection refused"), pg.ConnectionTimeout("timed out"),
+                pg.AdminShutdown("terminating connection"), pg.ReadOnlySqlTransaction("read-only")):  # fmt: skip
+        assert database_unavailable(exc) is not None, exc
+    assert database_unavailable(pg.UndefinedTable("no such table")) is None
+    assert database_unavailable(pg.UniqueViolation("duplicate")) is None
