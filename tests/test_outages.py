@@ -121,6 +121,7 @@ def test_the_day_goes_on_through_a_queue_outage_and_every_screen_converges(two_s
                 break
             time.sleep(0.05)
         converged_after = time.monotonic() - back
+        print(f"screens converged {converged_after:.2f} s after Redis returned")
         assert [p.timer_revision(i) for p, i in zip(phones, initial, strict=True)] == [true_revision] * 2
         assert during_question in board_phone.question_ids()
         assert converged_after <= CONVERGE_SECONDS, f"screens converged {converged_after:.2f} s after Redis returned"
