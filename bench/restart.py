@@ -16,6 +16,7 @@ import json
 import os
 import resource
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -25,11 +26,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from tests_support import free_port  # noqa: E402
+
+def free_port() -> int:
+    """(Standard library only, so a production install without the test tools can run this script too.)"""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def one_start(env: dict[str, str]) -> dict[str, float]:
