@@ -145,12 +145,20 @@ def init_app(app: Flask) -> None:
 def on_connect(auth: dict | None = None):
     """Staff authenticate with {"token": ...} or the session cookie; a bad token is refused, none is audience."""
     raw = auth.get("token") if isinstance(auth, dict) else None
-    if raw is not None:
-        principal = principal_for_token(raw if isinstance(raw, str) else None)
-        if principal is None:
-            raise ConnectionRefusedError("invalid_token")
-    else:
-        principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE
+    try:
+        if raw is not None:
+            principal = principal_for_token(raw if isinstance(raw, str) else None)
+            if principal is None:
+                raise ConnectionRefusedError("invalid_token")
+        else:
+            principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE
+    except ConnectionRefusedError:
+        raise
+    except Exception as exc:  # the database cannot say who this is now: refuse (the page retries), one log line
+        if database_unavailable(exc) is None:
+            raise
+        log.warning("database unavailable on socket connect: %s", database_unavailable(exc).reason)
+        raise ConnectionRefusedError("database_unavailable") from exc
     _principals[request.sid] = principal
     if principal.is_staff:
         # Lets a revocation anywhere (another process, the CLI) reach this member's open pages through the queue.

@@ -117,3 +117,16 @@ def test_postgresql_errors_that_mean_not_now_are_503_and_statement_errors_are_no
         assert database_unavailable(exc) is not None, exc
     assert database_unavailable(pg.UndefinedTable("no such table")) is None
     assert database_unavailable(pg.UniqueViolation("duplicate")) is None
+
+
+def test_a_staff_socket_connecting_while_the_database_is_down_is_refused_cleanly(demo_app, make_staff, monkeypatch):
+    from eventapp import realtime
+
+    chair = make_staff("chair", room_ids=["main"])
+
+    def down(_raw):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(realtime, "principal_for_token", down)
+    sock = realtime.socketio.test_client(demo_app, auth={"token": chair["token"]})
+    assert not sock.is_connected()
