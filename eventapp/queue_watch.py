@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
 
 from . import metrics
+from .db import utcnow
 from .realtime import _local_rooms, socketio
 
 log = logging.getLogger(__name__)
@@ -29,9 +31,14 @@ RETRY_SECONDS = 0.5  # how often a server that lost the queue tries to reach it 
 TIMEOUT_SECONDS = 1.0  # connecting to, or publishing on, the queue: a request never waits longer
 RESYNC_KEY = "eventapp.queue_watch"
 
-# prefix -> events(arg) -> [(event, payload), ...]: what a channel's sockets need to be right again (registered by
-# the features beside their channels: timer/events.py, qa/events.py, ...).
-_resyncs: dict[str, Callable[[str], list[tuple[str, dict[str, Any]]]]] = {}
+# What was changed this long before the queue was seen down is resent too (a publish may fail a little before the
+# listener notices).
+RESYNC_MARGIN = timedelta(seconds=5)
+
+Resync = Callable[[str, datetime | None], list[tuple[str, dict[str, Any]]]]
+# prefix -> events(arg, since) -> [(event, payload), ...]: what a channel's sockets need to be right again
+# (registered by the features beside their channels: timer/events.py, qa/events.py, ...).
+_resyncs: dict[str, Resync] = {}
 
 
 class QueueState:
@@ -44,6 +51,7 @@ class QueueState:
         self.listening = True
         self.publishing = True
         self.down_since: float | None = None
+        self.down_at: datetime | None = None  # wall clock (UTC) of the last drop: what changed since may be lost
         self.changes = 0
 
     @property
@@ -58,6 +66,7 @@ class QueueState:
             self.publishing = False
         if was_up:
             self.down_since = time.monotonic()
+            self.down_at = utcnow()
             self.changes += 1
             metrics.QUEUE_OUTAGES.inc()
             log.warning("message queue unavailable (%s: %s): serving this server's clients only",
@@ -82,9 +91,10 @@ class QueueState:
 state = QueueState()
 
 
-def on_resync(prefix: str, events: Callable[[str], list[tuple[str, dict[str, Any]]]]) -> None:
+def on_resync(prefix: str, events: Resync) -> None:
     """Declare what the sockets of channel `prefix` (or `prefix:<arg>`) need after the queue dropped events:
-    `events(arg)` returns the (event, payload) pairs to send them, built fresh from the database."""
+    `events(arg, since)` returns the (event, payload) pairs to send them, built fresh from the database; `since`
+    (UTC) is when events may have started to be lost (None: send everything)."""
     _resyncs[prefix] = events
 
 
@@ -92,9 +102,10 @@ def is_down() -> bool:
     return state.configured and not state.up
 
 
-def resync_local(app: Flask) -> dict[str, int]:
+def resync_local(app: Flask, since: datetime | None = None) -> dict[str, int]:
     """Send every channel this server's sockets follow its fresh state (this server's sockets only: every server does
-    the same for its own). Returns how many channels of each kind were sent."""
+    the same for its own), for what changed since `since` where a channel can tell. Returns how many channels of
+    each kind were sent."""
     sent: dict[str, int] = {}
     with app.app_context():
         for room in list(_local_rooms()):
@@ -105,7 +116,7 @@ def resync_local(app: Flask) -> dict[str, int]:
             if events is None or not _local_rooms().get(room):
                 continue
             try:
-                for event, payload in events(arg):
+                for event, payload in events(arg, since):
                     socketio.emit(event, payload, to=room, ignore_queue=True)
             except Exception as exc:  # one channel's failure (a deleted slot) must not stop the others
                 log.warning("resync of %s failed: %s", room, exc.__class__.__name__)
@@ -204,8 +215,9 @@ RESYNC_DELAY_SECONDS = 0.2  # after resubscribing: lets events published just be
 
 
 def _resync_soon(app: Flask) -> None:
+    since = state.down_at - RESYNC_MARGIN if state.down_at else None
     socketio.sleep(RESYNC_DELAY_SECONDS)
     try:
-        resync_local(app)
+        resync_local(app, since)
     except Exception:  # never kill the server's background tasks
         log.exception("resync after the queue's return failed")

@@ -22,5 +22,5 @@ register_channel(service.COVERAGE_CHANNEL, allow=_all_rooms, snapshot=lambda _ar
 register_channel(service.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: service.coverage_payload([room_id]),
                  needs_arg=True)  # fmt: skip
 # After the queue dropped events: the whole board, in the shape of the `coverage` event (every entry changed).
-on_resync(service.COVERAGE_CHANNEL, lambda _arg: [("coverage", service.coverage_payload())])
-on_resync(service.ROOM_CHANNEL, lambda room_id: [("coverage", service.coverage_payload([room_id]))])
+on_resync(service.COVERAGE_CHANNEL, lambda _arg, _since: [("coverage", service.coverage_payload())])
+on_resync(service.ROOM_CHANNEL, lambda room_id, _since: [("coverage", service.coverage_payload([room_id]))])

@@ -9,4 +9,4 @@ from .service import PROGRAM_CHANNEL, program_payload
 register_channel(
     PROGRAM_CHANNEL, allow=lambda _who, _arg: True, snapshot=lambda _arg: program_payload(), needs_arg=False
 )
-on_resync(PROGRAM_CHANNEL, lambda _arg: [("program", program_payload())])
+on_resync(PROGRAM_CHANNEL, lambda _arg, _since: [("program", program_payload())])

@@ -32,7 +32,7 @@ def _changed_elsewhere(channel: str | None) -> None:
 on_remote("timer", _changed_elsewhere)
 
 
-def _resync(room_id: str) -> list[tuple[str, dict[str, Any]]]:
+def _resync(room_id: str, _since: Any = None) -> list[tuple[str, dict[str, Any]]]:
     """After the queue dropped events: the room's state read again (not a snapshot kept from before)."""
     service.forget_timer_snapshot(room_id)
     return [("timer", service.get_timer(room_id))]
