@@ -29,7 +29,7 @@ class SocketPathsOnly:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application: settings from EVENTAPP_* (and `config`), database, auth, realtime, every feature."""
-    from . import auth, db, errors, features, logs, ops, ratelimit, realtime, schemas, templating
+    from . import auth, db, errors, features, logs, ops, queue_watch, ratelimit, realtime, schemas, templating
     from .config import load_settings
 
     app = Flask(
@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # `@socketio.on` binds them to the first app's server only.
     features.import_modules("events")
     realtime.init_app(app)
+    queue_watch.init_app(app)  # publishing and listening that survive the queue's outages
     app.wsgi_app = SocketPathsOnly(app.wsgi_app)
     templating.init_app(app)
     app.register_blueprint(auth.bp)

@@ -72,8 +72,9 @@ def _base_url(host: str, port: int) -> None:
 def serve(host: str, port: int) -> None:
     """Serve the configured database in production mode (gunicorn, gevent), after applying migrations."""
     _base_url(host, port)
-    with app_context():
-        db.upgrade()
+    from .config import load_settings
+
+    db.upgrade_if_behind(load_settings()["DATABASE_URL"])  # no app built here: the worker builds its own
     _serve(host, port, None)
 
 

@@ -52,6 +52,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "METRICS_TOKEN": env.get(f"{ENV_PREFIX}METRICS_TOKEN") or None,
         # Several apps (or test runs) sharing one Redis keep apart by channel name and key prefix.
         "MESSAGE_QUEUE_CHANNEL": env.get(f"{ENV_PREFIX}MESSAGE_QUEUE_CHANNEL", "eventapp"),
+        # /healthz reports a SQLite database unavailable when its disk has less free than this (the WAL needs room).
+        "HEALTH_MIN_FREE_BYTES": int(float(env.get(f"{ENV_PREFIX}HEALTH_MIN_FREE_MB", "16")) * 1024 * 1024),
         "LOG_LEVEL": env.get(f"{ENV_PREFIX}LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get(f"{ENV_PREFIX}LOG_FORMAT", "text"),  # "json": one object a line
         # Socket.IO: the cap on one incoming message protects the server from huge payloads.

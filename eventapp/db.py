@@ -8,15 +8,15 @@ database cooperatively instead of blocking the gevent hub. Never emit or do netw
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, types
 from sqlalchemy.engine import make_url
@@ -24,6 +24,9 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 from .paths import resource_dir
+
+if TYPE_CHECKING:  # alembic is imported when migrations run, not by every server at boot (a restart's time)
+    from alembic.config import Config as AlembicConfig
 
 ENGINE_KEY = "eventapp.engine"
 READ_ONLY = "eventapp_read_only"
@@ -115,26 +118,87 @@ def checkpoint_in_background(engine: Engine) -> Any:
     return gevent.spawn(_checkpoint_loop, engine, path)
 
 
+class FailureStreak:
+    """Logs a task's run of failures as one warning when it starts and one line when it ends (a reminder every
+    REMIND_SECONDS meanwhile): a full disk fails a checkpoint five times a second, which must not flood the log."""
+
+    REMIND_SECONDS = 60.0
+
+    def __init__(self, logger: logging.Logger, what: str):
+        self.logger, self.what = logger, what
+        self.failures = 0
+        self.logged_at = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        from .errors import short_reason
+
+        self.failures += 1
+        now = time.monotonic()
+        if self.failures == 1 or now - self.logged_at >= self.REMIND_SECONDS:
+            self.logged_at = now
+            self.logger.warning("%s failing (%d times so far): %s", self.what, self.failures, short_reason(exc))
+
+    def succeeded(self) -> None:
+        if self.failures:
+            self.logger.info("%s resumed after %d failures", self.what, self.failures)
+            self.failures = 0
+
+
 def _checkpoint_loop(engine: Engine, path: str) -> None:
     import gevent
 
     threads = gevent.get_hub().threadpool
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA synchronous=NORMAL")  # the same syncs as the request connection's checkpoints
+    streak = FailureStreak(log, "WAL checkpoint")
 
-    def checkpoint() -> tuple[int, int, int]:
+    def checkpoint() -> tuple[int, int, int] | Exception:
         # PASSIVE: copies what it can and never waits for, or blocks, a writer. (busy, WAL pages, pages copied)
-        return conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        # A failure comes back as a value: raised in the pool's thread, gevent would print it on every round.
+        try:
+            return conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except Exception as exc:
+            return exc
+
+    def run() -> None:
+        result = threads.apply(checkpoint)
+        if isinstance(result, Exception):
+            raise result
+        if result[1] >= REWIND_PAGES:
+            with engine.connect():  # no write can land while the pages written meanwhile are copied
+                again = threads.apply(checkpoint)
+            if isinstance(again, Exception):
+                raise again
 
     while True:
         gevent.sleep(CHECKPOINT_SECONDS)
         try:
-            _busy, wal_pages, _copied = threads.apply(checkpoint)
-            if wal_pages >= REWIND_PAGES:
-                with engine.connect():  # no write can land while the pages written meanwhile are copied
-                    threads.apply(checkpoint)
-        except Exception:  # a failed round leaves the work to the next one, or to the backstop
-            log.exception("WAL checkpoint failed")
+            run()
+        except Exception as exc:  # a failed round leaves the work to the next one, or to the backstop
+            streak.failed(exc)
+        else:
+            streak.succeeded()
+
+
+class DatabaseNotWritable(Exception):
+    """The database cannot take a write now; the message says which part (for /healthz)."""
+
+
+def check_writable(engine: Engine, min_free_bytes: int = 0) -> None:
+    """Raise DatabaseNotWritable (or the driver's error) unless a write could be made now: for a SQLite file, its
+    filesystem is writable with at least `min_free_bytes` free and the write lock can be taken; for PostgreSQL, the
+    server gives this transaction a write id (refused on a read-only or recovering server)."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if path and path != ":memory:":
+        stats = os.statvfs(Path(path).parent)
+        if stats.f_flag & os.ST_RDONLY:
+            raise DatabaseNotWritable("its filesystem is read-only")
+        free = stats.f_bavail * stats.f_frsize
+        if free < min_free_bytes:
+            raise DatabaseNotWritable(f"its disk is full: {free // 1024} KB free")
+    with engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE takes the write lock
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT txid_current()")
 
 
 def init_app(app: Flask) -> None:
@@ -176,6 +240,8 @@ def read_scope() -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(resource_dir("migrations")))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
@@ -185,8 +251,29 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine | None = None) -> None:
     """Apply every migration (`eventapp db upgrade`, and before `demo` and `serve`)."""
+    from alembic import command
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(alembic_config(engine or get_engine()), "head")
+
+
+def upgrade_if_behind(url: str) -> bool:
+    """Apply the migrations to the database at `url` unless it is already at the newest one (`eventapp serve`: a
+    restart then reads one row instead of building the app and loading every migration). Returns whether it ran."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    engine = make_engine(url)
+    try:
+        heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+        if current == heads:
+            return False
+        upgrade(engine)
+        return True
+    finally:
+        engine.dispose()
 
 
 def create_all_for_tests(engine: Engine) -> None:

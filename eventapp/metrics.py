@@ -6,7 +6,9 @@ transaction commits. Connected sockets per channel are read from the Socket.IO r
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+import gc
+
+from prometheus_client import GC_COLLECTOR, CollectorRegistry, Counter, GCCollector, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -15,6 +17,13 @@ CHECKINS = Counter("eventapp_checkins", "Badge scans, by result.", ["result"], r
 TIMER_COMMANDS = Counter("eventapp_timer_commands", "Timer commands applied, by action.", ["action"], registry=REGISTRY)
 QUESTIONS = Counter("eventapp_questions", "Questions asked.", registry=REGISTRY)
 VOTES = Counter("eventapp_votes", "Votes cast and taken back, by change.", ["change"], registry=REGISTRY)
+RATELIMIT_FALLBACKS = Counter("eventapp_ratelimit_fallbacks", "Rate-limit checks counted in this process because the "
+                              "shared store (Redis) did not answer.", registry=REGISTRY)
+QUEUE_OUTAGES = Counter("eventapp_queue_outages", "Times this process lost the message queue.", registry=REGISTRY)
+QUEUE_DROPPED = Counter("eventapp_queue_dropped", "Messages for other servers that could not be published (their "
+                        "phones catch up when the queue returns).", registry=REGISTRY)
+QUEUE_RESYNCS = Counter("eventapp_queue_resyncs", "Fresh snapshots sent to this process's subscribers after the "
+                        "queue came back, by channel kind.", ["channel"], registry=REGISTRY)
 ERRORS = Counter("eventapp_errors", "Refused or failed requests, by status and code.", ["status", "code"],
                  registry=REGISTRY)  # fmt: skip
 
@@ -34,9 +43,21 @@ class SocketCollector:
         for channel, size in sorted(channel_sizes().items()):
             per_channel.add_metric([channel], size)
         yield per_channel
+        # Objects counted toward each generation's next collection: with the server's high thresholds
+        # (gunicorn_conf.GC_THRESHOLD) cyclic garbage waits here, which is memory that grows until a collection.
+        pending = GaugeMetricFamily("eventapp_gc_pending", "Allocations counted toward the next garbage collection of "
+                                    "each generation (gc.get_count()).", labels=["generation"])  # fmt: skip
+        for generation, count in enumerate(gc.get_count()):
+            pending.add_metric([str(generation)], count)
+        yield pending
 
 
 REGISTRY.register(SocketCollector())
+# The process's memory and CPU (process_resident_memory_bytes, ...) and the garbage collector's work per generation
+# (python_gc_*): what to watch for memory growth under reconnects (docs/operations.md, bench/soak_reconnects.py).
+ProcessCollector(registry=REGISTRY)
+if GC_COLLECTOR is not None:
+    GCCollector(registry=REGISTRY)
 
 
 def exposition() -> bytes:

@@ -1,4 +1,8 @@
-"""Operations: /healthz (database and message queue) and /metrics (Prometheus text format)."""
+"""Operations: /healthz (database and message queue) and /metrics (Prometheus text format).
+
+/healthz tells a load balancer whether to send this server requests: 503 when the database cannot take a write
+(then no server can work), 200 "degraded" when only the message queue is down (every server is then equally cut
+off from the others and still answers its own clients; docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -10,19 +14,33 @@ from sqlalchemy import text
 from . import metrics
 from .auth import bearer_token
 from .backup import periodic as backup
-from .db import get_engine, utcnow
-from .errors import ApiError
+from .db import DatabaseNotWritable, check_writable, get_engine, utcnow
+from .errors import DATABASE_RETRY_AFTER, ApiError, database_unavailable
 
 bp = Blueprint("ops", __name__)
 
 
 def _check_database() -> None:
+    """The database answers and can take a write now (for SQLite: its disk has room and is not read-only)."""
     try:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
+        check_writable(get_engine(), int(current_app.config.get("HEALTH_MIN_FREE_BYTES", 0)))
+    except DatabaseNotWritable as exc:
+        raise _database_down(str(exc)) from exc
     except Exception as exc:  # any failure makes the process unhealthy; say which part
-        message = f"The database does not answer ({exc.__class__.__name__})."
-        raise ApiError(503, "database_unavailable", message) from exc
+        known = database_unavailable(exc)
+        raise _database_down(known.reason if known else exc.__class__.__name__) from exc
+
+
+def _database_down(why: str) -> ApiError:
+    err = ApiError(503, "database_unavailable", f"The database cannot take a write ({why}).",
+                   retry_after=DATABASE_RETRY_AFTER, database="unavailable")  # fmt: skip
+    err.extra["status"] = "unavailable"
+    return err
+
+
+QUEUE_PING_SECONDS = 1.0  # a balancer's probe must not wait long on a queue that hangs
 
 
 def _check_queue() -> str:
@@ -32,10 +50,13 @@ def _check_queue() -> str:
     try:
         import redis
 
-        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
-    except Exception as exc:  # the queue is how servers reach each other's clients: without it, unhealthy
-        message = f"The message queue does not answer ({exc.__class__.__name__})."
-        raise ApiError(503, "queue_unavailable", message) from exc
+        client = redis.Redis.from_url(url, socket_timeout=QUEUE_PING_SECONDS, socket_connect_timeout=QUEUE_PING_SECONDS)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception:  # the queue only links the servers: each still serves its own clients (degraded)
+        return "unavailable"
     return "ok"
 
 
@@ -43,7 +64,8 @@ def _check_queue() -> str:
 def healthz():
     _check_database()
     queue = _check_queue()
-    return jsonify({"status": "ok", "database": "ok", "queue": queue, "time": utcnow().isoformat(timespec="seconds"),
+    status = "ok" if queue in ("ok", "not configured") else "degraded"
+    return jsonify({"status": status, "database": "ok", "queue": queue, "time": utcnow().isoformat(timespec="seconds"),
                     "backup": backup.health()})  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from .auth import (
     principal_for_token,
     principal_for_token_id,
 )
-from .errors import ApiError
+from .errors import ApiError, database_unavailable
 from .schemas import Schema, Text, check_json, payload
 
 socketio = SocketIO()
@@ -162,17 +162,25 @@ def init_app(app: Flask) -> None:
 def on_connect(auth: dict | None = None):
     """Staff authenticate with {"token": ...} or the session cookie; a bad token is refused, none is audience."""
     raw = auth.get("token") if isinstance(auth, dict) else None
-    if raw is not None:
-        principal = principal_for_token(raw if isinstance(raw, str) else None)
-        if principal is None:
-            # Counted per address like a refused Bearer token on HTTP: a device stuck on a dead token backs off.
-            try:
-                ratelimit.hit(BAD_TOKEN_LIMIT, "bad-token", request.remote_addr or "?")
-            except ApiError as err:
-                raise ConnectionRefusedError(err.code) from None
-            raise ConnectionRefusedError("invalid_token")
-    else:
-        principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE
+    try:
+        if raw is not None:
+            principal = principal_for_token(raw if isinstance(raw, str) else None)
+            if principal is None:
+                # Counted per address like a refused Bearer token on HTTP: a device stuck on a dead token backs off.
+                try:
+                    ratelimit.hit(BAD_TOKEN_LIMIT, "bad-token", request.remote_addr or "?")
+                except ApiError as err:
+                    raise ConnectionRefusedError(err.code) from None
+                raise ConnectionRefusedError("invalid_token")
+        else:
+            principal = principal_for_token(session.get(SESSION_KEY)) or AUDIENCE
+    except ConnectionRefusedError:
+        raise
+    except Exception as exc:  # the database cannot say who this is now: refuse (the page retries), one log line
+        if database_unavailable(exc) is None:
+            raise
+        log.warning("database unavailable on socket connect: %s", database_unavailable(exc).reason)
+        raise ConnectionRefusedError("database_unavailable") from exc
     _principals[request.sid] = principal
     if principal.is_staff:
         # Lets a revocation anywhere (another process, the CLI) reach this member's open pages through the queue.
@@ -227,7 +235,9 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
             return {"ok": True, **handler(data)}
         except ApiError as err:
             return socket_error(err)
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc) is not None:  # a database that cannot write now: HTTP's 503, as the ack
+                return unavailable_ack(exc)
             log.exception("socket event %s failed", handler.__name__)
             return socket_error(ApiError(500, "internal_error", "Something went wrong on our side."))
 
@@ -293,6 +303,17 @@ def _revoked_now(sid: str) -> None:
             socketio.server.disconnect(sid, namespace="/")
 
     socketio.start_background_task(later)
+
+
+def unavailable_ack(exc: Exception) -> dict[str, Any]:
+    """The ack for a database that cannot take the request now (503 database_unavailable, with retry_after);
+    any other exception is re-raised (a bug, logged by the server)."""
+    err = database_unavailable(exc)
+    if err is None:
+        raise exc
+    event = getattr(request, "event", None) or {}
+    log.warning("database unavailable on socket event %s: %s", event.get("message", "?"), err.reason)
+    return socket_error(err)
 
 
 def connected_count() -> int:

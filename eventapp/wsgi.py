@@ -3,7 +3,7 @@
 The gevent worker patches the standard library before it imports this module; never use --preload.
 """
 
-from eventapp import create_app, db
+from eventapp import create_app, db, queue_watch
 from eventapp.backup import periodic, serve_lock
 
 app = create_app()
@@ -14,3 +14,5 @@ with app.app_context():
     if (database := serve_lock.sqlite_path(app.config["DATABASE_URL"])) is not None:
         serve_lock.hold_while_serving(database)
     periodic.start_in_background(app.config)  # EVENTAPP_BACKUP_EVERY
+    # Listen to the message queue from boot: /healthz and the keyframes know its state before the first socket.
+    queue_watch.start(app)

@@ -89,3 +89,35 @@ def test_the_wal_rewinds_under_writes_that_never_pause(tmp_path, rewind):
 
 def test_other_databases_have_nothing_to_move():
     assert db.checkpoint_in_background(db.make_engine("sqlite://")) is None
+
+
+def test_a_failing_checkpoint_logs_one_line_not_a_traceback_each_round(engine, monkeypatch, caplog):
+    """A full or read-only disk fails every round (5 a second): one warning when it starts, one line when it ends."""
+    import logging
+
+    real_connect = sqlite3.connect
+    failing = {"on": True}
+
+    class FailingConnection:
+        def __init__(self, *args, **kwargs):
+            self.conn = real_connect(*args, **kwargs)
+
+        def execute(self, sql, *args):
+            if "wal_checkpoint" in sql and failing["on"]:
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.conn.execute(sql, *args)
+
+    monkeypatch.setattr(db.sqlite3, "connect", FailingConnection)
+    with caplog.at_level(logging.INFO, logger="eventapp.db"):
+        loop = db.checkpoint_in_background(engine)
+        try:
+            gevent.sleep(db.CHECKPOINT_SECONDS * 8)
+            failing["on"] = False
+            gevent.sleep(db.CHECKPOINT_SECONDS * 3)
+        finally:
+            loop.kill()
+    records = [r for r in caplog.records if r.name == "eventapp.db"]
+    assert not [r for r in records if r.exc_info], "no traceback"
+    assert len(records) == 2, [r.getMessage() for r in records]
+    assert "disk is full" in records[0].getMessage() and records[0].levelno == logging.WARNING
+    assert "resumed" in records[1].getMessage()

@@ -4,6 +4,7 @@ pushes narrowed to one room, which a room's chair's board follows)."""
 from __future__ import annotations
 
 from ..auth import Principal
+from ..queue_watch import on_resync
 from ..realtime import register_channel, socket_principal
 from . import service
 
@@ -33,3 +34,6 @@ register_channel(service.COVERAGE_CHANNEL, allow=_all_rooms,
                  rooms=_coverage_rooms)  # fmt: skip
 register_channel(service.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: service.coverage_payload([room_id]),
                  needs_arg=True)  # fmt: skip
+# After the queue dropped events: the whole board, in the shape of the `coverage` event (every entry changed).
+on_resync(service.COVERAGE_CHANNEL, lambda _arg, _since: [("coverage", service.coverage_payload())])
+on_resync(service.ROOM_CHANNEL, lambda room_id, _since: [("coverage", service.coverage_payload([room_id]))])

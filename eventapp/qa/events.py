@@ -9,6 +9,7 @@ from flask import request
 
 from .. import ratelimit
 from ..errors import ApiError
+from ..queue_watch import on_resync
 from ..realtime import acked, register_channel, socket_principal, socket_staff, socketio
 from ..schemas import payload
 from . import policy, service, voter
@@ -36,6 +37,10 @@ def _stage_snapshot(room_id: str) -> dict[str, Any]:
 register_channel(service.PUBLIC_PREFIX, allow=lambda _who, _arg: True, snapshot=_public_snapshot, needs_arg=True)
 register_channel(service.MOD_PREFIX, allow=service.allow_mod_channel, snapshot=_mod_snapshot, needs_arg=True)
 register_channel("qa-stage", allow=lambda _who, _arg: True, snapshot=_stage_snapshot, needs_arg=True)
+# After the queue dropped events: every question of the board again, as the deltas the pages already apply.
+on_resync(service.PUBLIC_PREFIX, lambda slot_id, since: service.resync_events(slot_id, since, moderators=False))
+on_resync(service.MOD_PREFIX, lambda slot_id, since: service.resync_events(slot_id, since, moderators=True))
+on_resync("qa-stage", lambda room_id, _since: [("qa_stage", service.highlighted_for_room(room_id))])
 
 
 def _limit() -> None:

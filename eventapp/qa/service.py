@@ -254,6 +254,44 @@ def highlighted_for_room(room_id: str) -> dict[str, Any]:
     return {"room_id": room_id, "slot_id": slot_id, "question": shown}
 
 
+# A board up to this size is resent whole after a queue outage; a bigger one only its questions asked, moderated or
+# voted on since the outage began (each question is one broadcast to the whole hall).
+RESYNC_WHOLE_BOARD = 60
+
+
+def resync_events(slot_id: str, since: datetime | None = None, *, moderators: bool) -> list[tuple[str, dict[str, Any]]]:
+    """A board's questions as `question` deltas, then its counters and settings: what the sockets of `qa:` (or
+    `qa-mod:`) need after the message queue lost events. Public: a question no longer public goes as {id, status},
+    which drops it from view (an asker keeps their own question in review)."""
+    with session_scope() as s:
+        ctx = slot_context(s, slot_id)
+        questions = _slot_questions(s, slot_id)
+        muted = _muted(s)
+        closed = _closed(s, slot_id)
+        premod = _premoderation(s, ctx.session_id)
+        voted = set()
+        if since is not None and len(questions) > RESYNC_WHOLE_BOARD:
+            voted = set(s.exec(
+                select(Vote.question_id).join(Question, Question.id == Vote.question_id)
+                .where(Question.slot_id == slot_id, Vote.created_at >= since)
+            ))  # fmt: skip
+    counts = _counts(questions, muted)
+    similar = _similar_map(questions) if moderators else {}
+    if since is not None and len(questions) > RESYNC_WHOLE_BOARD:
+        questions = [q for q in questions if q.updated_at >= since or q.created_at >= since or q.id in voted]
+    events: list[tuple[str, dict[str, Any]]] = []
+    if moderators:
+        events += [("question", mod_json(q, muted, similar.get(q.id))) for q in questions]
+    else:
+        for q in questions:
+            public = policy.is_public(q.status, q.voter_id in muted)
+            events.append(("question", public_json(q) if public else {"id": q.id, "slot_id": slot_id,
+                                                                       "status": q.status}))  # fmt: skip
+    events.append(("qa_counts", {"slot_id": slot_id, **counts}))
+    events.append(("qa_board", {"slot_id": slot_id, "closed": closed, "premoderation": premod}))
+    return events
+
+
 def similar_questions(slot_id: str, text: str) -> list[dict[str, Any]]:
     """Hints while typing: public questions of the board that look like this text."""
     with session_scope() as s:

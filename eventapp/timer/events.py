@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 
+from ..queue_watch import on_resync
 from ..realtime import acked, on_remote, register_channel, socket_staff, socketio
 from ..schemas import payload
 from . import service
@@ -30,6 +31,15 @@ def _changed_elsewhere(channel: str | None) -> None:
 
 
 on_remote("timer", _changed_elsewhere)
+
+
+def _resync(room_id: str, _since: Any = None) -> list[tuple[str, dict[str, Any]]]:
+    """After the queue dropped events: the room's state read again (not a snapshot kept from before)."""
+    service.forget_timer_snapshot(room_id)
+    return [("timer", service.get_timer(room_id))]
+
+
+on_resync("timer", _resync)
 
 
 @socketio.on("timer_command")

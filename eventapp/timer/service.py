@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from .. import metrics, ratelimit
+from .. import metrics, queue_watch, ratelimit
 from ..auth import Principal
-from ..db import read_scope, session_scope, utcnow
-from ..errors import ApiError, not_found
+from ..db import FailureStreak, read_scope, session_scope, utcnow
+from ..errors import ApiError, database_unavailable, not_found
 from ..program import schedule
 from ..program.models import Event, Room
 from ..program.service import PROGRAM_CHANNEL, SlotView, extend_program_payload, publish_program, slot_views
@@ -486,11 +486,16 @@ def _keyframe_loop(app: Flask) -> None:
     now and then the program too while a pause or an overtime moves the day's forecast."""
     beat = 0
     period = app.config.get("TIMER_KEYFRAME_SECONDS", KEYFRAME_SECONDS)
+    queue_seen = queue_watch.state.changes
+    streak = FailureStreak(log, "timer keyframes")  # a database outage: one line when it starts, one when it ends
     while app.extensions[KEYFRAMES_KEY]["running"]:
         socketio.sleep(period)
         if not app.extensions[KEYFRAMES_KEY]["running"]:
             break
         beat += 1
+        # A change made on another server reached this one's screens only if the queue stayed up since the last beat.
+        queue_delivered = not queue_watch.is_down() and queue_watch.state.changes == queue_seen
+        queue_seen = queue_watch.state.changes
         try:
             with app.app_context():
                 with session_scope() as s:
@@ -498,24 +503,31 @@ def _keyframe_loop(app: Flask) -> None:
                 drifting = False
                 for room_id in rooms:
                     payload = get_timer(room_id)
-                    if _due_for_keyframe(room_id, payload["revision"], period):
+                    if _due_for_keyframe(room_id, payload["revision"], period, queue_delivered=queue_delivered):
                         _last_push[room_id] = time.monotonic()
                         # Every server keyframes its own screens: through the queue each would get them twice.
                         publish(channel(room_id), "timer", payload, local_only=True)
                     drifting |= payload["state"] == "paused" or payload["phase"] == "overtime"
                 if drifting and beat % 3 == 0 and has_local_subscribers(PROGRAM_CHANNEL):
                     publish_program(local_only=True)  # every server beats for its own pages
-        except Exception:  # keep beating: the next keyframe may succeed
-            log.exception("timer keyframe failed")
+        except Exception as exc:  # keep beating: the next keyframe may succeed
+            if database_unavailable(exc) is None:
+                log.exception("timer keyframe failed")
+            else:
+                streak.failed(exc)
+        else:
+            streak.succeeded()
 
 
-def _due_for_keyframe(room_id: str, revision: int, period: float) -> bool:
+def _due_for_keyframe(room_id: str, revision: int, period: float, *, queue_delivered: bool = True) -> bool:
     """Whether a room's screens need a keyframe at this beat. A room pushed within the period needs none (and a
     fan-out saved is latency saved): pushed by this server, or changed since the last beat, which means pushed by
-    whichever server changed it, through the queue to every server's screens."""
+    whichever server changed it, through the queue to every server's screens; but only if the queue delivered
+    (`queue_delivered`: it stayed up since the last beat), else that push may never have arrived."""
     changed = _keyframed_revision.get(room_id) != revision
     _keyframed_revision[room_id] = revision
-    return not changed and time.monotonic() - _last_push.get(room_id, 0.0) >= period * 0.9
+    pushed_elsewhere = changed and queue_delivered
+    return not pushed_elsewhere and time.monotonic() - _last_push.get(room_id, 0.0) >= period * 0.9
 
 
 # --- the day plan ----------------------------------------------------------------------------------------

@@ -82,16 +82,28 @@ async function viaHttp(body) {
   return r.ok ? { ok: true, state: data } : { ok: false, ...data };
 }
 
+const DB_RETRIES = 20; // about a minute of a database restart before the chair is told it failed
+
 async function send(action, extra = {}) {
   // One id per press: a retry after a lost answer (or a double tap's echo) cannot apply twice.
   const body = { action, command_id: newId(), ...extra };
   const label = action === "adjust" ? `${extra.seconds > 0 ? "+" : "−"}${Math.abs(extra.seconds)} s` : LABELS[action] ?? action;
   showAck(`${label}… sending`, "pending");
   let res = null;
+  let waits = 0;
   for (let attempt = 0; attempt < 2; attempt++) {
     res = timer.conn.connected
       ? await timer.conn.call("timer_command", { room_id: roomId, ...body }, 3000)
       : await viaHttp(body).catch(() => ({ ok: false, error: "network", message: "No network." }));
+    // The database cannot save now (503): the same command id again after Retry-After, by itself, and say so.
+    if (res.error === "database_unavailable" && waits < DB_RETRIES) {
+      waits++;
+      attempt--;
+      const wait = Math.max(1, Number(res.retry_after) || 3);
+      showAck(`${label}… the server cannot save right now; retrying by itself in ${wait} s (${waits}/${DB_RETRIES})`, "pending");
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      continue;
+    }
     if (res.ok || (res.error !== "timeout" && res.error !== "network")) break;
   }
   if (res.ok) {

@@ -146,3 +146,42 @@ def test_offline_scans_queue_and_land_once(live_server, camera_browser):
     page.reload()
     page.wait_for_selector('#scanner [data-net][data-state="offline"]', timeout=10000)
     ctx.close()
+
+
+def test_scans_answered_database_unavailable_queue_and_land_once(live_server, camera_browser):
+    """Issue #13: the server answers 503 database_unavailable (a database restart, a full disk) and /healthz says so:
+    the scanner keeps the scan, waits, and sends it by itself once the server can write again."""
+    import json
+
+    organizer = live_server.staff("organizer")
+    volunteer = live_server.staff("volunteer")
+    badge = badge_row(live_server, organizer["token"], "Attendee 13")
+    browser = camera_browser(badge["code"])
+    ctx = browser.new_context(permissions=["camera"], bypass_csp=True)  # wait_for_function evaluates a string
+    page = ctx.new_page()
+    sign_in(page, volunteer["login_url"], "Door 4")
+    unavailable = json.dumps({"error": "database_unavailable", "message": "The database cannot take this right now."})
+
+    def answer_503(route):
+        route.fulfill(status=503, body=unavailable, content_type="application/json", headers={"Retry-After": "3"})
+
+    page.route("**/api/v1/checkins", answer_503)
+    page.route("**/healthz", answer_503)
+    page.goto(f"{live_server.url}/checkin/scan")
+    page.wait_for_selector("#scanner[data-roster]", timeout=10000)
+    page.wait_for_function("document.querySelector('[data-net]').textContent.match(/offline · [1-9]/)", timeout=20000)
+    headers = {"Authorization": f"Bearer {organizer['token']}"}
+
+    def attendee_scans():
+        log = requests.get(f"{live_server.url}/api/v1/checkin/log", headers=headers, timeout=10).json()["scans"]
+        return [x for x in log if x["name"] == "Attendee 13"]
+
+    assert attendee_scans() == []
+    page.unroute("**/api/v1/checkins")
+    page.unroute("**/healthz")
+    page.wait_for_selector('[data-net][data-state="online"]', timeout=20000)
+    deadline = time.monotonic() + 10
+    while not attendee_scans() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [x["result"] for x in attendee_scans()].count("ok") == 1
+    ctx.close()

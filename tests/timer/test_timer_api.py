@@ -246,6 +246,17 @@ def test_a_room_changed_since_the_last_beat_gets_no_keyframe(monkeypatch):
     assert not service._due_for_keyframe("main", 4, 5.0)
 
 
+def test_a_room_changed_while_the_queue_was_down_gets_its_keyframe(monkeypatch):
+    """Issue #13: the change's push never crossed the queue, so this server's screens need the keyframe."""
+    from eventapp.timer import service
+
+    monkeypatch.setattr(service, "_keyframed_revision", {"main": 3})
+    monkeypatch.setattr(service, "_last_push", {})
+    assert service._due_for_keyframe("main", 4, 5.0, queue_delivered=False)
+    assert service._due_for_keyframe("main", 5, 5.0, queue_delivered=False)  # a chair pressing on every beat
+    assert not service._due_for_keyframe("main", 6, 5.0, queue_delivered=True)
+
+
 def test_a_hall_subscribing_at_once_shares_one_snapshot_until_the_room_changes(
     demo_app, socket_client, chair, monkeypatch
 ):

@@ -1,0 +1,223 @@
+"""The message queue (Redis) as this server sees it: whether it is up, and what the server does when it drops and
+comes back.
+
+The queue only links the servers: each one answers its own clients without it (python-socketio hands every emit to
+this server's sockets first, then publishes it for the others). What the queue's outage costs is the other servers'
+sockets: the events published meanwhile are lost for good. So:
+- publishing is tried once, with short timeouts, and a failure is counted, never retried in the request;
+- the listener retries every RETRY_SECONDS (python-socketio's own doubles its wait up to 60 s, so a server could
+  stay cut off for a minute after the queue returned), and marks the queue down and up for /healthz and keyframes;
+- when the listener is back, this server sends each channel its sockets follow a fresh snapshot (`on_resync`), so
+  every screen on every server is right again within about a second of the queue's return, whatever was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+
+from . import metrics
+from .db import utcnow
+from .realtime import _local_rooms, socketio
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 0.5  # how often a server that lost the queue tries to reach it again
+TIMEOUT_SECONDS = 1.0  # connecting to, or publishing on, the queue: a request never waits longer
+RESYNC_KEY = "eventapp.queue_watch"
+
+# What was changed this long before the queue was seen down is resent too (a publish may fail a little before the
+# listener notices).
+RESYNC_MARGIN = timedelta(seconds=5)
+
+Resync = Callable[[str, datetime | None], list[tuple[str, dict[str, Any]]]]
+# prefix -> events(arg, since) -> [(event, payload), ...]: what a channel's sockets need to be right again
+# (registered by the features beside their channels: timer/events.py, qa/events.py, ...).
+_resyncs: dict[str, Resync] = {}
+
+
+class QueueState:
+    """Up or down as this process last saw it, for listening (what other servers publish reaches this one) and for
+    publishing (what this one publishes reaches them); `changes` grows on every drop and return, so a task can tell
+    whether an outage happened since it last looked (the timer's keyframes)."""
+
+    def __init__(self) -> None:
+        self.configured = False
+        self.listening = True
+        self.publishing = True
+        self.down_since: float | None = None
+        self.down_at: datetime | None = None  # wall clock (UTC) of the last drop: what changed since may be lost
+        self.changes = 0
+
+    @property
+    def up(self) -> bool:
+        return self.listening and self.publishing
+
+    def mark_down(self, exc: BaseException, where: str) -> None:
+        was_up = self.up
+        if where == "listen":
+            self.listening = False
+        else:
+            self.publishing = False
+        if was_up:
+            self.down_since = time.monotonic()
+            self.down_at = utcnow()
+            self.changes += 1
+            metrics.QUEUE_OUTAGES.inc()
+            log.warning("message queue unavailable (%s: %s): serving this server's clients only",
+                        where, exc.__class__.__name__)  # fmt: skip
+
+    def mark_up(self, where: str) -> bool:
+        """Returns whether that side (listen or publish) was down until now."""
+        was_down = not (self.listening if where == "listen" else self.publishing)
+        was_up = self.up
+        if where == "listen":
+            self.listening = True
+        else:
+            self.publishing = True
+        if self.up and not was_up:
+            lasted = time.monotonic() - (self.down_since or time.monotonic())
+            self.down_since = None
+            self.changes += 1
+            log.info("message queue back after %.1f s", lasted)
+        return was_down
+
+
+state = QueueState()
+
+
+def on_resync(prefix: str, events: Resync) -> None:
+    """Declare what the sockets of channel `prefix` (or `prefix:<arg>`) need after the queue dropped events:
+    `events(arg, since)` returns the (event, payload) pairs to send them, built fresh from the database; `since`
+    (UTC) is when events may have started to be lost (None: send everything)."""
+    _resyncs[prefix] = events
+
+
+def is_down() -> bool:
+    return state.configured and not state.up
+
+
+def resync_local(app: Flask, since: datetime | None = None) -> dict[str, int]:
+    """Send every channel this server's sockets follow its fresh state (this server's sockets only: every server does
+    the same for its own), for what changed since `since` where a channel can tell. Returns how many channels of
+    each kind were sent."""
+    sent: dict[str, int] = {}
+    with app.app_context():
+        for room in list(_local_rooms()):
+            if not isinstance(room, str):
+                continue
+            prefix, _sep, arg = room.partition(":")
+            events = _resyncs.get(prefix)
+            if events is None or not _local_rooms().get(room):
+                continue
+            try:
+                for event, payload in events(arg, since):
+                    socketio.emit(event, payload, to=room, ignore_queue=True)
+            except Exception as exc:  # one channel's failure (a deleted slot) must not stop the others
+                log.warning("resync of %s failed: %s", room, exc.__class__.__name__)
+                continue
+            sent[prefix] = sent.get(prefix, 0) + 1
+            metrics.QUEUE_RESYNCS.labels(channel=prefix).inc()
+    if sent:
+        log.info("message queue back: fresh state sent to this server's channels", extra={"fields": sent})
+    return sent
+
+
+def init_app(app: Flask) -> None:
+    """Take over the Redis manager's publishing and listening (no-op without a queue)."""
+    manager = socketio.server.manager if socketio.server else None
+    if manager is None or not hasattr(manager, "_redis_listen_with_retries"):
+        return
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    state.configured = True
+    # No retries inside redis-py: its pub/sub would reconnect on its own and this server would never learn that
+    # events were lost meanwhile; a connection attempt that hangs ends after TIMEOUT_SECONDS.
+    manager.redis_options = {**manager.redis_options, "socket_connect_timeout": TIMEOUT_SECONDS,
+                             "retry": Retry(NoBackoff(), 0)}  # fmt: skip
+    manager._publish = _publisher(manager)
+    manager._redis_listen_with_retries = _listener(manager, app)
+
+
+def start(app: Flask) -> None:
+    """Start listening now (the server does this at boot) rather than at the first socket, so /healthz and the
+    keyframes know the queue's state from the start."""
+    server = socketio.server
+    if state.configured and server is not None and not server.manager_initialized:
+        server.manager_initialized = True
+        server.manager.initialize()
+
+
+def _publisher(manager: Any) -> Callable[[dict[str, Any]], Any]:
+    import redis
+
+    client: dict[str, Any] = {}
+
+    def publish(data: dict[str, Any]) -> Any:
+        """One attempt with short timeouts. A message lost here reaches the other servers' sockets as part of the
+        fresh state they send when the queue is back."""
+        if "redis" not in client:
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            client["redis"] = redis.Redis.from_url(
+                manager.redis_url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS,
+                retry=Retry(NoBackoff(), 0),
+            )  # fmt: skip
+        now = time.monotonic()
+        if not state.up and now - client.get("tried_at", 0.0) < RETRY_SECONDS:
+            # Down: drop at once rather than make every request wait for a queue that may hang (a network cut
+            # waits out the connect timeout); one try per RETRY_SECONDS notices a queue that came back.
+            metrics.QUEUE_DROPPED.inc()
+            return None
+        client["tried_at"] = now
+        try:
+            result = client["redis"].publish(manager.channel, manager.json.dumps(data))
+        except Exception as exc:
+            metrics.QUEUE_DROPPED.inc()
+            state.mark_down(exc, "publish")
+            return None
+        state.mark_up("publish")
+        return result
+
+    return publish
+
+
+def _listener(manager: Any, app: Flask) -> Callable[[], Any]:
+    def listen_with_retries() -> Any:
+        subscribed = False
+        while True:
+            try:
+                if not subscribed:
+                    manager._redis_connect()
+                    manager.pubsub.subscribe(manager.channel)
+                    subscribed = True
+                    if state.mark_up("listen"):
+                        # Give the other servers a moment to resubscribe too, then resend (in its own greenlet:
+                        # this one must go back to listening).
+                        socketio.start_background_task(_resync_soon, app)
+                yield from manager.pubsub.listen()
+            except Exception as exc:
+                state.mark_down(exc, "listen")
+                subscribed = False
+                time.sleep(RETRY_SECONDS)  # monkey-patched under gevent: a cooperative wait
+
+    return listen_with_retries
+
+
+RESYNC_DELAY_SECONDS = 0.2  # after resubscribing: lets events published just before the return arrive first
+
+
+def _resync_soon(app: Flask) -> None:
+    since = state.down_at - RESYNC_MARGIN if state.down_at else None
+    socketio.sleep(RESYNC_DELAY_SECONDS)
+    try:
+        resync_local(app, since)
+    except Exception:  # never kill the server's background tasks
+        log.exception("resync after the queue's return failed")
