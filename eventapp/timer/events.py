@@ -34,7 +34,8 @@ on_remote("timer", _changed_elsewhere)
 @socketio.on("timer_command")
 @acked
 def on_timer_command(data: Any = None) -> dict[str, Any]:
-    """{"room_id", "action", "seconds"?, "command_id"} -> ack {"ok": true, "state": {...}} (same checks as POST)."""
+    """{"room_id", "action", "seconds"?, "command_id", "expected_revision"?} -> ack {"ok": true, "state": {...}}
+    (same checks as POST; a stale revision: {"ok": false, "error": "stale", "message", "snapshot"})."""
     principal = socket_staff("chair")
     room_id = data.get("room_id") if isinstance(data, dict) else None
     if not isinstance(room_id, str) or not room_id:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
@@ -346,6 +346,27 @@ def parse_command(data: Any) -> tuple[str, str, int | None, dict[str, Any]]:
     return action, command_id, seconds if action == "adjust" else None, extra
 
 
+def expected_revision(data: Any) -> int | None:
+    """The `revision` of the state the button was pressed on, if the command names it (else None)."""
+    value = data.get("expected_revision") if isinstance(data, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ApiError(400, "invalid_expected_revision", "expected_revision must be a whole number from 0 up.")
+    return value
+
+
+def _is_stale(s: DbSession, room_id: str, state: TimerState, views: list[SlotView], expected: int, at: int) -> bool:
+    """Whether a command applied since the state it was pressed on (or it names a revision this room never had).
+    Changes no chair made (a talk flowing into its Q&A, the resting timer following the plan) do not count: the
+    chair's screen may show them a moment late, and a press on it still means what it meant."""
+    settled = clock.settle(state, _plans(views), at) if views else state
+    if expected > settled.revision:
+        return True
+    latest = s.exec(select(func.max(TimerCommand.revision)).where(TimerCommand.room_id == room_id)).one()
+    return latest is not None and latest > expected
+
+
 def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
     """Apply one chair command (HTTP or socket; the caller has checked the staff role). Idempotent per id.
 
@@ -364,6 +385,7 @@ def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
 def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
     if not principal.is_staff:
         raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
+    stale: ApiError | None = None
     with session_scope() as s:
         row, state, views = _load(s, room_id, lock=True)  # 404 for an unknown room
         if not principal.can_chair_room(room_id):
@@ -376,9 +398,16 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
         seen = s.exec(
             select(TimerCommand).where(TimerCommand.room_id == room_id, TimerCommand.command_id == command_id)
         ).first()
+        expected = expected_revision(data)
         if seen is not None:  # a repeat (double tap, retry after a lost ack): the state as it is, unchanged
             settled = clock.settle(state, _plans(views), at) if views else state
             payload = {**_payload(row, settled, views, tz, at), "duplicate": True}
+        elif expected is not None and _is_stale(s, room_id, state, views, expected, at):
+            # Pressed on a state a later command has replaced (a double tap, a second chair's phone): refused whole.
+            settled = clock.settle(state, _plans(views), at) if views else state
+            snapshot = _payload(row, settled, views, tz, at)
+            stale = ApiError(409, "stale", "The timer changed after this was pressed; it now shows the current "
+                             "state. Press again if you still want it.", snapshot=snapshot)  # fmt: skip
         else:
             if action in MESSAGE_ACTIONS:
                 new = replace(clock.settle(state, _plans(views), at) if views else state, revision=state.revision + 1)
@@ -394,6 +423,9 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
                                revision=new.revision))  # fmt: skip
             s.exec(delete(TimerCommand).where(TimerCommand.created_at < utcnow() - KEEP_COMMANDS))
             payload = _payload(row, new, views, tz, at)
+    if stale is not None:
+        _add_presence(stale.extra["snapshot"])
+        raise stale
     _add_presence(payload)
     if seen is None:
         metrics.TIMER_COMMANDS.labels(action=action).inc()
