@@ -567,6 +567,7 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
 
     by_slot: dict[str, dict[str, Any]] = {}
     plan_rooms: dict[str, Any] = {}
+    timer_now: tuple[str, str | None] | None = None
     for room_id, room_views in views.items():
         if not room_views:
             continue
@@ -615,8 +616,19 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
             now_row = next((f for f in rows_out if f.expected_end_ms > at), rows_out[-1])
         plan_end = max(p.start_ms + p.duration_ms for p in planned)
         end = expected_end(rows_out)
+        # "Now" is what is happening: the slot the timer runs or holds paused; the plan only while the timer rests.
+        if state_name in ("running", "paused") and current is not None:
+            now_id = current.slot_id
+            at_index = [v.id for v in room_views].index(now_id)
+            next_id = room_views[at_index + 1].id if at_index + 1 < len(room_views) else None
+        else:
+            by_plan, upcoming = schedule.now_and_next(room_views, now)
+            now_id, next_id = (by_plan.id if by_plan else None), (upcoming.id if upcoming else None)
+        if state_name in ("running", "paused") and timer_now is None:
+            timer_now = (now_id, next_id)
         plan_rooms[room_id] = {
-            "current_slot_id": current.slot_id if current else None, "timer_state": state_name,
+            "current_slot_id": now_id, "next_slot_id": next_id,
+            "now_from": "timer" if state_name in ("running", "paused") else "plan", "timer_state": state_name,
             "delay_seconds": round(now_row.delay_ms / 1000), "planned_end": iso(plan_end),
             "expected_end": iso(end), "end_delay_seconds": round(((end or plan_end) - plan_end) / 1000),
         }  # fmt: skip
@@ -624,6 +636,8 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
         for slot in session["slots"]:
             slot.update(by_slot.get(slot["id"], {}))
     payload["plan"] = {"rooms": plan_rooms}
+    if timer_now is not None:  # the first room (in the program's order) whose timer runs decides the page's "now"
+        payload["now"]["current_slot_id"], payload["now"]["next_slot_id"] = timer_now
 
 
 def _min_duration(v: SlotView) -> int | None:
