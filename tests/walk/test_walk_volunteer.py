@@ -74,7 +74,7 @@ def test_volunteer_pairs_scans_repeats_forged_and_searches(live_server, camera_p
     page.wait_for_timeout(3000)  # the big box has cleared by now; this one has not
     assert manual.is_visible() and "Attendee 14" in manual.inner_text()
     box = manual.bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 740  # in view
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 740  # in view
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert not errors, errors
     ctx.close()
