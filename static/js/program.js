@@ -128,7 +128,7 @@ function onProgram(program) {
   latest = program;
   slots = slotsFrom(program);
   renderPlan(program);
-  venueClock = new Intl.DateTimeFormat("en-GB", { timeZone: program.event.timezone, hour: "2-digit", minute: "2-digit" });
+  venueClock = new Intl.DateTimeFormat("en-GB", { timeZone: program.event.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   document.dispatchEvent(new CustomEvent("program:update", { detail: program }));
   render();
 }

@@ -8,6 +8,10 @@ const toggle = root.querySelector('[data-action="toggle"]');
 const undoButton = root.querySelector('[data-action="undo"]');
 const qaButton = root.querySelector('[data-action="qa"]');
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+// One 24-hour clock in the event's zone, like every other screen (not the phone's own zone).
+const ACK_CLOCK = new Intl.DateTimeFormat("en-GB", {
+  timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+});
 
 const LABELS = {
   start: "Start", pause: "Pause", resume: "Resume", next: "Next slot", previous: "Previous slot", qa: "Q&A",
@@ -97,7 +101,7 @@ async function sendNow(action, extra) {
   }
   if (res.ok) {
     timer.accept(res.state);
-    const at = new Date().toLocaleTimeString("en-GB");
+    const at = ACK_CLOCK.format(new Date());
     showAck(`✓ ${label}${res.state.duplicate ? " (already done)" : ""} · ${at}`, "ok");
   } else if (res.error === "stale" && res.snapshot) {
     timer.accept(res.snapshot);
