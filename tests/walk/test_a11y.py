@@ -50,7 +50,7 @@ def walk(chromium, server, scheme: str) -> dict[str, list[str]]:
         for path in paths:
             page.goto(server.url + path)
             page.wait_for_load_state("load")
-            page.wait_for_timeout(300)  # the scripts fill the page
+            page.wait_for_timeout(200)  # the scripts fill the page
             found = findings(page)
             if found:
                 out[f"{scheme} {size['viewport']['width']} {path}"] = found
