@@ -13,9 +13,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
 PUBLIC = ["/", "/program", "/rooms/main", "/rooms/main/qa", "/rooms/main/qa/screen", "/rooms/main/stage",
-          "/rooms/main/speaker", "/rooms/main/remote", "/signin", "/slots/keynote-1/qa"]  # fmt: skip
+          "/rooms/main/speaker", "/rooms/main/remote", "/signin", "/slots/keynote-1/qa", "/rooms/nowhere"]  # fmt: skip
 ORGANIZER = ["/staff", "/staff/accounts", "/checkin/scan", "/checkin/board", "/checkin/desk", "/checkin/badges",
-             "/moderate", "/sessions/opening/moderate?slot=keynote-1", "/chair", "/rooms/main/chair"]  # fmt: skip
+             "/moderate", "/sessions/opening/moderate?slot=keynote-1", "/chair", "/rooms/main/chair",
+             "/checkin/badges/1"]  # fmt: skip
 
 
 def findings(page) -> list[str]:
@@ -29,12 +30,15 @@ def findings(page) -> list[str]:
     return result
 
 
-def sign_in(context, login_url: str) -> None:
+def sign_in(context, login_url: str) -> list[str]:
+    """Signs the context in; returns the sign-in page's own findings."""
     page = context.new_page()
     page.goto(login_url)
+    found = findings(page)
     page.click("button[type=submit]")
     page.wait_for_url("**/staff")
     page.close()
+    return found
 
 
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
@@ -45,7 +49,10 @@ def walk(chromium, server, scheme: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for size, paths in ((PHONE, PUBLIC + ORGANIZER), (PROJECTOR, ON_A_PROJECTOR)):
         context = chromium.new_context(color_scheme=scheme, bypass_csp=True, **size)
-        sign_in(context, server.staff("organizer")["login_url"])  # a link signs in once: one account per context
+        # A link signs in once: one account per context.
+        found = sign_in(context, server.staff("organizer")["login_url"])
+        if found:
+            out[f"{scheme} {size['viewport']['width']} /login/…"] = found
         page = context.new_page()
         for path in paths:
             page.goto(server.url + path)
