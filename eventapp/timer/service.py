@@ -357,13 +357,18 @@ def expected_revision(data: Any) -> int | None:
 
 
 def _is_stale(s: DbSession, room_id: str, state: TimerState, views: list[SlotView], expected: int, at: int) -> bool:
-    """Whether a command applied since the state it was pressed on (or it names a revision this room never had).
-    Changes no chair made (a talk flowing into its Q&A, the resting timer following the plan) do not count: the
-    chair's screen may show them a moment late, and a press on it still means what it meant."""
+    """Whether a timer command applied since the state it was pressed on (or it names a revision this room never
+    had). Changes no chair made (a talk flowing into its Q&A, the resting timer following the plan) and messages to
+    the speaker do not count: the chair's screen may show them a moment late, and a press on it still means what
+    it meant. (Messages themselves are never stale: they do not depend on the clock.)"""
     settled = clock.settle(state, _plans(views), at) if views else state
     if expected > settled.revision:
         return True
-    latest = s.exec(select(func.max(TimerCommand.revision)).where(TimerCommand.room_id == room_id)).one()
+    latest = s.exec(
+        select(func.max(TimerCommand.revision)).where(
+            TimerCommand.room_id == room_id, TimerCommand.action.not_in(MESSAGE_ACTIONS)
+        )
+    ).one()
     return latest is not None and latest > expected
 
 
@@ -399,6 +404,8 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
             select(TimerCommand).where(TimerCommand.room_id == room_id, TimerCommand.command_id == command_id)
         ).first()
         expected = expected_revision(data)
+        if action in MESSAGE_ACTIONS:
+            expected = None  # a message does not depend on the clock: never stale
         if seen is not None:  # a repeat (double tap, retry after a lost ack): the state as it is, unchanged
             settled = clock.settle(state, _plans(views), at) if views else state
             payload = {**_payload(row, settled, views, tz, at), "duplicate": True}

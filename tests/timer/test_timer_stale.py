@@ -101,3 +101,13 @@ def test_the_socket_command_refuses_a_stale_revision_the_same_way(demo_app, sock
     assert first["ok"] is True
     assert second["ok"] is False and second["error"] == "stale" and second["message"]
     assert second["snapshot"]["slot_id"] == first["state"]["slot_id"]
+
+
+def test_a_message_neither_is_stale_nor_makes_a_timer_press_stale(demo_app, client, chair):
+    rev = state(client)["revision"]
+    r = post(client, chair, {**cmd("message", text="Mic is off"), "expected_revision": rev})
+    assert r.status_code == 200
+    r = post(client, chair, cmd("start", expected_revision=rev))  # pressed before the message's answer came
+    assert r.status_code == 200 and r.get_json()["state"] == "running"
+    r = post(client, chair, {**cmd("clear_message"), "expected_revision": rev})  # an old screen: still applies
+    assert r.status_code == 200 and r.get_json()["message"] is None
