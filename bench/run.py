@@ -337,6 +337,11 @@ def votes(count: int, seconds: float, clients: int) -> dict:
     }
 
 
+def first_scan(runs: int) -> dict:
+    log(f"first scan: {runs} fresh phones from the sign-in link to the first green scan (fake camera)")
+    return script("first_scan.py", "--port", str(port()), "--runs", str(runs), timeout=240)
+
+
 def pages() -> dict:
     log("pages: Chromium, Fast 3G, behind nginx (gzip)")
     return script("pages.py", "--port", str(port()), "--nginx-port", str(port()), timeout=240)
@@ -465,6 +470,11 @@ def markdown(result: dict) -> str:
                     f"| `{path}` | {r.get('requests')} | {r['bytes'] / 1024:.1f} KB | {r['first_render_ms']} ms |"
                 )
         lines.append("")
+    f = result.get("first_scan")
+    if f:
+        lines += [f"**First scan**: from opening the volunteer's sign-in link on a {f['viewport']} (fresh browser, "
+                  f"no cache) to the first green scan on the fake camera: median {f['median_s']} s, max "
+                  f"{f['max_s']} s over {len(f['runs'])} run(s) (decoder {f['runs'][0]['decoder']}).", ""]  # fmt: skip
     lines += ["## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|"]
     for row in result["targets"]:
         lines.append(f"| {row['name']} | {row['goal']} | {row['measured']} | {'yes' if row['met'] else 'NO'} |")
@@ -510,6 +520,10 @@ def targets(result: dict) -> list[dict]:
     v = result.get("votes")
     if v:
         add("votes lost", "0", v["sent"] - v["counted"], v["sent"] == v["counted"])
+    f = result.get("first_scan")
+    if f and f.get("max_s") is not None:
+        add("sign-in link to first green scan (phone, fake camera)", "< 10 s", f"{f['max_s']} s (max)",
+            f["max_s"] < 10)  # fmt: skip
     a = (result.get("pages") or {}).get("/rooms/main/qa")
     if a and "bytes" in a:
         add("audience page, compressed total", "< 100 KB", f"{a['bytes'] / 1024:.1f} KB", a["bytes"] < 100 * 1024)
@@ -542,7 +556,8 @@ def update_readme(summary: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="under 3 minutes")
-    parser.add_argument("--only", default="", help="comma list of: fanout,scaleout,checkin,timer,votes,pages")
+    parser.add_argument("--only", default="",
+                        help="comma list of: fanout,scaleout,checkin,timer,votes,pages,first_scan")  # fmt: skip
     parser.add_argument("--sizes", default="", help="fan-out sizes, e.g. 250,1000")
     parser.add_argument("--reps", type=int, default=0)
     parser.add_argument("-k", type=int, default=0, help="broadcasts per fan-out run")
@@ -558,13 +573,15 @@ def main() -> None:
         help="extra environment for the eventapp servers, e.g. EVENTAPP_WS_COMPRESSION=on",
     )
     args = parser.parse_args()
-    if not (NODE_DIR / "node_modules" / "socket.io").exists():
+    needs_node = set(filter(None, args.only.split(","))) != {"first_scan"}  # the first scan needs only Chromium
+    if needs_node and not (NODE_DIR / "node_modules" / "socket.io").exists():
         raise SystemExit("bench/.node is missing: run `make bench-quick` (it runs npm ci there)")
     quick = args.quick
     sizes = [int(x) for x in args.sizes.split(",") if x] or ([250, 1000] if quick else [250, 1000, 2000, 4000])
     reps = args.reps or (1 if quick else 2)
     k = args.k or (10 if quick else 20)
-    only = set(filter(None, args.only.split(","))) or {"fanout", "scaleout", "checkin", "timer", "votes", "pages"}
+    only = set(filter(None, args.only.split(","))) or {"fanout", "scaleout", "checkin", "timer", "votes", "pages",
+                                                        "first_scan"}  # fmt: skip
     if quick and not args.only:
         only.discard("scaleout")
 
@@ -612,6 +629,8 @@ def main() -> None:
         result["votes"] = attempt("votes", votes, 1000, 10.0, 50)
     if "pages" in only:
         result["pages"] = attempt("pages", pages)
+    if "first_scan" in only:
+        result["first_scan"] = attempt("first_scan", first_scan, 1 if quick else 3)
     result["machine"]["load_after"] = loadavg()
     result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["targets"] = targets(result)

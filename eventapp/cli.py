@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -78,20 +78,38 @@ def serve(host: str, port: int) -> None:
     _serve(host, port, None)
 
 
-def _parse_day(value: str, timezone: str) -> date:
+def _parse_day(value: str, timezone: str) -> tuple[date, timedelta]:
+    """(the day, a shift of every slot): `live` places the day so that a paper talk is on now (see
+    program/demo.live_placement), `today` keeps the planned times on today's date, YYYY-MM-DD a fixed day."""
+    if value == "live":
+        from .program.demo import live_placement
+
+        return live_placement(datetime.now(UTC), timezone)
     if value == "today":
         from .program.schedule import zone
 
-        return datetime.now(zone(timezone)).date()
+        return datetime.now(zone(timezone)).date(), timedelta(0)
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(value), timedelta(0)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not YYYY-MM-DD or 'today'") from exc
+        raise click.BadParameter(f"{value!r} is not YYYY-MM-DD, 'today' or 'live'") from exc
+
+
+def _shift_text(shift: timedelta) -> str:
+    minutes = round(shift.total_seconds() / 60)
+    if not minutes:
+        return "the planned times already have a talk on now"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"the day is shifted {hours} h {rest:02d} min {'later' if minutes > 0 else 'earlier'}"
 
 
 @main.command()
 @click.option("--db", "database_url", default=None, help="Database URL (default: SQLite under instance/).")
-@click.option("--date", "day", default="today", show_default=True, help="The day to put the program on.")
+@click.option(
+    "--date", "day", default="live", show_default=True,
+    help="live: shift the day so that a talk is on now; today: planned times today; YYYY-MM-DD: that day "
+    "(2024-08-04 is the real one).",
+)  # fmt: skip
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Load and print the links, then exit.")
@@ -100,7 +118,7 @@ def demo(database_url: str | None, day: str, host: str, port: int, no_serve: boo
     """Load the TAI4H 2024 demo (replacing what the database held), print a link per role, and serve."""
     from .program.demo import public_facts
 
-    the_day = _parse_day(day, public_facts()["event"]["timezone"])
+    the_day, shift = _parse_day(day, public_facts()["event"]["timezone"])
     _base_url(host, port)
     with app_context(database_url) as app:
         db.upgrade()
@@ -108,12 +126,16 @@ def demo(database_url: str | None, day: str, host: str, port: int, no_serve: boo
             db.delete_all_rows(s)
             for module in features.import_modules("demo"):
                 module.seed(s, the_day)
+                if module.__name__.endswith(".program.demo"):  # first: the others' data follow the slots
+                    module.shift_day(s, shift)
         organizer = auth.add_staff("Demo organizer", "organizer")
         volunteer = auth.add_staff("Demo volunteer (Door 1)", "volunteer")
         chair = auth.add_staff("Demo chair (synthetic)", "chair", room_ids=[ROOM_ID])
         base = app.config["BASE_URL"]
         event = service.load_event()
         click.echo(f"{event.short_name or event.name} demo loaded for {longdate(the_day)} ({event.timezone}).")
+        if day == "live":
+            click.echo(f"Live: {_shift_text(shift)}, so that a talk is on now (--date today keeps the plan).")
         click.echo("Times, room, chairs, presenters and attendees are synthetic; papers and people are real.\n")
         rows = [
             ("organizer", auth.issue_login_link(organizer.id)),

@@ -71,7 +71,7 @@ def test_demo_date_today_is_the_events_today(env):
 def test_demo_refuses_a_bad_date(env):
     result = CliRunner().invoke(cli.main, ["demo", "--no-serve", "--date", "4 Aug"], env=env)
     assert result.exit_code == 2
-    assert "is not YYYY-MM-DD or 'today'" in result.output
+    assert "is not YYYY-MM-DD, 'today' or 'live'" in result.output
 
 
 def test_staff_add_json_gives_a_token_and_a_login_link(env):

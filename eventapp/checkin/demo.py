@@ -7,11 +7,11 @@ import uuid
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session as DbSession
-from sqlmodel import select
+from sqlmodel import func, select
 
 from ..program import schedule
 from ..program.demo import REMOTE_APPROVED
-from ..program.models import Authorship, Event, Person
+from ..program.models import Authorship, Event, Person, Slot
 from .models import CheckIn, CheckinAudit, PaperExcuse, ScanLog
 
 DEVICE = "Door 1 (synthetic)"
@@ -25,7 +25,9 @@ EXCUSE = "Approved remote presentation: visa not granted in time (synthetic)."
 def seed(s: DbSession, day: date) -> None:
     event = s.exec(select(Event)).first()
     tz = event.timezone if event else "UTC"
-    start = schedule.local_to_utc(day, schedule.parse_hhmm("08:20"), tz)
+    # Half an hour before the first slot (08:20 on the planned day; the live demo shifts the slots).
+    first = s.exec(select(func.min(Slot.starts_at))).one()
+    start = first - timedelta(minutes=30) if first else schedule.local_to_utc(day, schedule.parse_hhmm("08:20"), tz)
     people: list[Person] = []
     for paper_id, position in AUTHORS_HERE:
         person = s.exec(

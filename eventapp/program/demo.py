@@ -4,15 +4,16 @@ presenters and attendees, labelled as such wherever a person sees them."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
+from . import schedule
 from .importers import PaperRecord, PersonRef, parse_program_doc, split_name
-from .models import Authorship, Person
+from .models import Authorship, Event, Person, Slot
 from .service import apply_papers, apply_people, apply_program
 
 SYNTHETIC_NOTE = (
@@ -163,3 +164,57 @@ def seed(s: DbSession, day: date) -> None:
             person.attendance = attendance
         s.add(person)
     apply_program(s, parse_program_doc(program_doc(day, facts), "demo"))
+
+
+# --- the live demo ------------------------------------------------------------------------------------------
+
+LIVE_MINUTES_IN = 2  # `--date live` puts the current moment this far into a paper talk
+
+
+def live_placement(now: datetime, tz: str) -> tuple[date, timedelta]:
+    """(the demo's date, a shift of every time) so that `now` falls LIVE_MINUTES_IN minutes into a paper talk.
+
+    The date is now's date in the event's zone. Of the paper talks, the one needing the smallest shift wins among
+    those that keep the whole day on that date (from about 02:00 to 23:00 there always is one); at night the
+    day crosses midnight. At 11:03 in Seoul the real plan already has a talk on: no shift."""
+    facts = public_facts()
+    day = now.astimezone(schedule.zone(tz)).date()
+    slots = [rec for session in parse_program_doc(program_doc(day, facts), "demo").sessions for rec in session.slots]
+    first = min(rec.starts_at for rec in slots)
+    last = max(rec.starts_at + timedelta(seconds=rec.talk_seconds + rec.qa_seconds) for rec in slots)
+    midnight = schedule.local_to_utc(day, schedule.parse_hhmm("00:00"), tz)
+    moment = now.replace(second=0, microsecond=0)
+    best: tuple[bool, timedelta, timedelta] | None = None
+    for rec in slots:
+        if rec.kind != "paper":
+            continue
+        end = rec.starts_at + timedelta(seconds=rec.talk_seconds + rec.qa_seconds)
+        if rec.starts_at <= moment < end and moment - rec.starts_at <= timedelta(minutes=4):
+            return day, timedelta(0)  # already live as planned
+        shift = moment - (rec.starts_at + timedelta(minutes=LIVE_MINUTES_IN))
+        fits = first + shift >= midnight and last + shift <= midnight + timedelta(days=1)
+        key = (not fits, abs(shift), shift)
+        if best is None or key < best:
+            best = key
+    assert best is not None, "the demo program has paper talks"
+    return day, best[2]
+
+
+def shift_day(s: DbSession, shift: timedelta) -> None:
+    """Move every slot by `shift` (the live demo), and say so on the synthetic banner."""
+    if not shift:
+        return
+    for slot in s.exec(select(Slot)):
+        slot.starts_at = slot.starts_at + shift
+        s.add(slot)
+    event = s.exec(select(Event)).first()
+    if event is not None:
+        minutes = round(shift.total_seconds() / 60)
+        hours, rest = divmod(abs(minutes), 60)
+        amount = f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+        event.synthetic_note = (
+            f"{SYNTHETIC_NOTE} Live demo: the day is shifted {amount} {'later' if minutes > 0 else 'earlier'} "
+            "than planned, so that a talk is on now."
+        )
+        s.add(event)
+    s.flush()

@@ -16,7 +16,7 @@ from ..db import session_scope
 from ..errors import ApiError, not_found
 from ..program import schedule
 from ..program.models import Session as ProgramSession
-from ..program.service import list_rooms, load_event, slot_views
+from ..program.service import list_rooms, load_event, program_payload, slot_views
 from . import pileup, service, voter
 from .schemas import AskBody, ClosedBody, ModeratorBody, PremoderationBody, WordsBody
 
@@ -241,7 +241,14 @@ def console_index():
     with session_scope() as s:
         sessions = list(s.exec(select(ProgramSession).order_by(ProgramSession.position)))
     allowed = [x for x in sessions if service.can_moderate(principal, x.id, x.room_id)]
-    return render_template("qa/moderate_index.html", sessions=allowed)
+    # Each session's times, and which one is on now (the room's running timer, else the plan): the day's
+    # two coffee breaks must not look alike.
+    program = program_payload()
+    times = {x["id"]: x for x in program["sessions"]}
+    now_ids = {p["current_slot_id"] for p in (program.get("plan") or {}).get("rooms", {}).values()}
+    now_ids.add(program["now"]["current_slot_id"])
+    running = {x["id"] for x in program["sessions"] if any(slot["id"] in now_ids for slot in x["slots"])}
+    return render_template("qa/moderate_index.html", sessions=allowed, times=times, running=running)
 
 
 add_staff_link("Q&A moderation", lambda: url_for("qa.console_index"), "chair", "moderator")

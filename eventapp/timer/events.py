@@ -45,7 +45,8 @@ on_resync("timer", _resync)
 @socketio.on("timer_command")
 @acked
 def on_timer_command(data: Any = None) -> dict[str, Any]:
-    """{"room_id", "action", "seconds"?, "command_id"} -> ack {"ok": true, "state": {...}} (same checks as POST)."""
+    """{"room_id", "action", "seconds"?, "command_id", "expected_revision"?} -> ack {"ok": true, "state": {...}}
+    (same checks as POST; a stale revision: {"ok": false, "error": "stale", "message", "snapshot"})."""
     principal = socket_staff("chair")
     command = payload(SocketCommand, data)
     return {"state": service.command(command.room_id, command.as_data(), principal)}

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import select
@@ -349,6 +349,32 @@ def parse_command(data: Any) -> tuple[str, str, int | None, dict[str, Any]]:
     return action, command_id, seconds if action == "adjust" else None, extra
 
 
+def expected_revision(data: Any) -> int | None:
+    """The `revision` of the state the button was pressed on, if the command names it (else None)."""
+    value = data.get("expected_revision") if isinstance(data, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ApiError(400, "invalid_expected_revision", "expected_revision must be a whole number from 0 up.")
+    return value
+
+
+def _is_stale(s: DbSession, room_id: str, state: TimerState, views: list[SlotView], expected: int, at: int) -> bool:
+    """Whether a timer command applied since the state it was pressed on (or it names a revision this room never
+    had). Changes no chair made (a talk flowing into its Q&A, the resting timer following the plan) and messages to
+    the speaker do not count: the chair's screen may show them a moment late, and a press on it still means what
+    it meant. (Messages themselves are never stale: they do not depend on the clock.)"""
+    settled = clock.settle(state, _plans(views), at) if views else state
+    if expected > settled.revision:
+        return True
+    latest = s.exec(
+        select(func.max(TimerCommand.revision)).where(
+            TimerCommand.room_id == room_id, TimerCommand.action.not_in(MESSAGE_ACTIONS)
+        )
+    ).one()
+    return latest is not None and latest > expected
+
+
 def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
     """Apply one chair command (HTTP or socket; the caller has checked the staff role). Idempotent per id.
 
@@ -367,6 +393,7 @@ def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
 def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
     if not principal.is_staff:
         raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
+    stale: ApiError | None = None
     with session_scope() as s:
         row, state, views = _load(s, room_id, lock=True)  # 404 for an unknown room
         if not principal.can_chair_room(room_id):
@@ -379,9 +406,18 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
         seen = s.exec(
             select(TimerCommand).where(TimerCommand.room_id == room_id, TimerCommand.command_id == command_id)
         ).first()
+        expected = expected_revision(data)
+        if action in MESSAGE_ACTIONS:
+            expected = None  # a message does not depend on the clock: never stale
         if seen is not None:  # a repeat (double tap, retry after a lost ack): the state as it is, unchanged
             settled = clock.settle(state, _plans(views), at) if views else state
             payload = {**_payload(row, settled, views, tz, at), "duplicate": True}
+        elif expected is not None and _is_stale(s, room_id, state, views, expected, at):
+            # Pressed on a state a later command has replaced (a double tap, a second chair's phone): refused whole.
+            settled = clock.settle(state, _plans(views), at) if views else state
+            snapshot = _payload(row, settled, views, tz, at)
+            stale = ApiError(409, "stale", "The timer changed after this was pressed; it now shows the current "
+                             "state. Press again if you still want it.", snapshot=snapshot)  # fmt: skip
         else:
             if action in MESSAGE_ACTIONS:
                 new = replace(clock.settle(state, _plans(views), at) if views else state, revision=state.revision + 1)
@@ -397,6 +433,9 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
                                revision=new.revision))  # fmt: skip
             s.exec(delete(TimerCommand).where(TimerCommand.created_at < utcnow() - KEEP_COMMANDS))
             payload = _payload(row, new, views, tz, at)
+    if stale is not None:
+        _add_presence(stale.extra["snapshot"])
+        raise stale
     _add_presence(payload)
     if seen is None:
         metrics.TIMER_COMMANDS.labels(action=action).inc()
@@ -550,6 +589,7 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
 
     by_slot: dict[str, dict[str, Any]] = {}
     plan_rooms: dict[str, Any] = {}
+    timer_now: tuple[str, str | None] | None = None
     for room_id, room_views in views.items():
         if not room_views:
             continue
@@ -598,8 +638,19 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
             now_row = next((f for f in rows_out if f.expected_end_ms > at), rows_out[-1])
         plan_end = max(p.start_ms + p.duration_ms for p in planned)
         end = expected_end(rows_out)
+        # "Now" is what is happening: the slot the timer runs or holds paused; the plan only while the timer rests.
+        if state_name in ("running", "paused") and current is not None:
+            now_id = current.slot_id
+            at_index = [v.id for v in room_views].index(now_id)
+            next_id = room_views[at_index + 1].id if at_index + 1 < len(room_views) else None
+        else:
+            by_plan, upcoming = schedule.now_and_next(room_views, now)
+            now_id, next_id = (by_plan.id if by_plan else None), (upcoming.id if upcoming else None)
+        if state_name in ("running", "paused") and timer_now is None:
+            timer_now = (now_id, next_id)
         plan_rooms[room_id] = {
-            "current_slot_id": current.slot_id if current else None, "timer_state": state_name,
+            "current_slot_id": now_id, "next_slot_id": next_id,
+            "now_from": "timer" if state_name in ("running", "paused") else "plan", "timer_state": state_name,
             "delay_seconds": round(now_row.delay_ms / 1000), "planned_end": iso(plan_end),
             "expected_end": iso(end), "end_delay_seconds": round(((end or plan_end) - plan_end) / 1000),
         }  # fmt: skip
@@ -607,6 +658,8 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
         for slot in session["slots"]:
             slot.update(by_slot.get(slot["id"], {}))
     payload["plan"] = {"rooms": plan_rooms}
+    if timer_now is not None:  # the first room (in the program's order) whose timer runs decides the page's "now"
+        payload["now"]["current_slot_id"], payload["now"]["next_slot_id"] = timer_now
 
 
 def _min_duration(v: SlotView) -> int | None:

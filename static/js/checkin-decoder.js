@@ -1,6 +1,8 @@
 // Decodes QR codes off the main thread (classic worker: jsQR is a UMD script). Receives an ImageBitmap
-// (drawn here on an OffscreenCanvas) or raw RGBA pixels; answers {text} or {text: null}.
+// (drawn here on an OffscreenCanvas) or raw RGBA pixels; answers {text} or {text: null}; says {ready: true} first.
+// If jsQR cannot load (no network, nothing cached) this throws and the page sees the worker's error event.
 importScripts("/static/vendor/jsqr/jsQR.js");
+self.postMessage({ ready: true }); // the page waits for this before it feeds frames
 
 let canvas = null;
 let ctx = null;

@@ -28,8 +28,14 @@ const net = $("[data-net]");
 const video = $("[data-video]");
 const hint = $("[data-camera-hint]");
 const recent = $("[data-recent]");
+const manualBox = $("[data-manual-result]");
+// One 24-hour clock in the event's zone, whatever zone this phone is set to.
+const CLOCK = new Intl.DateTimeFormat("en-GB", {
+  timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
 
 let offline = navigator.onLine === false;
+let decoderState = "loading"; // loading | ready | failed (see setupDecoder)
 let lastCode = "";
 let lastAt = 0;
 let clearTimer = null;
@@ -86,24 +92,60 @@ function beep(kind) {
   }
 }
 
-function show(kind, head, detail = "") {
-  if (TIMING && pendingTiming && kind === "ok") timings.push({ ...pendingTiming, shown: performance.now(), head });
-  pendingTiming = null;
-  resultBox.dataset.result = kind; // ok | already | refused | idle
+// What the big box says between results: a decoder that cannot run, then offline, then ready. Never silent.
+function idleText() {
+  if (decoderState === "failed") {
+    return ["✗ The QR decoder did not load", "The camera cannot read badges yet (no network when this page opened?). Retrying by itself; meanwhile use the search below."];
+  }
+  if (offline) return ["Offline: scanning goes on; the phone will sync.", queue.length ? `${queue.length} waiting to be sent.` : ""];
+  if (decoderState === "loading" && root.dataset.camera === "on") return ["Loading the QR decoder…", ""];
+  return ["Ready: point the camera at a badge.", ""];
+}
+
+function renderIdle() {
+  if (resultBox.dataset.result !== "idle" && resultBox.dataset.result !== "problem") return; // a result is showing
+  const [head, detail] = idleText();
+  resultBox.dataset.result = decoderState === "failed" ? "problem" : "idle";
   resultHead.textContent = head;
   resultDetail.textContent = detail;
-  beep(kind === "ok" ? "ok" : kind === "already" ? "already" : "refused");
+}
+
+function clearLater(ms = CLEAR_MS) {
   clearTimeout(clearTimer);
   clearTimer = setTimeout(() => {
     resultBox.dataset.result = "idle";
-    resultHead.textContent = offline ? "Offline: scanning goes on; the phone will sync." : "Ready: point the camera at a badge.";
-    resultDetail.textContent = "";
-  }, CLEAR_MS);
+    renderIdle();
+  }, ms);
+}
+
+function show(kind, head, detail = "", { nonce = null, manual = false } = {}) {
+  if (TIMING && pendingTiming && kind === "ok") timings.push({ ...pendingTiming, shown: performance.now(), head });
+  pendingTiming = null;
+  resultBox.dataset.result = kind; // ok | already | refused | idle | problem
+  resultHead.textContent = head;
+  resultDetail.textContent = detail;
+  beep(kind === "ok" ? "ok" : kind === "already" ? "already" : "refused");
+  clearLater();
+  if (manual && manualBox) {
+    // A check-in from the search: its result stays beside the search, in view, until the next action.
+    manualBox.hidden = false;
+    manualBox.dataset.result = kind;
+    manualBox.textContent = `${head}${detail ? " · " + detail : ""}`;
+    manualBox.scrollIntoView({ block: "nearest" });
+  }
   const li = document.createElement("li");
   li.dataset.kind = kind;
-  li.textContent = `${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} · ${head}${detail ? " · " + detail : ""}`;
+  if (nonce) li.dataset.nonce = nonce;
+  li.dataset.text = `${head}${detail ? " · " + detail : ""}`;
+  li.textContent = `${CLOCK.format(new Date())} · ${li.dataset.text}`;
   recent.prepend(li);
   while (recent.children.length > 10) recent.lastChild.remove();
+}
+
+function clearManual() {
+  if (!manualBox) return;
+  manualBox.hidden = true;
+  manualBox.textContent = "";
 }
 
 // "SnapSeg (L4) at 11:40": a paper's short name (before its colon) when it has one, then its id and time.
@@ -118,22 +160,23 @@ function presents(papers) {
   return papers.map((p) => `${paperLabel(p)}${p.hhmm ? " at " + p.hhmm : ""}${p.mode === "remote" ? " (remote)" : ""}`).join(", ");
 }
 
-function showAnswer(status, body, viaQueue = false) {
+function showAnswer(status, body, opts = {}) {
   if (status === 201 || status === 200) {
     const name = body.person?.name || "?";
     const talk = presents(body.papers);
     if (body.result === "ok") {
-      show("ok", `✓ Welcome, ${name}`, talk ? `Presents ${talk}` : body.person?.affiliation || "");
+      show("ok", `✓ Welcome, ${name}`, talk ? `Presents ${talk}` : body.person?.affiliation || "", opts);
     } else {
-      show("already", `! Already checked in: ${name}`, `at ${body.checked_in_hhmm} at ${body.device}`);
+      show("already", `! Already checked in: ${name}`, `at ${body.checked_in_hhmm} at ${body.device}`, opts);
     }
-  } else if (!viaQueue) {
+  } else {
     const message = body?.message || "Not accepted.";
-    show("refused", "✗ Not accepted", message);
+    show("refused", "✗ Not accepted", message, opts);
   }
 }
 
 function setOffline(value) {
+  if (offline && !value) precache(); // back online: fill in what an outage kept from the offline cache
   offline = value;
   renderNet();
 }
@@ -141,6 +184,22 @@ function renderNet() {
   const waiting = queue.length;
   net.dataset.state = offline ? "offline" : waiting ? "syncing" : "online";
   net.textContent = offline ? `offline · ${waiting} waiting` : waiting ? `syncing · ${waiting} waiting` : "online";
+  renderIdle(); // the pill and the big box always say the same
+}
+
+/** A queued scan the server has now answered: its line in the recent list says what became of it. */
+function markSent(nonce, status, body) {
+  const li = recent.querySelector(`li[data-nonce="${CSS.escape(nonce)}"]`);
+  if (!li) return;
+  const base = (li.dataset.text || "").replace(/ · offline · will sync/, "").replace(/offline · will sync · /, "");
+  const at = li.textContent.slice(0, 5);
+  if (status === 200 || status === 201) {
+    li.dataset.kind = body.result === "ok" ? "ok" : "already";
+    li.textContent = `${at} · ${base} · sent${body.result === "ok" ? "" : " (already checked in)"}`;
+  } else {
+    li.dataset.kind = "refused";
+    li.textContent = `${at} · ${base} · refused when sent: ${body?.message || "not accepted"}`;
+  }
 }
 
 // --- talking to the server --------------------------------------------------------------------------------
@@ -163,15 +222,15 @@ async function post(payload) {
   return { status: res.status, body };
 }
 
-async function submit(item) {
-  if (offline) return offlineScan(item);
+async function submit(item, opts = {}) {
+  if (offline) return offlineScan(item, opts);
   try {
     const { status, body } = await post(item);
-    showAnswer(status, body);
+    showAnswer(status, body, opts);
     if (status === 201 && roster) markSeen(item);
   } catch {
     setOffline(true);
-    await offlineScan(item);
+    await offlineScan(item, opts);
   }
 }
 
@@ -181,7 +240,7 @@ async function markSeen(item) {
   save(SEEN_KEY, [...seen]);
 }
 
-async function offlineScan(item) {
+async function offlineScan(item, opts = {}) {
   const people = roster?.people || [];
   let person = null;
   let key = "";
@@ -193,18 +252,19 @@ async function offlineScan(item) {
     key = person ? person.h : "";
   }
   if (!person) {
-    show("refused", "✗ Not on this phone's list", "Offline: send the person to the desk.");
+    show("refused", "✗ Not on this phone's list", "Offline: send the person to the desk.", opts);
     return;
   }
   queue.push({ ...item, offline: true });
   save(QUEUE_KEY, queue);
   renderNet();
+  const mark = { ...opts, nonce: item.nonce };
   if (person.checked_in || seen.has(key)) {
-    show("already", `! Already checked in: ${person.name}`, "offline · will sync");
+    show("already", `! Already checked in: ${person.name}`, "offline · will sync", mark);
   } else {
     seen.add(key);
     save(SEEN_KEY, [...seen]);
-    show("ok", `✓ Welcome, ${person.name}`, `offline · will sync${person.papers?.length ? " · presents " + presents(person.papers) : ""}`);
+    show("ok", `✓ Welcome, ${person.name}`, `offline · will sync${person.papers?.length ? " · presents " + presents(person.papers) : ""}`, mark);
   }
 }
 
@@ -215,6 +275,7 @@ async function replay() {
     return;
   }
   replaying = true;
+  const sent = { ok: 0, already: 0, refused: 0 };
   try {
     while (queue.length) {
       const item = queue[0];
@@ -228,13 +289,36 @@ async function replay() {
       if (answer.status === 429) return; // try again later; nothing is lost
       queue.shift(); // the server answered: recorded (or refused and logged) exactly once by its nonce
       save(QUEUE_KEY, queue);
+      const { status, body } = answer;
+      sent[status === 201 || status === 200 ? (body.result === "ok" ? "ok" : "already") : "refused"] += 1;
+      markSent(item.nonce, status, body);
       renderNet();
     }
     setOffline(false);
     refreshRoster();
   } finally {
     replaying = false;
+    const n = sent.ok + sent.already + sent.refused;
+    if (n) announceSync(n, sent);
   }
+}
+
+/** "3 offline scans sent": the big box confirms what the pill shows, and says what the server made of them. */
+function announceSync(n, sent) {
+  const parts = [];
+  if (sent.ok) parts.push(`${sent.ok} checked in`);
+  if (sent.already) parts.push(`${sent.already} already checked in`);
+  if (sent.refused) parts.push(`${sent.refused} refused (see the list below)`);
+  const head = `✓ ${n} offline scan${n === 1 ? "" : "s"} sent`;
+  const detail = `${parts.join(", ")}${queue.length ? ` · ${queue.length} still waiting` : ""}.`;
+  resultBox.dataset.result = sent.refused ? "already" : "ok";
+  resultHead.textContent = head;
+  resultDetail.textContent = detail;
+  clearLater(6000);
+  const li = document.createElement("li"); // the list keeps it after the next scan has taken the big box
+  li.dataset.kind = "sync";
+  li.textContent = `${CLOCK.format(new Date())} · ${head} · ${detail}`;
+  recent.prepend(li);
 }
 
 async function probe() {
@@ -264,6 +348,7 @@ async function refreshRoster() {
 setInterval(replay, REPLAY_MS);
 setInterval(() => offline || refreshRoster(), 5 * 60 * 1000); // walk-ins and reissued badges reach the phone
 window.addEventListener("online", replay);
+window.addEventListener("online", () => decoderState === "failed" && setupDecoder());
 window.addEventListener("offline", () => setOffline(true));
 
 // --- input: camera, wedge, manual ---------------------------------------------------------------------
@@ -273,6 +358,7 @@ function handleCode(text) {
   if (!code) return false;
   const now = Date.now();
   if (code === lastCode && now - lastAt < SAME_CODE_MS) return false; // the camera reads a badge many times
+  if (code !== lastCode) clearManual(); // another badge is the next action (the same one, still in view, is not)
   lastCode = code;
   lastAt = now;
   submit({ code, nonce: newNonce(), device: DEVICE, scanned_at: new Date().toISOString() });
@@ -355,32 +441,142 @@ function stopCamera() {
   stream = null;
 }
 
-async function setupDecoder() {
-  if (detector || worker) return;
+// The decoder is loaded as the page opens (not when the camera starts), so a network that drops a moment later
+// does not leave a camera with nothing to read it; the service worker keeps it for the next offline open. If it
+// cannot load, the big box says so and it is tried again every few seconds and as soon as the network is back.
+let decoderLoading = null;
+let pageDecoder = false;
+const DECODER_RETRY_MS = 3000;
+const DECODER_LOAD_MS = 8000;
+const DECODE_TIMEOUT_MS = 4000;
+
+function setupDecoder() {
+  if (detector || worker || pageDecoder) return Promise.resolve(true);
+  decoderLoading = decoderLoading || loadDecoder().finally(() => { decoderLoading = null; });
+  return decoderLoading;
+}
+
+async function loadDecoder() {
   if ("BarcodeDetector" in window) {
     try {
       const formats = await window.BarcodeDetector.getSupportedFormats();
       if (formats.includes("qr_code")) {
         detector = new window.BarcodeDetector({ formats: ["qr_code"] });
         root.dataset.decoder = "native";
-        return;
+        setDecoderState("ready");
+        return true;
       }
     } catch {
       /* fall back to the worker */
     }
   }
-  worker = new Worker(root.dataset.workerUrl);
-  root.dataset.decoder = "jsqr-worker";
+  const loaded = await startWorker();
+  if (loaded) {
+    worker = loaded;
+    root.dataset.decoder = "jsqr-worker";
+  } else if (await loadPageDecoder()) {
+    // Chromium opens no worker offline, even from the service worker's cache: decode on the page instead.
+    pageDecoder = true;
+    root.dataset.decoder = "jsqr-page";
+  } else {
+    setDecoderState("failed");
+    setTimeout(setupDecoder, DECODER_RETRY_MS);
+    return false;
+  }
+  setDecoderState("ready");
+  return true;
 }
 
+/** jsQR on the page itself (a classic script from the same origin, so the service worker can serve it). */
+function loadPageDecoder() {
+  if (window.jsQR) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const el = document.createElement("script");
+    el.src = root.dataset.jsqrUrl;
+    el.onload = () => resolve(typeof window.jsQR === "function");
+    el.onerror = () => {
+      el.remove();
+      resolve(false);
+    };
+    document.head.append(el);
+  });
+}
+
+let pageCanvas = null;
+function decodeOnPage() {
+  const scale = Math.min(1, 480 / (video.videoWidth || 480));
+  const width = Math.round(video.videoWidth * scale);
+  const height = Math.round(video.videoHeight * scale);
+  pageCanvas = pageCanvas || document.createElement("canvas");
+  if (pageCanvas.width !== width || pageCanvas.height !== height) Object.assign(pageCanvas, { width, height });
+  const ctx = pageCanvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(video, 0, 0, width, height);
+  const found = window.jsQR(ctx.getImageData(0, 0, width, height).data, width, height, { inversionAttempts: "dontInvert" });
+  return found ? found.data : null;
+}
+
+/** A decoder worker that said it is ready (jsQR loaded in it), or null if it could not start. */
+function startWorker() {
+  return new Promise((resolve) => {
+    let w;
+    try {
+      w = new Worker(root.dataset.workerUrl);
+    } catch {
+      resolve(null);
+      return;
+    }
+    const fail = () => {
+      clearTimeout(timer);
+      w.terminate();
+      resolve(null);
+    };
+    const timer = setTimeout(fail, DECODER_LOAD_MS);
+    w.onerror = (e) => {
+      e.preventDefault?.();
+      fail();
+    };
+    w.onmessage = (e) => {
+      if (!e.data || !e.data.ready) return;
+      clearTimeout(timer);
+      w.onerror = () => dropWorker();
+      resolve(w);
+    };
+  });
+}
+
+function dropWorker() {
+  if (worker) worker.terminate();
+  worker = null;
+  setDecoderState("failed");
+  setTimeout(setupDecoder, DECODER_RETRY_MS);
+}
+
+function setDecoderState(state) {
+  decoderState = state;
+  root.dataset.decoderState = state;
+  if (state === "ready" && resultBox.dataset.result === "problem") resultBox.dataset.result = "idle";
+  renderIdle();
+  if (state === "ready") {
+    scheduleFrame();
+    precache(); // the decoder loaded from the network: the service worker keeps it for an offline open
+  }
+}
+
+let frameWaiting = false; // one frame loop at a time (the camera and the decoder each start it)
 function scheduleFrame() {
-  if (!stream) return;
-  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(() => decodeFrame());
-  else setTimeout(decodeFrame, 80);
+  if (!stream || frameWaiting) return;
+  frameWaiting = true;
+  const run = () => {
+    frameWaiting = false;
+    decodeFrame();
+  };
+  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(run);
+  else setTimeout(run, 80);
 }
 
 async function decodeFrame() {
   if (!stream) return;
+  if (!detector && !worker && !pageDecoder) return; // the decoder is not there yet: setDecoderState("ready") starts the frames
   if (busy || video.readyState < 2 || document.hidden) return scheduleFrame();
   busy = true;
   const capturedAt = performance.now();
@@ -389,6 +585,9 @@ async function decodeFrame() {
     if (detector) {
       const codes = await detector.detect(video);
       text = codes.length ? codes[0].rawValue : null;
+    } else if (pageDecoder) {
+      text = decodeOnPage();
+      await new Promise((r) => setTimeout(r, 100)); // leave the page time to breathe between frames
     } else {
       text = await decodeInWorker();
     }
@@ -413,11 +612,23 @@ function decodeInWorker() {
   const scale = Math.min(1, 640 / (video.videoWidth || 640));
   const width = Math.round(video.videoWidth * scale);
   const height = Math.round(video.videoHeight * scale);
+  const w = worker;
   return new Promise((resolve) => {
-    worker.onmessage = (e) => resolve(e.data.text);
+    // A worker that stops answering must not hold the camera loop forever: drop it and load a new one.
+    const timer = setTimeout(() => {
+      if (worker === w) dropWorker();
+      resolve(null);
+    }, DECODE_TIMEOUT_MS);
+    w.onmessage = (e) => {
+      clearTimeout(timer);
+      resolve(e.data.text ?? null);
+    };
     createImageBitmap(video, { resizeWidth: width, resizeHeight: height }).then(
-      (bitmap) => worker.postMessage({ bitmap, width, height }, [bitmap]),
-      () => resolve(null),
+      (bitmap) => w.postMessage({ bitmap, width, height }, [bitmap]),
+      () => {
+        clearTimeout(timer);
+        resolve(null);
+      },
     );
   });
 }
@@ -470,6 +681,7 @@ const searchInput = $("[data-search]");
 const results = $("[data-search-results]");
 let searchTimer = null;
 searchInput.addEventListener("input", () => {
+  clearManual();
   clearTimeout(searchTimer);
   searchTimer = setTimeout(runSearch, 250);
 });
@@ -498,7 +710,8 @@ async function runSearch() {
     button.type = "button";
     button.textContent = p.checked_in_hhmm ? `Here since ${p.checked_in_hhmm}` : "Check in";
     button.addEventListener("click", () => {
-      submit({ person_id: p.person_id, nonce: newNonce(), device: DEVICE, scanned_at: new Date().toISOString() });
+      submit({ person_id: p.person_id, nonce: newNonce(), device: DEVICE, scanned_at: new Date().toISOString() },
+        { manual: true });
       searchInput.value = "";
       results.replaceChildren();
     });
@@ -519,8 +732,17 @@ function localSearch(q) {
     .slice(0, 20);
 }
 
-if ("serviceWorker" in navigator) navigator.serviceWorker.register("/checkin/sw.js", { scope: "/checkin/" }).catch(() => undefined);
+// The service worker keeps the page, its scripts and the decoder for an offline open. It caches them as it
+// installs; asked again once the network is back, it fills in whatever an outage kept it from caching.
+function precache() {
+  navigator.serviceWorker?.ready.then((reg) => reg.active?.postMessage("precache")).catch(() => undefined);
+}
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/checkin/sw.js", { scope: "/checkin/" }).then(precache, () => undefined);
+  window.addEventListener("online", precache);
+}
 renderNet();
 refreshRoster();
+setupDecoder();
 startCamera();
 if (queue.length) replay();

@@ -1,7 +1,9 @@
 // Keeps the scanner page and its scripts on the phone, so a reload during a network outage still opens the
 // scanner (the roster and the queue live in localStorage). Network first: online, the page is always fresh.
-// Served as /checkin/sw.js so its scope covers /checkin/. Never touches the API.
-const CACHE = "checkin-scanner-v1";
+// Served as /checkin/sw.js so its scope covers /checkin/. Never touches the API. Everything the scanner needs is
+// precached on the first load (the decoder too: without it the camera reads nothing), and again on the page's
+// "precache" message (sent when the network comes back) for whatever an outage kept from the cache.
+const CACHE = "checkin-scanner-v2";
 const PAGE = "/checkin/scan";
 const ASSETS = [
   PAGE,
@@ -10,15 +12,22 @@ const ASSETS = [
   "/static/js/checkin-scanner.js",
   "/checkin/decoder.js", // a worker outside /checkin/ would not be served from here offline
   "/static/vendor/jsqr/jsQR.js",
+  "/static/favicon.svg",
 ];
+
+function fillCache() {
+  return caches.open(CACHE).then((cache) =>
+    Promise.all(ASSETS.map((url) => cache.match(url).then((hit) => hit || cache.add(url)).catch(() => undefined))),
+  );
+}
+
+self.addEventListener("message", (event) => {
+  if (event.data === "precache") event.waitUntil(fillCache());
+});
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches
-      .open(CACHE)
-      .then((cache) => cache.addAll(ASSETS))
-      .catch(() => undefined)
-      .then(() => self.skipWaiting()),
+    fillCache().then(() => self.skipWaiting()),
   );
 });
 

@@ -24,22 +24,53 @@ function describe(slot) {
   return slot.presenter ? `${slot.title} — ${slot.presenter}` : slot.title;
 }
 
+/** The room whose timer runs or is paused decides "now" (the first, in the program's order); else null. */
+function timerNow() {
+  const rooms = latest?.plan?.rooms ?? {};
+  for (const [id, p] of Object.entries(rooms)) {
+    if (roomId && id !== roomId) continue;
+    if (p.now_from === "timer" && p.current_slot_id) return { roomId: id, ...p };
+  }
+  return null;
+}
+
+function nextText(slot) {
+  // What follows, at the time it is expected to start now (the plan's time when it differs).
+  const expected = slot.expected_start && hhmm(slot.expected_start) !== hhmm(slot.starts_at) ? slot.expected_start : null;
+  return expected
+    ? `${hhmm(expected)} ${describe(slot)} (expected; planned ${hhmm(slot.starts_at)})`
+    : `${hhmm(slot.starts_at)} ${describe(slot)}`;
+}
+
 function render() {
   const now = conn.now();
-  const current = slots.find((s) => s.start <= now && now < s.end) ?? null;
-  const upcoming = slots.find((s) => s.start > now) ?? null;
+  const byTimer = timerNow();
+  let current;
+  let upcoming;
+  let past = null; // with the timer leading: the slots of its room before the one it is on
+  if (byTimer) {
+    const roomSlots = latest.sessions.filter((x) => x.room_id === byTimer.roomId).flatMap((x) => x.slots);
+    const at = roomSlots.findIndex((x) => x.id === byTimer.current_slot_id);
+    current = slots.find((x) => x.id === byTimer.current_slot_id) ?? null;
+    upcoming = slots.find((x) => x.id === byTimer.next_slot_id) ?? null;
+    past = new Map(roomSlots.map((x, i) => [x.id, i < at]));
+  } else {
+    current = slots.find((s) => s.start <= now && now < s.end) ?? null;
+    upcoming = slots.find((s) => s.start > now) ?? null;
+  }
   for (const el of document.querySelectorAll("[data-now]")) {
     el.textContent = current ? describe(current) : "Nothing is on right now.";
   }
   for (const el of document.querySelectorAll("[data-next]")) {
-    el.textContent = upcoming ? `${hhmm(upcoming.starts_at)} ${describe(upcoming)}` : "Nothing more today.";
+    el.textContent = upcoming ? nextText(upcoming) : "Nothing more today.";
   }
   for (const row of document.querySelectorAll("[data-slot-id]")) {
     const isCurrent = current && row.dataset.slotId === current.id;
     row.classList.toggle("is-current", Boolean(isCurrent));
     if (isCurrent) row.setAttribute("aria-current", "time");
     else row.removeAttribute("aria-current");
-    row.classList.toggle("is-past", Date.parse(row.dataset.ends) <= now);
+    const isPast = past && past.has(row.dataset.slotId) ? past.get(row.dataset.slotId) : Date.parse(row.dataset.ends) <= now;
+    row.classList.toggle("is-past", isPast);
   }
   const clock = document.querySelector("[data-clock]");
   if (clock && venueClock) clock.textContent = venueClock.format(new Date(now));
@@ -91,10 +122,13 @@ function renderPlan(program) {
   summary.hidden = parts.length === 0;
 }
 
+let latest = null; // the last program payload (its plan says which rooms the timer leads)
+
 function onProgram(program) {
+  latest = program;
   slots = slotsFrom(program);
   renderPlan(program);
-  venueClock = new Intl.DateTimeFormat("en-GB", { timeZone: program.event.timezone, hour: "2-digit", minute: "2-digit" });
+  venueClock = new Intl.DateTimeFormat("en-GB", { timeZone: program.event.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   document.dispatchEvent(new CustomEvent("program:update", { detail: program }));
   render();
 }

@@ -50,7 +50,7 @@ export function countsText(c) {
  * (the chair's next/previous, a snapshot after a reconnect) asks the server which board that means (during a break
  * the next talk's: eventapp/qa/service.py current_slot_id). Calls onChange(slotId) whenever the board changes.
  */
-export function followCurrentSlot(roomId, onChange, initial = null) {
+export function followCurrentSlot(roomId, onChange, initial = null, onTimer = null) {
   const conn = live();
   let board = initial;
   let timerSlot = null;
@@ -61,13 +61,14 @@ export function followCurrentSlot(roomId, onChange, initial = null) {
       onChange(board);
     }
   }
-  function onTimer(timer) {
+  function onTimerState(timer) {
+    if (timer && timer.room_id === roomId && onTimer) onTimer(timer); // e.g. the audience page's "next" line
     if (!timer || timer.room_id !== roomId || timer.slot_id === timerSlot) return;
     const first = timerSlot === null;
     timerSlot = timer.slot_id;
     if (!first || board === null) check();
   }
-  conn.subscribe(`timer:${roomId}`, onTimer);
-  conn.on("timer", onTimer);
+  conn.subscribe(`timer:${roomId}`, onTimerState);
+  conn.on("timer", onTimerState);
   return check;
 }

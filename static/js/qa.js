@@ -224,5 +224,29 @@ conn.on("qa_board", (b) => {
   render();
 });
 
+// What follows the talk on stage, at the time it is expected given how the room's timer runs (the plan's time
+// while the timer rests), on the event's 24-hour clock. From the timer events this page follows anyway.
+const nextLine = $("[data-qa-next]");
+const venueClock = new Intl.DateTimeFormat("en-GB", {
+  timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
+function showNext(timer) {
+  if (!nextLine) return;
+  const next = timer.next_slot;
+  if (!next) {
+    nextLine.textContent = "Next: nothing more today.";
+    return;
+  }
+  const planned = next.planned_start_ms;
+  const qaMs = (timer.slot?.qa_seconds || 0) * 1000;
+  let slotEnd = null; // when the talk on stage is expected to end
+  if (timer.state === "running") slotEnd = timer.segment === "talk" ? timer.qa_ends_at_ms ?? timer.ends_at_ms : timer.ends_at_ms;
+  else if (timer.state === "paused") slotEnd = conn.now() + timer.remaining_ms + (timer.segment === "talk" ? qaMs : 0);
+  const expected = slotEnd == null ? planned : Math.max(planned, slotEnd, conn.now());
+  const late = expected - planned >= 60000;
+  nextLine.textContent = `Next: ${venueClock.format(new Date(expected))} ${next.title}${
+    late ? ` (expected; planned ${venueClock.format(new Date(planned))})` : ""}`;
+}
+
 showSlot(slotId);
-if (root.dataset.follow === "yes") followCurrentSlot(root.dataset.roomId, showSlot, slotId);
+if (root.dataset.follow === "yes") followCurrentSlot(root.dataset.roomId, showSlot, slotId, showNext);

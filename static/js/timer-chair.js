@@ -8,6 +8,10 @@ const toggle = root.querySelector('[data-action="toggle"]');
 const undoButton = root.querySelector('[data-action="undo"]');
 const qaButton = root.querySelector('[data-action="qa"]');
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+// One 24-hour clock in the event's zone, like every other screen (not the phone's own zone).
+const ACK_CLOCK = new Intl.DateTimeFormat("en-GB", {
+  timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+});
 
 const LABELS = {
   start: "Start", pause: "Pause", resume: "Resume", next: "Next slot", previous: "Previous slot", qa: "Q&A",
@@ -83,10 +87,26 @@ async function viaHttp(body) {
 }
 
 const DB_RETRIES = 20; // about a minute of a database restart before the chair is told it failed
+let adjusting = Promise.resolve();
 
 async function send(action, extra = {}) {
-  // One id per press: a retry after a lost answer (or a double tap's echo) cannot apply twice.
+  // One id per press: a retry after a lost answer cannot apply twice. Each press names the revision of the state
+  // it was pressed on: a double tap's second press, sent before the first's answer, is refused as stale by the
+  // server, so Next moves one slot and Undo goes back to where the chair was.
+  if (action === "adjust") {
+    // +30 s pressed twice means +60 s: each waits for the one before and names the state that one left.
+    const prev = adjusting;
+    let done;
+    adjusting = new Promise((r) => { done = r; });
+    await prev;
+    try { return await sendNow(action, extra); } finally { done(); }
+  }
+  return sendNow(action, extra);
+}
+
+async function sendNow(action, extra) {
   const body = { action, command_id: newId(), ...extra };
+  if (timer.state && Number.isInteger(timer.state.revision)) body.expected_revision = timer.state.revision;
   const label = action === "adjust" ? `${extra.seconds > 0 ? "+" : "−"}${Math.abs(extra.seconds)} s` : LABELS[action] ?? action;
   showAck(`${label}… sending`, "pending");
   let res = null;
@@ -108,8 +128,11 @@ async function send(action, extra = {}) {
   }
   if (res.ok) {
     timer.accept(res.state);
-    const at = new Date().toLocaleTimeString("en-GB");
+    const at = ACK_CLOCK.format(new Date());
     showAck(`✓ ${label}${res.state.duplicate ? " (already done)" : ""} · ${at}`, "ok");
+  } else if (res.error === "stale" && res.snapshot) {
+    timer.accept(res.snapshot);
+    showAck(`✓ ${label} not repeated: the timer had already changed (shown now)`, "ok");
   } else {
     showAck(`✗ ${label}: ${res.message || res.error}`, "error");
   }

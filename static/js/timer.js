@@ -102,6 +102,7 @@ export function follow(root, { roomId, delayMs = 0, onState = () => {}, onFrame 
     const msg = st.message && st.message.text ? st.message.text : "";
     for (const el of root.querySelectorAll("[data-message]")) {
       el.textContent = msg;
+      el.toggleAttribute("data-long", msg.length > 40); // a long message takes a smaller size (timer.css)
       el.hidden = !msg && !(st.message && st.message.flash);
     }
     root.dataset.revision = String(st.revision);
