@@ -63,6 +63,14 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SOCKET_PING_TIMEOUT": float(env.get(f"{ENV_PREFIX}SOCKET_PING_TIMEOUT", "20")),
         # permessage-deflate for WebSocket clients that offer it (all browsers): off, since compressing each small
         # broadcast once per connection costs CPU and ~90 KB per phone (docs/benchmarks.md).
+        # Pushes gathered by the one coalescer (eventapp/coalesce.py), in seconds; 0 pushes at once (tests). A busy
+        # door's scans share one coverage push, a hall's votes one count push per question, a chair's burst of
+        # commands one day-plan push. The timer's keyframes: every TIMER_KEYFRAME_SECONDS when TIMER_KEYFRAMES.
+        "CHECKIN_PUSH_DELAY": float(env.get(f"{ENV_PREFIX}CHECKIN_PUSH_DELAY") or 0.25),
+        "QA_VOTE_FLUSH_SECONDS": float(env.get(f"{ENV_PREFIX}QA_VOTE_FLUSH_SECONDS") or 0.5),
+        "PROGRAM_PUSH_DELAY": float(env.get(f"{ENV_PREFIX}PROGRAM_PUSH_DELAY") or 0.3),
+        "TIMER_KEYFRAMES": True,
+        "TIMER_KEYFRAME_SECONDS": 5.0,
         "WS_COMPRESSION": env.get(f"{ENV_PREFIX}WS_COMPRESSION", "off").strip().lower() in ("1", "on", "true", "yes"),
         # Backups by the server (SQLite only): every BACKUP_EVERY minutes (unset or 0: none; fractions allowed),
         # into BACKUP_DIR, the newest BACKUP_KEEP kept (eventapp/backup/periodic.py).

@@ -38,6 +38,11 @@ def test_config(tmp_path: Path, **extra) -> dict:
         "BASE_URL": "http://localhost",
         "SOCKET_ASYNC_MODE": "threading",  # the pytest process is never monkey-patched
         "RATELIMIT_STORAGE": "memory://",
+        # Pushes at once and no keyframe task: a test sees each push right after the act that caused it.
+        "CHECKIN_PUSH_DELAY": 0,
+        "QA_VOTE_FLUSH_SECONDS": 0,
+        "PROGRAM_PUSH_DELAY": 0,
+        "TIMER_KEYFRAMES": False,
         **extra,
     }
 

@@ -1,0 +1,43 @@
+"""What features tell each other, declared in one place (blinker, which Flask already depends on).
+
+A feature never imports another feature's internals to tell it something: it sends one of these signals after its
+transaction committed, and whoever cares connects a receiver in its own `events.py` (connected when the app loads
+the feature, never as a side effect of importing a service module). Each signal says below when it is sent, by
+whom, and with which keyword arguments; receivers take `(sender, **kwargs)` and must not raise (a receiver's bug
+must never undo or fail the act that was already committed: `send_safely` logs and goes on).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from blinker import Namespace, Signal
+
+log = logging.getLogger(__name__)
+_signals = Namespace()
+
+coverage_changed = _signals.signal("coverage-changed")
+"""Sent by checkin after a check-in, an undo, an excuse or a reissue committed and its coverage push went out.
+kwargs: `entries` (the changed coverage entries, as in `GET /api/v1/coverage`'s `papers`)."""
+
+timer_changed = _signals.signal("timer-changed")
+"""Sent by timer after a command committed on this server, and when another server's timer event arrives through
+the queue. kwargs: `room_id`, `state` (the public timer state, or None when it came from another server)."""
+
+program_changed = _signals.signal("program-changed")
+"""Sent by program after an import or a change to the program committed. kwargs: none."""
+
+program_payload = _signals.signal("program-payload")
+"""Sent by program while it builds `GET /api/v1/program` (and the `program` channel's snapshot), so that features
+add their part in place (the timer: actual and expected times, `now`, each room's plan). kwargs: `payload` (the
+dict being built: receivers add keys to it), `now` (the aware UTC datetime the payload is built for)."""
+
+
+def send_safely(signal: Signal, sender: Any = None, **kwargs: Any) -> None:
+    """Send after a commit: a receiver that raises is logged, and the others still run."""
+    for receiver in signal.receivers_for(sender):
+        try:
+            receiver(sender, **kwargs)
+        except Exception:
+            log.exception("a receiver of %s failed", signal.name)
