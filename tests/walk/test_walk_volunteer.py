@@ -64,7 +64,7 @@ def test_volunteer_pairs_scans_repeats_forged_and_searches(live_server, camera_p
     page.get_by_role("button", name="USB/Bluetooth scanner").click()
     page.fill("[data-wedge-input]", badge["code"][:-2] + ("AA" if not badge["code"].endswith("AA") else "BB"))
     page.press("[data-wedge-input]", "Enter")
-    page.wait_for_selector('[data-result="refused"]', timeout=5000)
+    page.wait_for_selector('[data-result="refused"]', timeout=15000)
     # Manual search: the result stands beside the search, in view, until the next action.
     page.fill("[data-search]", "Attendee 14")
     page.get_by_role("button", name="Check in").first.click()
