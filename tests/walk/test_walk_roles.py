@@ -27,7 +27,7 @@ def timer(server) -> dict:
 
 
 def wait_ack(page, text: str) -> None:
-    page.locator("[data-ack][data-state='ok']", has_text=text).wait_for(timeout=5000)
+    page.locator("[data-ack][data-state='ok']", has_text=text).wait_for(timeout=15000)
 
 
 def test_chair_starts_double_taps_next_undoes_and_messages(chromium, live_server):
@@ -58,7 +58,7 @@ def test_chair_starts_double_taps_next_undoes_and_messages(chromium, live_server
     assert before["slot_id"] == back["slot_id"]
     page.fill("#custom-message", "Mic is off")
     page.get_by_role("button", name="Show").click()
-    page.locator("[data-message-now]", has_text="Mic is off").wait_for(timeout=5000)
+    page.locator("[data-message-now]", has_text="Mic is off").wait_for(timeout=15000)
     assert timer(live_server)["message"]["text"] == "Mic is off"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert not errors, errors
@@ -129,6 +129,6 @@ def test_the_organizer_board_follows_a_scan(chromium, live_server):
     r = requests.post(f"{live_server.url}/api/v1/checkins", json={"code": code, "nonce": "walk-board-1"},
                       headers={"Authorization": f"Bearer {volunteer['token']}"}, timeout=5)  # fmt: skip
     assert r.status_code == 201
-    board.wait_for_selector(f'{row}[data-status="covered"]', timeout=5000)
+    board.wait_for_selector(f'{row}[data-status="covered"]', timeout=15000)
     assert board.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()

@@ -69,7 +69,7 @@ def test_volunteer_pairs_scans_repeats_forged_and_searches(live_server, camera_p
     page.fill("[data-search]", "Attendee 14")
     page.get_by_role("button", name="Check in").first.click()
     manual = page.locator("[data-manual-result]")
-    manual.wait_for(state="visible", timeout=5000)
+    manual.wait_for(state="visible", timeout=15000)
     assert "Attendee 14" in manual.inner_text() and manual.get_attribute("data-result") == "ok"
     page.wait_for_timeout(3000)  # the big box has cleared by now; this one has not
     assert manual.is_visible() and "Attendee 14" in manual.inner_text()
@@ -113,7 +113,7 @@ def test_a_scanner_opened_as_the_network_drops_says_so_recovers_and_reports_the_
         ctx.unroute(pattern, drop)
     page.wait_for_selector('[data-net][data-state="online"]', timeout=20000)
     # The big box says it (until the next scan takes it) and so does the list, which keeps it.
-    page.wait_for_selector("[data-recent] li[data-kind='sync']", timeout=5000)
+    page.wait_for_selector("[data-recent] li[data-kind='sync']", timeout=15000)
     assert re.search(r"\b1 offline scan sent · 1 checked in", page.locator("[data-recent] li[data-kind='sync']").inner_text())
     assert "Offline" not in page.text_content("[data-result-head]")
     lines = page.locator("[data-recent] li").all_inner_texts()
