@@ -1,6 +1,7 @@
 // The audience's Q&A page: ask, upvote, see counters; live over `qa:<slot_id>`. User text via textContent only.
 import { live } from "./live.js";
-import { PUBLIC, api, countsText, followCurrentSlot, sortQuestions } from "./qa-common.js";
+import { api } from "./api.js";
+import { PUBLIC, countsText, followCurrentSlot, sortQuestions } from "./qa-common.js";
 
 const root = document.querySelector("[data-qa]");
 const conn = live();
@@ -128,7 +129,7 @@ async function vote(id) {
     if (up) voted.delete(id);
     else voted.add(id);
     if (q) q.votes += up ? -1 : 1;
-    statusLine.textContent = r.body.message || "That did not work.";
+    statusLine.textContent = r.message;
   }
   render();
 }
@@ -193,7 +194,7 @@ form.addEventListener("submit", async (e) => {
     render();
   } else {
     const wait = r.retryAfter ? ` (try again in ${r.retryAfter} s)` : "";
-    statusLine.textContent = (r.body.message || "That did not work.") + wait;
+    statusLine.textContent = r.message + wait;
   }
 });
 
