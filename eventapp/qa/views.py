@@ -194,7 +194,7 @@ def room_board(room_id: str):
     room = _room(room_id)
     voter.ensure_voter(required=False)
     return render_template("qa/audience.html", room=room, slot_id=service.current_slot_id(room_id),
-                           follow=True, origin=_origin())  # fmt: skip
+                           follow=True, origin=_origin(), program=program_payload())  # fmt: skip
 
 
 @bp.get("/slots/<slot_id>/qa")

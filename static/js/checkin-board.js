@@ -1,4 +1,5 @@
 // The coverage board: a snapshot on subscribe, then pushes of the changed papers; statuses in words and colour.
+import { api } from "/static/js/api.js";
 import { live, showStatus } from "/static/js/live.js";
 
 const root = document.getElementById("board");
@@ -7,7 +8,6 @@ const ORGANIZER = root.dataset.organizer === "yes";
 // A chair of several rooms follows the whole channel and sees only their rooms (counted here).
 const ROOMS = root.dataset.rooms ? new Set(root.dataset.rooms.split(",")) : null;
 const mine = (roomId) => !ROOMS || ROOMS.has(roomId);
-const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
 const ORDER = ["uncovered", "at_risk", "waiting", "excused", "covered"];
 const LABEL = { uncovered: "✗ Uncovered", at_risk: "! At risk", waiting: "… Waiting", excused: "○ Excused", covered: "✓ Covered" };
 const ATTENDANCE = { in_person: "", online: " (online)", none: " (not registered)" };
@@ -136,13 +136,6 @@ async function unexcuse(p) {
   await send("DELETE", p.paper_id, { reason });
 }
 async function send(method, paperId, body) {
-  const res = await fetch(`/api/v1/coverage/${encodeURIComponent(paperId)}/excuse`, {
-    method,
-    headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) {
-    const err = await res.json().catch(() => ({}));
-    window.alert(err.message || "That did not work.");
-  }
+  const r = await api(method, `/api/v1/coverage/${encodeURIComponent(paperId)}/excuse`, body);
+  if (!r.ok) window.alert(r.message);
 }

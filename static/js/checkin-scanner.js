@@ -1,10 +1,11 @@
 // The volunteer's scanner: camera decoding off the main thread (BarcodeDetector, else jsQR in a worker),
 // a result readable at a glance (colour + words), a keyboard-wedge mode, manual search, and offline scanning
 // against a roster of code hashes with a queue that replays by itself when the server is back.
+import { api } from "/static/js/api.js"; // precached by checkin-sw.js: the scanner opens offline
+
 const root = document.getElementById("scanner");
 const $ = (sel) => root.querySelector(sel);
 const DEVICE = root.dataset.device;
-const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
 const QUEUE_KEY = "checkin.queue";
 const ROSTER_KEY = "checkin.roster";
 const SEEN_KEY = "checkin.seen"; // roster hashes / person ids checked in on this phone while offline
@@ -205,21 +206,10 @@ function markSent(nonce, status, body) {
 // --- talking to the server --------------------------------------------------------------------------------
 
 async function post(payload) {
-  const res = await fetch(root.dataset.checkinUrl, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF },
-    body: JSON.stringify(payload),
-    credentials: "same-origin",
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  if (res.status >= 500) throw new Error(`server ${res.status}`);
-  let body = {};
-  try {
-    body = await res.json();
-  } catch {
-    throw new Error("not json"); // a captive portal or proxy page: treat as offline
-  }
-  return { status: res.status, body };
+  const res = await api("POST", root.dataset.checkinUrl, payload, { timeoutMs: REQUEST_TIMEOUT_MS });
+  // No answer, a 5xx (503 database_unavailable too) or a captive portal's or proxy's page: treat as offline.
+  if (res.status === 0 || res.status >= 500 || !res.json) throw new Error(res.error);
+  return { status: res.status, body: res.body };
 }
 
 async function submit(item, opts = {}) {
@@ -322,27 +312,19 @@ function announceSync(n, sent) {
 }
 
 async function probe() {
-  try {
-    const res = await fetch("/healthz", { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), cache: "no-store" });
-    if (res.ok) {
-      setOffline(false);
-      refreshRoster();
-    }
-  } catch {
-    /* still offline */
-  }
+  const res = await api("GET", "/healthz", undefined, { timeoutMs: REQUEST_TIMEOUT_MS, cache: "no-store" });
+  if (res.ok) {
+    setOffline(false);
+    refreshRoster();
+  } // else still offline
 }
 
 async function refreshRoster() {
-  try {
-    const res = await fetch(root.dataset.rosterUrl, { credentials: "same-origin", signal: AbortSignal.timeout(8000) });
-    if (!res.ok) return;
-    roster = await res.json();
-    save(ROSTER_KEY, roster);
-    root.dataset.roster = String(roster.people.length);
-  } catch {
-    /* keep the last roster */
-  }
+  const res = await api("GET", root.dataset.rosterUrl, undefined, { timeoutMs: 8000 });
+  if (!res.ok || !Array.isArray(res.body.people)) return; // keep the last roster
+  roster = res.body;
+  save(ROSTER_KEY, roster);
+  root.dataset.roster = String(roster.people.length);
 }
 
 setInterval(replay, REPLAY_MS);
@@ -692,13 +674,8 @@ async function runSearch() {
   if (q.length < 2) return;
   let people = [];
   if (!offline) {
-    try {
-      const res = await fetch(`${root.dataset.searchUrl}?q=${encodeURIComponent(q)}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-      if (res.ok) people = (await res.json()).people;
-      else throw new Error();
-    } catch {
-      people = localSearch(q);
-    }
+    const res = await api("GET", `${root.dataset.searchUrl}?q=${encodeURIComponent(q)}`, undefined, { timeoutMs: REQUEST_TIMEOUT_MS });
+    people = res.ok && Array.isArray(res.body.people) ? res.body.people : localSearch(q);
   } else {
     people = localSearch(q);
   }

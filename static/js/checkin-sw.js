@@ -10,6 +10,7 @@ const ASSETS = [
   "/static/css/app.css",
   "/static/css/checkin.css",
   "/static/js/checkin-scanner.js",
+  "/static/js/api.js", // imported by the scanner
   "/checkin/decoder.js", // a worker outside /checkin/ would not be served from here offline
   "/static/vendor/jsqr/jsQR.js",
   "/static/favicon.svg",

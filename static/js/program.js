@@ -1,5 +1,6 @@
 // Program, room and stage pages: now/next from the server's clock, live program changes over the socket.
 import { live } from "./live.js";
+import { byPlan, hhmm, showNowNext } from "./nownext.js";
 
 const conn = live();
 const roomId = document.querySelector("[data-room-id]")?.dataset.roomId ?? null;
@@ -16,14 +17,6 @@ function slotsFrom(program) {
   return list.sort((a, b) => a.start - b.start);
 }
 
-function hhmm(iso) {
-  return iso.slice(11, 16); // payload times carry the event's offset: the wall clock of the venue
-}
-
-function describe(slot) {
-  return slot.presenter ? `${slot.title} — ${slot.presenter}` : slot.title;
-}
-
 /** The room whose timer runs or is paused decides "now" (the first, in the program's order); else null. */
 function timerNow() {
   const rooms = latest?.plan?.rooms ?? {};
@@ -32,14 +25,6 @@ function timerNow() {
     if (p.now_from === "timer" && p.current_slot_id) return { roomId: id, ...p };
   }
   return null;
-}
-
-function nextText(slot) {
-  // What follows, at the time it is expected to start now (the plan's time when it differs).
-  const expected = slot.expected_start && hhmm(slot.expected_start) !== hhmm(slot.starts_at) ? slot.expected_start : null;
-  return expected
-    ? `${hhmm(expected)} ${describe(slot)} (expected; planned ${hhmm(slot.starts_at)})`
-    : `${hhmm(slot.starts_at)} ${describe(slot)}`;
 }
 
 function render() {
@@ -55,15 +40,9 @@ function render() {
     upcoming = slots.find((x) => x.id === byTimer.next_slot_id) ?? null;
     past = new Map(roomSlots.map((x, i) => [x.id, i < at]));
   } else {
-    current = slots.find((s) => s.start <= now && now < s.end) ?? null;
-    upcoming = slots.find((s) => s.start > now) ?? null;
+    ({ current, upcoming } = byPlan(slots, now));
   }
-  for (const el of document.querySelectorAll("[data-now]")) {
-    el.textContent = current ? describe(current) : "Nothing is on right now.";
-  }
-  for (const el of document.querySelectorAll("[data-next]")) {
-    el.textContent = upcoming ? nextText(upcoming) : "Nothing more today.";
-  }
+  showNowNext(current, upcoming);
   for (const row of document.querySelectorAll("[data-slot-id]")) {
     const isCurrent = current && row.dataset.slotId === current.id;
     row.classList.toggle("is-current", Boolean(isCurrent));

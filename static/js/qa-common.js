@@ -1,24 +1,8 @@
-// Shared by the audience page, the moderator console and the stage partial: requests, sorting, the current slot.
+// Shared by the audience page, the moderator console and the stage partial: sorting, counts, the current slot.
+import { api } from "./api.js";
 import { live } from "./live.js";
 
 export const PUBLIC = new Set(["visible", "answered"]);
-
-/** fetch JSON; resolves to {ok, status, body, retryAfter}. Staff writes carry the page's CSRF token. */
-export async function api(method, url, body) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
-  if (csrf && method !== "GET") headers["X-CSRFToken"] = csrf;
-  try {
-    const response = await fetch(url, {
-      method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    return { ok: response.ok, status: response.status, body: data, retryAfter: response.headers.get("Retry-After") };
-  } catch {
-    return { ok: false, status: 0, body: { error: "offline", message: "No connection. Try again in a moment." } };
-  }
-}
 
 const TRENDING_GRAVITY = 1.5;
 

@@ -1,6 +1,7 @@
 // The moderator console of a session: live over `qa-mod:<slot_id>`; every action is one PATCH/POST.
 import { live } from "./live.js";
-import { api, countsText, sortQuestions } from "./qa-common.js";
+import { api } from "./api.js";
+import { countsText, sortQuestions } from "./qa-common.js";
 
 const root = document.querySelector("[data-qa-mod]");
 const conn = live();
@@ -133,7 +134,7 @@ function render() {
 async function patch(id, changes) {
   const r = await api("PATCH", `/api/v1/questions/${id}`, changes);
   if (r.ok) applyDelta(r.body);
-  else say(r.body.message || "That did not work.");
+  else say(r.message);
   return r;
 }
 
@@ -162,7 +163,7 @@ list.addEventListener("click", async (e) => {
         Object.assign(q, { votes: r.body.votes, fresh_votes: 0, vote_pileup: false });
         say(`#${id}: ${r.body.discounted} votes from brand-new phones no longer count.`);
         render();
-      } else say(r.body.message);
+      } else say(r.message);
       break;
     }
     case "mute":
@@ -173,7 +174,7 @@ list.addEventListener("click", async (e) => {
         say(r.body.muted ? `Voter ${r.body.voter} muted: their questions are hidden from others and their votes no longer count.`
           : `Voter ${r.body.voter} unmuted.`);
         render();
-      } else say(r.body.message);
+      } else say(r.message);
       break;
     }
     default:
@@ -194,11 +195,11 @@ for (const kind of ["status", "sort", "origin"]) {
 
 $("[data-mod-premod]").addEventListener("change", async (e) => {
   const r = await api("PATCH", `/api/v1/sessions/${encodeURIComponent(sessionId)}/qa`, { premoderation: e.target.checked });
-  say(r.ok ? (r.body.premoderation ? "Pre-moderation on: new questions wait for approval." : "Pre-moderation off.") : r.body.message);
+  say(r.ok ? (r.body.premoderation ? "Pre-moderation on: new questions wait for approval." : "Pre-moderation off.") : r.message);
 });
 $("[data-mod-closed]").addEventListener("change", async (e) => {
   const r = await api("PATCH", `/api/v1/slots/${encodeURIComponent(slotId)}/qa`, { closed: e.target.checked });
-  say(r.ok ? (r.body.closed ? "Board closed." : "Board open.") : r.body.message);
+  say(r.ok ? (r.body.closed ? "Board closed." : "Board open.") : r.message);
 });
 
 function exportLinks() {
@@ -244,7 +245,7 @@ async function loadComods() {
     const b = button("Revoke", "revoke");
     b.addEventListener("click", async () => {
       const x = await api("DELETE", `/api/v1/sessions/${encodeURIComponent(sessionId)}/moderators/${m.id}`);
-      say(x.ok ? `${m.name} can no longer moderate.` : x.body.message);
+      say(x.ok ? `${m.name} can no longer moderate.` : x.message);
       loadComods();
     });
     li.append(b);
@@ -265,7 +266,7 @@ if (comods) {
       out.append(code);
       e.target.reset();
       loadComods();
-    } else out.textContent = r.body.message;
+    } else out.textContent = r.message;
   });
   loadComods();
 }

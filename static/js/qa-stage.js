@@ -1,7 +1,8 @@
 // The stage screen's question: the highlighted question of the room's current talk, in [data-stage-question].
 // Live over `qa-stage:<room_id>`; when the room's timer moves to another talk, the board's question is fetched anew.
 import { live } from "./live.js";
-import { api, followCurrentSlot } from "./qa-common.js";
+import { api } from "./api.js";
+import { followCurrentSlot } from "./qa-common.js";
 
 const box = document.querySelector("[data-stage-question]");
 if (box) {

@@ -1,6 +1,8 @@
 // The audience's Q&A page: ask, upvote, see counters; live over `qa:<slot_id>`. User text via textContent only.
 import { live } from "./live.js";
-import { PUBLIC, api, countsText, followCurrentSlot, sortQuestions } from "./qa-common.js";
+import { api } from "./api.js";
+import { byPlan, isoAt, showNowNext } from "./nownext.js";
+import { PUBLIC, countsText, followCurrentSlot, sortQuestions } from "./qa-common.js";
 
 const root = document.querySelector("[data-qa]");
 const conn = live();
@@ -128,7 +130,7 @@ async function vote(id) {
     if (up) voted.delete(id);
     else voted.add(id);
     if (q) q.votes += up ? -1 : 1;
-    statusLine.textContent = r.body.message || "That did not work.";
+    statusLine.textContent = r.message;
   }
   render();
 }
@@ -193,7 +195,7 @@ form.addEventListener("submit", async (e) => {
     render();
   } else {
     const wait = r.retryAfter ? ` (try again in ${r.retryAfter} s)` : "";
-    statusLine.textContent = (r.body.message || "That did not work.") + wait;
+    statusLine.textContent = r.message + wait;
   }
 });
 
@@ -224,29 +226,43 @@ conn.on("qa_board", (b) => {
   render();
 });
 
-// What follows the talk on stage, at the time it is expected given how the room's timer runs (the plan's time
-// while the timer rests), on the event's 24-hour clock. From the timer events this page follows anyway.
-const nextLine = $("[data-qa-next]");
-const venueClock = new Intl.DateTimeFormat("en-GB", {
-  timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-});
-function showNext(timer) {
-  if (!nextLine) return;
+// Now and next in this room (templates/program/_nownext.html, filled as on the program and room pages): the slot
+// the room's timer runs or holds paused is "now", and what follows shows at the time it is expected given how the
+// timer runs; while the timer rests, the plan decides (the room's slots, rendered with the page). From the timer
+// events this page follows anyway: no `program` channel on every phone.
+const roomSlotsEl = root.querySelector("[data-room-slots]");
+const roomSlots = roomSlotsEl ? JSON.parse(roomSlotsEl.textContent) : [];
+let roomTimer = null; // the room's last timer state; until it comes, the server's first paint stands
+
+function expectedStart(timer) {
   const next = timer.next_slot;
-  if (!next) {
-    nextLine.textContent = "Next: nothing more today.";
-    return;
-  }
   const planned = next.planned_start_ms;
   const qaMs = (timer.slot?.qa_seconds || 0) * 1000;
   let slotEnd = null; // when the talk on stage is expected to end
   if (timer.state === "running") slotEnd = timer.segment === "talk" ? timer.qa_ends_at_ms ?? timer.ends_at_ms : timer.ends_at_ms;
   else if (timer.state === "paused") slotEnd = conn.now() + timer.remaining_ms + (timer.segment === "talk" ? qaMs : 0);
   const expected = slotEnd == null ? planned : Math.max(planned, slotEnd, conn.now());
-  const late = expected - planned >= 60000;
-  nextLine.textContent = `Next: ${venueClock.format(new Date(expected))} ${next.title}${
-    late ? ` (expected; planned ${venueClock.format(new Date(planned))})` : ""}`;
+  return isoAt(expected, next.starts_at);
+}
+
+function renderNowNext() {
+  const t = roomTimer;
+  if (!t) return;
+  if ((t.state === "running" || t.state === "paused") && t.slot) {
+    showNowNext(t.slot, t.next_slot ? { ...t.next_slot, expected_start: expectedStart(t) } : null);
+  } else {
+    const { current, upcoming } = byPlan(roomSlots, conn.now());
+    showNowNext(current, upcoming);
+  }
+}
+
+function onRoomTimer(timer) {
+  roomTimer = timer;
+  renderNowNext();
 }
 
 showSlot(slotId);
-if (root.dataset.follow === "yes") followCurrentSlot(root.dataset.roomId, showSlot, slotId, showNext);
+if (root.dataset.follow === "yes") {
+  followCurrentSlot(root.dataset.roomId, showSlot, slotId, onRoomTimer);
+  setInterval(renderNowNext, 1000); // the plan moves with the clock, and so does a paused talk's expected end
+}

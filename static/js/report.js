@@ -1,5 +1,6 @@
 // The report page, live: when the program moves (a timer command ends a slot) or the door checks someone in, the
 // server re-renders the report's body and it is swapped in. No chart is drawn here: the server draws them.
+import { api } from "/static/js/api.js";
 import { live } from "/static/js/live.js";
 
 const root = document.getElementById("report");
@@ -23,10 +24,10 @@ async function refresh() {
   }
   running = true;
   try {
-    const res = await fetch(FRAGMENT, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    const res = await api("GET", FRAGMENT, undefined, { accept: "text/html" });
     if (!res.ok) return;
     // Server-rendered and escaped by Jinja; parsed as a document, never run as script.
-    const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+    const doc = new DOMParser().parseFromString(res.text, "text/html");
     const fresh = doc.querySelector("[data-report-body]");
     const old = root.querySelector("[data-report-body]");
     if (fresh && old) old.replaceWith(document.adoptNode(fresh));
@@ -36,22 +37,17 @@ async function refresh() {
 }
 
 // An organizer corrects a status (a talk given in another session...): PUT with the reason, then re-read.
-const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
 root.addEventListener("submit", async (event) => {
   const form = event.target.closest("form[data-override]");
   if (!form) return;
   event.preventDefault();
   const message = form.querySelector("[data-override-message]");
   const status = form.elements.status.value || null;
-  const res = await fetch(`/api/v1/report/papers/${encodeURIComponent(form.dataset.override)}`, {
-    method: "PUT",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF },
-    body: JSON.stringify({ status, reason: form.elements.reason.value }),
+  const res = await api("PUT", `/api/v1/report/papers/${encodeURIComponent(form.dataset.override)}`, {
+    status, reason: form.elements.reason.value,
   });
   if (!res.ok) {
-    const err = await res.json().catch(() => ({}));
-    message.textContent = err.message || "That did not work.";
+    message.textContent = res.message;
     return;
   }
   message.textContent = "Saved.";

@@ -1,4 +1,5 @@
 // The chair's console: big buttons, each command acknowledged on screen, undo, shortcuts, messages, Wake Lock.
+import { api } from "./api.js";
 import { follow, describe } from "./timer.js";
 
 const root = document.querySelector("[data-timer-root]");
@@ -7,7 +8,6 @@ const ackEl = root.querySelector("[data-ack]");
 const toggle = root.querySelector('[data-action="toggle"]');
 const undoButton = root.querySelector('[data-action="undo"]');
 const qaButton = root.querySelector('[data-action="qa"]');
-const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 // One 24-hour clock in the event's zone, like every other screen (not the phone's own zone).
 const ACK_CLOCK = new Intl.DateTimeFormat("en-GB", {
   timeZone: root.dataset.timezone || undefined, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
@@ -76,14 +76,10 @@ function showAck(text, state) {
 }
 
 async function viaHttp(body) {
-  const r = await fetch(`/api/v1/rooms/${encodeURIComponent(roomId)}/timer`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  const data = await r.json().catch(() => ({}));
-  return r.ok ? { ok: true, state: data } : { ok: false, ...data };
+  // The same shape as the socket's answer: a 503's retry_after and a 409's snapshot where the loop looks for them.
+  const r = await api("POST", `/api/v1/rooms/${encodeURIComponent(roomId)}/timer`, body);
+  if (r.ok) return { ok: true, state: r.body };
+  return { ...r.body, ok: false, error: r.error, message: r.message, retry_after: r.retryAfter, snapshot: r.snapshot };
 }
 
 const DB_RETRIES = 20; // about a minute of a database restart before the chair is told it failed
@@ -114,7 +110,7 @@ async function sendNow(action, extra) {
   for (let attempt = 0; attempt < 2; attempt++) {
     res = timer.conn.connected
       ? await timer.conn.call("timer_command", { room_id: roomId, ...body }, 3000)
-      : await viaHttp(body).catch(() => ({ ok: false, error: "network", message: "No network." }));
+      : await viaHttp(body);
     // The database cannot save now (503): the same command id again after Retry-After, by itself, and say so.
     if (res.error === "database_unavailable" && waits < DB_RETRIES) {
       waits++;

@@ -79,9 +79,10 @@ def test_audience_asks_and_votes_moderator_approves_and_puts_it_on_screen(chromi
         contexts.append(phone_ctx)
         phone = phone_ctx.new_page()
         phone.goto(f"{url}/rooms/main/qa")
-        # What follows the talk on stage, on the event's 24-hour clock (expected time when the room runs late).
+        # What follows the talk on stage, on the event's 24-hour clock (expected time when the room runs late), in
+        # the now/next partial of the program and room pages.
         phone.wait_for_function(
-            "() => /^Next: (\\d\\d:\\d\\d .+|nothing more today\\.)$/.test(document.querySelector('[data-qa-next]').textContent)"
+            "() => /^(\\d\\d:\\d\\d .+|Nothing more today\\.)$/.test(document.querySelector('[data-next]').textContent)"
         )
         phone.fill("#qa-text", "How was the walk test data collected?")
         phone.get_by_role("button", name="Send question").click()
