@@ -1,5 +1,5 @@
-"""Check-in's request shapes (see eventapp/schemas.py). The domain's own rules (a reason is required, a name has
-1 to 200 characters) stay in the service, with their codes; here: types, storable text, no layout controls."""
+"""Check-in's request shapes (see eventapp/schemas.py): types, storable text, no layout controls, and each body's
+own rules (a walk-in's name has 1 to 200 characters) with their error codes, checked once at the edge."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..program.models import ATTENDANCE
 from ..schemas import Schema, ShownText, Text
 
 MAX_NONCE = 64
+MAX_NAME = 200
+MAX_AFFILIATION = 300
 
 
 class ScanBody(Schema):
@@ -37,10 +40,24 @@ class ReasonBody(Schema):
 
 
 class WalkinBody(Schema):
+    """POST /api/v1/checkin/walkins: a person registered at the desk, checked in unless check_in is false."""
+
     name: ShownText | None = None
     affiliation: ShownText | None = None
     attendance: Text | None = None
     check_in: bool = True
+
+    @model_validator(mode="after")
+    def _walkin_rules(self) -> WalkinBody:
+        if not self.name or len(self.name) > MAX_NAME:
+            raise PydanticCustomError("api:invalid_name", f"A name needs 1 to {MAX_NAME} characters.")
+        if len(self.affiliation or "") > MAX_AFFILIATION:
+            raise PydanticCustomError(
+                "api:invalid_affiliation", f"The affiliation is text of at most {MAX_AFFILIATION} characters."
+            )
+        if (self.attendance or "in_person") not in ATTENDANCE:
+            raise PydanticCustomError("api:invalid_attendance", f"attendance is one of {', '.join(ATTENDANCE)}.")
+        return self
 
 
 class SearchQuery(Schema):
