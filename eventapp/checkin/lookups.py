@@ -20,7 +20,7 @@ def signing_secret() -> str:
 
 
 def warning_window() -> timedelta:
-    return timedelta(minutes=float(current_app.config.get("CHECKIN_WARNING_MINUTES", 30)))
+    return timedelta(minutes=current_app.config["CHECKIN_WARNING_MINUTES"])
 
 
 def hhmm(moment: datetime | None, tz: str) -> str | None:

@@ -51,27 +51,8 @@ def scan_request(body: ScanBody, principal: Principal) -> ScanRequest:
     code = None if body.person_id is not None else body.code
     device = (body.device or principal.device or principal.name).strip()[:80]
     method = "manual" if body.person_id is not None else "scan"
-    return ScanRequest(body.nonce, code, body.person_id, device, _parse_time(body.scanned_at), body.offline is True,
+    return ScanRequest(body.nonce, code, body.person_id, device, body.scanned_time, body.offline is True,
                        method)  # fmt: skip
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            moment = datetime.fromtimestamp(value / 1000.0, UTC)
-        elif isinstance(value, str) and len(value) <= 40:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                raise ValueError("no offset")
-        else:
-            raise ValueError("not a time")
-    except (ValueError, OverflowError, OSError) as exc:
-        raise ApiError(
-            400, "invalid_scanned_at", "scanned_at must be ISO 8601 with an offset or milliseconds since 1970."
-        ) from exc
-    return moment.astimezone(UTC)
 
 
 REFUSALS = {
@@ -128,19 +109,11 @@ def _refusal_body(kind: str) -> tuple[int, dict[str, Any]]:
 
 # The scan path runs for every badge at a busy door: prebuilt Core statements, no ORM unit of work.
 _PERSON_COLS = (Person.id, Person.name, Person.affiliation, Person.attendance, Person.is_organizer)
-
-
 _CHECKIN_COLS = (CheckIn.id, CheckIn.scanned_at, CheckIn.device, CheckIn.offline, CheckIn.undone_at)
-
-
 _Q_NONCE = select(ScanLog.result, ScanLog.status, ScanLog.error, ScanLog.person_id, ScanLog.checkin_id).where(
     ScanLog.nonce == bindparam("nonce")
 )
-
-
 _NONCE_SEEN = select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).scalar_subquery().label("nonce_seen")
-
-
 _Q_PERSON = (
     select(*_PERSON_COLS, BadgeVersion.version, *_CHECKIN_COLS, _NONCE_SEEN)
     .select_from(Person)
@@ -148,19 +121,13 @@ _Q_PERSON = (
     .outerjoin(CheckIn, and_(CheckIn.person_id == Person.id, CheckIn.undone_at.is_(None)))
     .where(Person.id == bindparam("pid"))
 )
-
-
 _Q_REPLAY = (
     select(*_PERSON_COLS, *_CHECKIN_COLS)
     .select_from(CheckIn)
     .join(Person, Person.id == CheckIn.person_id)
     .where(CheckIn.id == bindparam("cid"))
 )
-
-
 _INSERT_CHECKIN = insert(CheckIn)
-
-
 _INSERT_SCAN = insert(ScanLog)
 
 

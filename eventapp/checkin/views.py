@@ -11,7 +11,7 @@ from ..auth import add_staff_link, check_role, current_principal, require_role, 
 from ..qr import qr_svg
 from . import acts, badges, exports, logbook, roster, scan, search
 from .board import coverage_payload
-from .schemas import ReasonBody, ScanBody, SearchQuery, WalkinBody
+from .schemas import OptionalReasonBody, ReasonBody, ScanBody, SearchQuery, WalkinBody
 
 bp = Blueprint("checkin", __name__)
 
@@ -21,10 +21,15 @@ add_staff_link("Check-in desk", lambda: url_for("checkin.desk"), "organizer")
 add_staff_link("Badges", lambda: url_for("checkin.badge_sheet"), "organizer")
 
 
-def _reason(*, optional: bool = False) -> str | None:
-    """The body's reason; an absent body counts as {} where the reason is optional (taking an excuse back)."""
+def _reason() -> str:
+    """The body's reason, required (ReasonBody refuses a missing or blank one)."""
+    return schemas.body(ReasonBody).reason or ""
+
+
+def _optional_reason() -> str:
+    """Taking an excuse back: the reason may be left out, and an absent body counts as {}."""
     data = request.get_json(silent=True)
-    return schemas.validate(ReasonBody, {} if data is None and optional else data).reason
+    return schemas.validate(OptionalReasonBody, {} if data is None else data).reason or ""
 
 
 def _csv(text: str, name: str) -> Response:
@@ -67,7 +72,7 @@ def excuse_api(paper_id: str):
 @bp.delete("/api/v1/coverage/<paper_id>/excuse")
 @require_role("organizer")
 def unexcuse_api(paper_id: str):
-    return jsonify(acts.clear_excuse(current_principal(), paper_id, _reason(optional=True) or ""))
+    return jsonify(acts.clear_excuse(current_principal(), paper_id, _optional_reason()))
 
 
 @bp.get("/api/v1/coverage.csv")
