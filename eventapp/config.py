@@ -67,6 +67,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # door's scans share one coverage push, a hall's votes one count push per question, a chair's burst of
         # commands one day-plan push. The timer's keyframes: every TIMER_KEYFRAME_SECONDS when TIMER_KEYFRAMES.
         "CHECKIN_PUSH_DELAY": float(env.get(f"{ENV_PREFIX}CHECKIN_PUSH_DELAY") or 0.25),
+        # The coverage board warns about a paper with no author here this many minutes before its talk.
+        "CHECKIN_WARNING_MINUTES": float(env.get(f"{ENV_PREFIX}CHECKIN_WARNING_MINUTES") or 30),
         "QA_VOTE_FLUSH_SECONDS": float(env.get(f"{ENV_PREFIX}QA_VOTE_FLUSH_SECONDS") or 0.5),
         "PROGRAM_PUSH_DELAY": float(env.get(f"{ENV_PREFIX}PROGRAM_PUSH_DELAY") or 0.3),
         "TIMER_KEYFRAMES": True,

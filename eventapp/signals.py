@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 _signals = Namespace()
 
 coverage_changed = _signals.signal("coverage-changed")
-"""Sent by checkin after a check-in, an undo, an excuse or a reissue committed and its coverage push went out.
+"""Sent by checkin (checkin/board.py) after a check-in, an undo, an excuse or its removal committed and the coverage
+push went out.
 kwargs: `entries` (the changed coverage entries, as in `GET /api/v1/coverage`'s `papers`)."""
 
 timer_changed = _signals.signal("timer-changed")

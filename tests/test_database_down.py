@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from eventapp import db
-from eventapp.checkin import service as checkin
+from eventapp.checkin.badges import get_badge
 from eventapp.errors import database_unavailable
 
 
@@ -23,7 +23,7 @@ def a_badge() -> str:
 
     with db.session_scope() as s:
         first = s.exec(select(Person.id).order_by(Person.id)).first()
-    return checkin.get_badge(first).code
+    return get_badge(first).code
 
 
 @pytest.fixture

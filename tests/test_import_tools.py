@@ -274,11 +274,12 @@ def test_replace_undoes_an_import_of_every_submission(cli_env, tmp_path):
     assert "5" not in {p["id"] for p in program["papers"]} and len(program["papers"]) == 13
     (slot,) = program["sessions"][0]["slots"]
     assert (slot["paper_id"], slot["title"]) == (None, "A Survey of Surveys on Trust")  # a talk without a paper
-    from eventapp.checkin import service as checkin_service
+    from eventapp.checkin.badges import badges
+    from eventapp.checkin.board import coverage_payload
 
-    assert "5" not in {p["paper_id"] for p in checkin_service.coverage_payload()["papers"]}
-    assert len(checkin_service.coverage_payload()["papers"]) == 13
-    (badge,) = checkin_service.badges([kim.id])
+    assert "5" not in {p["paper_id"] for p in coverage_payload()["papers"]}
+    assert len(coverage_payload()["papers"]) == 13
+    (badge,) = badges([kim.id])
     assert badge.papers == ()  # the badge's paper line leaves with the paper
 
 

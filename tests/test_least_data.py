@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from eventapp.checkin.service import get_badge
+from eventapp.checkin.badges import get_badge
 
 ROOM = "main"
 

@@ -24,13 +24,14 @@ def register(group: click.Group) -> None:
         from ..paths import resource_dir
         from ..program.service import load_event
         from ..qr import qr_svg
-        from . import pdf, service
+        from . import badges as badge_list
+        from . import pdf
 
         suffix = out.suffix.lower()
         if suffix not in (".pdf", ".html", ".htm"):
             raise click.BadParameter("the file must end in .pdf or .html", param_hint="--out")
         with app_context() as app:
-            items = service.badges()
+            items = badge_list.badges()
             event = load_event()
             if suffix == ".pdf":
                 name = (event.short_name or event.name) if event else ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..auth import Principal
 from ..queue_watch import on_resync
 from ..realtime import register_channel, socket_principal
-from . import service
+from . import board
 
 
 def _all_rooms(who: Principal, _arg: str) -> bool:
@@ -26,14 +26,14 @@ def _scope(who: Principal) -> list[str] | None:
 def _coverage_rooms(who: Principal, _arg: str) -> list[str]:
     """A chair of some rooms follows `coverage` through those rooms' own channels: filtered, not refused."""
     scope = _scope(who)
-    return [service.COVERAGE_CHANNEL] if scope is None else [f"{service.ROOM_CHANNEL}:{r}" for r in scope]
+    return [board.COVERAGE_CHANNEL] if scope is None else [f"{board.ROOM_CHANNEL}:{r}" for r in scope]
 
 
-register_channel(service.COVERAGE_CHANNEL, allow=_all_rooms,
-                 snapshot=lambda _arg: service.coverage_payload(_scope(socket_principal())), needs_arg=False,
+register_channel(board.COVERAGE_CHANNEL, allow=_all_rooms,
+                 snapshot=lambda _arg: board.coverage_payload(_scope(socket_principal())), needs_arg=False,
                  rooms=_coverage_rooms)  # fmt: skip
-register_channel(service.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: service.coverage_payload([room_id]),
+register_channel(board.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: board.coverage_payload([room_id]),
                  needs_arg=True)  # fmt: skip
 # After the queue dropped events: the whole board, in the shape of the `coverage` event (every entry changed).
-on_resync(service.COVERAGE_CHANNEL, lambda _arg, _since: [("coverage", service.coverage_payload())])
-on_resync(service.ROOM_CHANNEL, lambda room_id, _since: [("coverage", service.coverage_payload([room_id]))])
+on_resync(board.COVERAGE_CHANNEL, lambda _arg, _since: [("coverage", board.coverage_payload())])
+on_resync(board.ROOM_CHANNEL, lambda room_id, _since: [("coverage", board.coverage_payload([room_id]))])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 from .. import schemas
 from ..auth import add_staff_link, check_role, current_principal, require_role, require_staff_page
 from ..qr import qr_svg
-from . import service
-from .schemas import ReasonBody, ScanBody, SearchQuery, WalkinBody
+from . import acts, badges, exports, logbook, roster, scan, search
+from .board import coverage_payload
+from .schemas import OptionalReasonBody, ReasonBody, ScanBody, SearchQuery, WalkinBody
 
 bp = Blueprint("checkin", __name__)
 
@@ -20,10 +21,15 @@ add_staff_link("Check-in desk", lambda: url_for("checkin.desk"), "organizer")
 add_staff_link("Badges", lambda: url_for("checkin.badge_sheet"), "organizer")
 
 
-def _reason(*, optional: bool = False) -> str | None:
-    """The body's reason; an absent body counts as {} where the reason is optional (taking an excuse back)."""
+def _reason() -> str:
+    """The body's reason, required (ReasonBody refuses a missing or blank one)."""
+    return schemas.body(ReasonBody).reason or ""
+
+
+def _optional_reason() -> str:
+    """Taking an excuse back: the reason may be left out, and an absent body counts as {}."""
     data = request.get_json(silent=True)
-    return schemas.validate(ReasonBody, {} if data is None and optional else data).reason
+    return schemas.validate(OptionalReasonBody, {} if data is None else data).reason or ""
 
 
 def _csv(text: str, name: str) -> Response:
@@ -38,15 +44,15 @@ def _csv(text: str, name: str) -> Response:
 @require_role("volunteer")
 def checkin_api():
     principal = current_principal()
-    req = service.scan_request(schemas.body(ScanBody), principal)
-    outcome = service.record_scan(principal, req)
+    req = scan.scan_request(schemas.body(ScanBody), principal)
+    outcome = scan.record_scan(principal, req)
     return jsonify(outcome.body), outcome.status
 
 
 @bp.post("/api/v1/checkins/<int:checkin_id>/undo")
 @require_role("organizer")
 def undo_api(checkin_id: int):
-    return jsonify(service.undo_checkin(current_principal(), checkin_id, _reason()))
+    return jsonify(acts.undo_checkin(current_principal(), checkin_id, _reason()))
 
 
 @bp.get("/api/v1/coverage")
@@ -54,43 +60,43 @@ def undo_api(checkin_id: int):
 def coverage_api():
     principal = current_principal()
     rooms = principal.room_ids if principal.role == "chair" else None
-    return jsonify(service.coverage_payload(rooms))
+    return jsonify(coverage_payload(rooms))
 
 
 @bp.put("/api/v1/coverage/<paper_id>/excuse")
 @require_role("organizer")
 def excuse_api(paper_id: str):
-    return jsonify(service.set_excuse(current_principal(), paper_id, _reason()))
+    return jsonify(acts.set_excuse(current_principal(), paper_id, _reason()))
 
 
 @bp.delete("/api/v1/coverage/<paper_id>/excuse")
 @require_role("organizer")
 def unexcuse_api(paper_id: str):
-    return jsonify(service.clear_excuse(current_principal(), paper_id, _reason(optional=True) or ""))
+    return jsonify(acts.clear_excuse(current_principal(), paper_id, _optional_reason()))
 
 
 @bp.get("/api/v1/coverage.csv")
 @require_role("organizer")
 def coverage_csv():
-    return _csv(service.coverage_csv(), "coverage.csv")
+    return _csv(exports.coverage_csv(), "coverage.csv")
 
 
 @bp.get("/api/v1/attendance.csv")
 @require_role("organizer")
 def attendance_csv():
-    return _csv(service.attendance_csv(), "attendance.csv")
+    return _csv(exports.attendance_csv(), "attendance.csv")
 
 
 @bp.get("/api/v1/badges.csv")
 @require_role("organizer")
 def badges_csv():
-    return _csv(service.badges_csv(), "badges.csv")
+    return _csv(exports.badges_csv(), "badges.csv")
 
 
 @bp.get("/api/v1/badges/<int:person_id>.svg")
 @require_role("organizer")
 def badge_svg(person_id: int):
-    badge = service.get_badge(person_id)
+    badge = badges.get_badge(person_id)
     # The nested QR takes its size from the outer <svg> element: drop its own width and height in mm.
     qr = re.sub(r'^<svg width="[^"]*" height="[^"]*"', "<svg", qr_svg(badge.code, border=0))
     body = render_template("checkin/badge.svg", badge=badge, qr=qr)
@@ -101,14 +107,14 @@ def badge_svg(person_id: int):
 @bp.post("/api/v1/badges/<int:person_id>/reissue")
 @require_role("organizer")
 def reissue_api(person_id: int):
-    badge = service.reissue_badge(current_principal(), person_id, _reason())
+    badge = acts.reissue_badge(current_principal(), person_id, _reason())
     return jsonify(badge.to_row())
 
 
 @bp.post("/api/v1/checkin/walkins")
 @require_role("organizer")
 def walkin_api():
-    result = service.add_walkin(current_principal(), schemas.body(WalkinBody).model_dump(exclude_none=True))
+    result = acts.add_walkin(current_principal(), schemas.body(WalkinBody))
     result["badge_url"] = url_for("checkin.badge_page", person_id=result["badge"]["person_id"])
     return jsonify(result), 201
 
@@ -116,19 +122,19 @@ def walkin_api():
 @bp.get("/api/v1/checkin/roster")
 @require_role("volunteer")
 def roster_api():
-    return jsonify(service.roster())
+    return jsonify(roster.roster())
 
 
 @bp.get("/api/v1/checkin/search")
 @require_role("volunteer")
 def search_api():
-    return jsonify({"people": service.search(schemas.query(SearchQuery).q)})
+    return jsonify({"people": search.search(schemas.query(SearchQuery).q)})
 
 
 @bp.get("/api/v1/checkin/log")
 @require_role("organizer")
 def log_api():
-    return jsonify({"scans": service.scan_log(), "audit": service.audit_log()})
+    return jsonify({"scans": logbook.scan_log(), "audit": logbook.audit_log()})
 
 
 # --- pages ----------------------------------------------------------------------------------------------
@@ -144,8 +150,6 @@ def scanner():
 @bp.get("/checkin/sw.js")
 def service_worker():
     """The scanner's service worker, served under /checkin/ so its scope covers the scanner page."""
-    from flask import current_app, send_from_directory
-
     response = send_from_directory(current_app.static_folder, "js/checkin-sw.js", mimetype="text/javascript",
                                    max_age=0)  # fmt: skip
     response.headers["Service-Worker-Allowed"] = "/checkin/"
@@ -157,8 +161,6 @@ def service_worker():
 def decoder_worker():
     """The scanner's QR decoder worker, served under /checkin/ too: a worker belongs to the service worker whose
     scope holds the worker's own URL, so only from here do it and its jsQR load from the cache offline."""
-    from flask import current_app, send_from_directory
-
     return send_from_directory(current_app.static_folder, "js/checkin-decoder.js", mimetype="text/javascript",
                                max_age=0)  # fmt: skip
 
@@ -175,14 +177,14 @@ def board():
 @require_staff_page
 def desk():
     check_role(current_principal(), "organizer")
-    return render_template("checkin/desk.html", scans=service.scan_log(100), audit=service.audit_log(50))
+    return render_template("checkin/desk.html", scans=logbook.scan_log(100), audit=logbook.audit_log(50))
 
 
 @bp.get("/checkin/badges")
 @require_staff_page
 def badge_sheet():
     check_role(current_principal(), "organizer")
-    items = service.badges()
+    items = badges.badges()
     return render_template(
         "checkin/badges.html", badges=items, qrs={b.person_id: qr_svg(b.code, border=0) for b in items}
     )
@@ -192,6 +194,6 @@ def badge_sheet():
 @require_staff_page
 def badge_page(person_id: int):
     check_role(current_principal(), "organizer")
-    badge = service.get_badge(person_id)
+    badge = badges.get_badge(person_id)
     return render_template("checkin/badges.html", badges=[badge], qrs={badge.person_id: qr_svg(badge.code, border=0)},
                            single=True)  # fmt: skip

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from .. import schemas
 from ..auth import add_staff_link, current_principal, require_staff_page
+from ..csvexport import safe_dict
 from ..db import session_scope
 from ..errors import ApiError, not_found
 from ..program import schedule
@@ -159,8 +160,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=service.EXPORT_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        # A cell starting with = + - @ runs as a formula in a spreadsheet: neutralise it.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@\t\r" else v) for k, v in row.items()})
+        writer.writerow(safe_dict(row))
     return out.getvalue()
 
 

@@ -10,19 +10,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..csvexport import safe_dict
 from . import charts
 
 FORMATS = (".json", ".csv", ".html", ".htm", ".pdf")
 CSV_COLUMNS = ("paper_id", "title", "status", "derived_status", "slot_id", "room_id", "session_title", "mode",
                "planned_start", "actual_start", "actual_end", "authors_present", "authors_present_at", "chair",
                "timer_run_by", "questions_asked", "questions_answered", "timer_record", "note")  # fmt: skip
-
-
-def _cell(value: Any) -> Any:
-    # A cell that a spreadsheet would run as a formula is written as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -50,7 +44,7 @@ def to_csv(report: dict[str, Any]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in csv_rows(report):
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow(safe_dict(row))
     return out.getvalue()
 
 

@@ -127,7 +127,7 @@ def _record(s: DbSession, room_id: str, slot_id: str, mark: clock.Mark) -> None:
 def _presence(paper_ids: list[str]) -> dict[str, Any]:
     """Whether an author of each paper is present: {paper_id: {"status", "present_authors"}}, from check-in.
     Called after the transaction: it opens its own."""
-    from ..checkin.service import paper_presence  # the chair console shows the door's news; check-in knows no timer
+    from ..checkin.presence import paper_presence  # the chair console shows the door's news; check-in knows no timer
 
     return paper_presence(paper_ids)
 

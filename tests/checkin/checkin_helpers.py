@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from eventapp.checkin import service
+from eventapp.checkin.badges import get_badge
 from eventapp.db import session_scope
 from eventapp.program.models import Authorship, Person
 
@@ -20,4 +20,4 @@ def author_id(paper_id: str, position: int) -> int:
 
 
 def code_of(pid: int) -> str:
-    return service.get_badge(pid).code
+    return get_badge(pid).code

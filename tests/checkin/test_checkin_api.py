@@ -6,7 +6,7 @@ import uuid
 from checkin_helpers import author_id, code_of, person_id
 
 from eventapp.checkin import codes
-from eventapp.checkin.service import coverage_payload
+from eventapp.checkin.board import coverage_payload
 
 
 def scan(client, who, code, nonce=None, **extra):
@@ -128,7 +128,7 @@ def test_manual_checkin_by_search(client, volunteer):
 
 
 def test_search_by_short_code(client, volunteer, app):
-    from eventapp.checkin.service import get_badge
+    from eventapp.checkin.badges import get_badge
 
     badge = get_badge(person_id("Attendee 10"))
     found = client.get(f"/api/v1/checkin/search?q={badge.short_code.lower()}", headers=volunteer["headers"]).json
@@ -207,7 +207,7 @@ def test_offline_scans_keep_both_times_and_a_second_phone_logs_a_duplicate(clien
 
 
 def test_paper_presence_for_the_chair_console(demo_app):
-    from eventapp.checkin.service import paper_presence
+    from eventapp.checkin.presence import paper_presence
 
     result = paper_presence(["L1", "S6", "L4"])
     assert result["L1"]["status"] == "covered" and result["L1"]["present_authors"][0]["name"] == "Hao Chen"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from eventapp.checkin.service import get_badge
+from eventapp.checkin.badges import get_badge
 
 
 def press(client, staff, action, n):
