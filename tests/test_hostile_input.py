@@ -180,12 +180,12 @@ def test_socket_events_with_hostile_payloads_are_always_acknowledged(demo_app, m
 
 
 def test_a_socket_handler_that_raises_acks_internal_error(demo_app, make_staff, socket_client, monkeypatch):
-    from eventapp.timer import service
+    from eventapp.timer import commands
 
     def boom(*_args, **_kwargs):
         raise RuntimeError("a genuine bug")
 
-    monkeypatch.setattr(service, "command", boom)
+    monkeypatch.setattr(commands, "command", boom)
     org = make_staff("organizer")
     ack = socket_client(org["token"]).emit("timer_command", {"room_id": "main", "action": "start", "command_id": "c"},
                                            callback=True)  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
+from .. import signals
 from ..db import session_scope, utcnow
 from ..errors import ApiError, not_found
 from ..realtime import publish
@@ -19,15 +19,6 @@ from .importers import PaperRecord, PersonRef, ProgramRecord
 from .models import Authorship, Event, Paper, Person, ProgramNote, Room, Session, Slot, WithdrawnPaper
 
 PROGRAM_CHANNEL = "program"
-
-# Features that add fields to the program payload (the timer's day plan): fn(payload, now), run after the read
-# transaction has closed. They may only add keys, so GET /api/v1/program stays backward compatible.
-_payload_extensions: list[Callable[[dict[str, Any], datetime], None]] = []
-
-
-def extend_program_payload(fn: Callable[[dict[str, Any], datetime], None]) -> None:
-    if fn not in _payload_extensions:
-        _payload_extensions.append(fn)
 
 
 # --- reads ----------------------------------------------------------------------------------------------
@@ -64,6 +55,18 @@ def get_event(s: DbSession) -> Event:
 def load_event() -> Event | None:
     with session_scope() as s:
         return s.exec(select(Event)).first()
+
+
+def room_or_404(room_id: str, s: DbSession | None = None) -> Room:
+    """THE room of a URL or a command, or a 404: in the caller's transaction `s` (the timer's command path), else
+    in one of its own (a page)."""
+    if s is None:
+        with session_scope() as own:
+            return room_or_404(room_id, own)
+    room = s.get(Room, room_id) if isinstance(room_id, str) and room_id else None
+    if room is None:
+        raise not_found("room", room_id)
+    return room
 
 
 def list_rooms() -> list[Room]:
@@ -177,8 +180,10 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
             "next_slot_id": upcoming.id if upcoming else None,
         },
     }  # fmt: skip
-    for extend in _payload_extensions:
-        extend(payload, now)
+    # Features add their part (the timer's day plan) after the read transaction has closed. They may only add keys,
+    # so GET /api/v1/program stays backward compatible. Sent plainly, not `send_safely`: a receiver that fails
+    # fails the read, as before, rather than serve a payload half-extended.
+    signals.program_payload.send(None, payload=payload, now=now)
     return payload
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
-from ..errors import not_found
-from .service import list_rooms, load_event, program_payload
+from .service import list_rooms, load_event, program_payload, room_or_404
 
 bp = Blueprint("program", __name__)
 
@@ -39,16 +38,9 @@ def program_page():
 @bp.get("/rooms/<room_id>")
 def room_page(room_id: str):
     """The audience's page of a room: now, next and the room's day."""
-    room = _room(room_id)
+    room = room_or_404(room_id)
     program = program_payload()
     return render_template("program/room.html", room=room, program=program, **_now_next_slots(program, room_id))
-
-
-def _room(room_id: str):
-    rooms = {r.id: r for r in list_rooms()}
-    if room_id not in rooms:
-        raise not_found("room", room_id)
-    return rooms[room_id]
 
 
 @bp.get("/api/v1/program")

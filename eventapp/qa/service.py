@@ -226,7 +226,7 @@ def current_slot_id(room_id: str) -> str | None:
     """THE one place that decides which slot's board a room shows: the talk the room's timer is on (the chair's
     next/previous move it; an untouched timer follows the plan). During a break, the next talk's board (people
     ask ahead), else the last one's."""
-    from ..timer.service import get_timer  # Q&A follows the timer; the timer knows nothing of Q&A
+    from ..timer.reads import get_timer  # Q&A follows the timer; the timer knows nothing of Q&A
 
     timer_slot = get_timer(room_id)["slot_id"]
     with session_scope() as s:

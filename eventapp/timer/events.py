@@ -1,7 +1,9 @@
-"""Timer over the socket: the `timer:<room_id>` channel (anyone may follow) and `timer_command` (with an ack)."""
+"""Timer over the socket: the `timer:<room_id>` channel (anyone may follow) and `timer_command` (with an ack); and
+the timer's receivers: another server's timer event, and its part of the program payload (`program_payload`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -9,13 +11,18 @@ from flask import current_app
 from ..queue_watch import on_resync
 from ..realtime import acked, on_remote, register_channel, socket_staff, socketio
 from ..schemas import payload
-from . import service
+from ..signals import program_payload, send_safely, timer_changed
+from . import commands, reads
+from .dayplan import plan_extension
+from .keyframes import ensure_keyframes
+from .pushes import publish_program_soon
 from .schemas import SocketCommand
+from .snapshots import forget_timer_snapshot
 
 
 def _snapshot(room_id: str) -> dict[str, Any]:
-    service.ensure_keyframes(current_app._get_current_object())
-    return service.get_timer_snapshot(room_id)
+    ensure_keyframes(current_app._get_current_object())
+    return reads.get_timer_snapshot(room_id)
 
 
 register_channel("timer", allow=lambda _who, _room: True, snapshot=_snapshot, needs_arg=True)
@@ -23,11 +30,13 @@ register_channel("timer", allow=lambda _who, _room: True, snapshot=_snapshot, ne
 
 def _changed_elsewhere(channel: str | None) -> None:
     """A timer change on another server (or a command beside the servers), as its event reaches this one: the next
-    subscriber here gets a fresh snapshot, and this server's day-plan pages follow it as the change's own server's
-    do."""
+    subscriber here gets a fresh snapshot, this server's day-plan pages follow it as the change's own server's do,
+    and this server's features hear `timer_changed` (with no state: the event carried it to the screens)."""
     if channel and channel.startswith("timer:"):
-        service.forget_timer_snapshot(channel.removeprefix("timer:"))
-    service.publish_program_soon()
+        room_id = channel.removeprefix("timer:")
+        forget_timer_snapshot(room_id)
+        send_safely(timer_changed, None, room_id=room_id, state=None)
+    publish_program_soon()
 
 
 on_remote("timer", _changed_elsewhere)
@@ -35,11 +44,18 @@ on_remote("timer", _changed_elsewhere)
 
 def _resync(room_id: str, _since: Any = None) -> list[tuple[str, dict[str, Any]]]:
     """After the queue dropped events: the room's state read again (not a snapshot kept from before)."""
-    service.forget_timer_snapshot(room_id)
-    return [("timer", service.get_timer(room_id))]
+    forget_timer_snapshot(room_id)
+    return [("timer", reads.get_timer(room_id))]
 
 
 on_resync("timer", _resync)
+
+
+def _add_day_plan(_sender: Any, *, payload: dict[str, Any], now: datetime) -> None:
+    plan_extension(payload, now)
+
+
+program_payload.connect(_add_day_plan)
 
 
 @socketio.on("timer_command")
@@ -49,4 +65,4 @@ def on_timer_command(data: Any = None) -> dict[str, Any]:
     (same checks as POST; a stale revision: {"ok": false, "error": "stale", "message", "snapshot"})."""
     principal = socket_staff("chair")
     command = payload(SocketCommand, data)
-    return {"state": service.command(command.room_id, command.as_data(), principal)}
+    return {"state": commands.command(command.room_id, command.as_data(), principal)}

@@ -1,14 +1,24 @@
-"""The timer's request shapes (see eventapp/schemas.py): a chair command, over HTTP or the socket.
+"""The timer's request shapes (see eventapp/schemas.py): a chair command, over HTTP or the socket, and the rules
+of its actions (which actions there are, which need seconds or a text), with their own error codes.
 
-The service still checks the action's own rules (which actions, the range of `seconds`) with its codes; here:
-types, storable text, and a message without layout controls. Fields not named here pass through unchanged, so a
-field the service learns later needs no edit here."""
+`CommandBody` is read at the edge: types, storable text, and a message without layout controls; fields not named
+there pass through unchanged. `CommandRules` is read by the command path once it has found the room and checked
+who presses (an unknown room is a 404 and a stranger a 403 before a bad action is a 400)."""
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from typing import Any
+
+from pydantic import ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..schemas import Schema, ShownText, Text
+from . import clock
+
+MESSAGE_ACTIONS = ("message", "flash", "clear_message")
+ALL_ACTIONS = clock.ACTIONS + MESSAGE_ACTIONS
+COMMAND_ID_MAX = 64
+MESSAGE_MAX = 140
 
 
 class CommandBody(Schema):
@@ -25,3 +35,41 @@ class CommandBody(Schema):
 
 class SocketCommand(CommandBody):
     room_id: Text
+
+
+def _text(value: Any, key: str, limit: int) -> None:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
+        raise PydanticCustomError(f"api:invalid_{key}", f"{key} must be text of 1 to {limit} characters.")
+
+
+class CommandRules(Schema):
+    """A command's action rules, checked in this order: the action; its id (1 to 64 characters); for `adjust`, a
+    whole number of seconds, not 0, at most MAX_ADJUST_SECONDS either way; for `message`, a text of 1 to 140
+    characters (and `flash`, any truthy value). Fields an action does not use are not looked at."""
+
+    action: Any = None
+    command_id: Any = None
+    seconds: Any = None
+    text: Any = None
+    flash: Any = False
+
+    @model_validator(mode="after")
+    def _rules(self) -> CommandRules:
+        if self.action not in ALL_ACTIONS:
+            raise PydanticCustomError("api:unknown_action", f"action must be one of {', '.join(ALL_ACTIONS)}.")
+        _text(self.command_id, "command_id", COMMAND_ID_MAX)
+        seconds = self.seconds
+        if self.action == "adjust" and (
+            not isinstance(seconds, int)
+            or isinstance(seconds, bool)
+            or seconds == 0
+            or abs(seconds) > clock.MAX_ADJUST_SECONDS
+        ):
+            raise PydanticCustomError(
+                "api:invalid_seconds",
+                f"adjust needs seconds: a whole number from -{clock.MAX_ADJUST_SECONDS} to "
+                f"{clock.MAX_ADJUST_SECONDS}, not 0.",
+            )
+        if self.action == "message":
+            _text(self.text, "text", MESSAGE_MAX)
+        return self

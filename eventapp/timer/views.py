@@ -6,9 +6,9 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 
 from .. import schemas
 from ..auth import add_staff_link, check_role, current_principal, require_staff_page
-from ..errors import ApiError, not_found
-from ..program.service import list_rooms
-from . import service
+from ..errors import ApiError
+from ..program.service import list_rooms, room_or_404
+from . import commands, reads
 from .schemas import CommandBody
 
 bp = Blueprint("timer", __name__)
@@ -18,27 +18,20 @@ add_staff_link("Session timer (chair console)", lambda: url_for("timer.chair_ind
 
 @bp.get("/api/v1/rooms/<room_id>/timer")
 def timer_get(room_id: str):
-    return jsonify(service.get_timer(room_id))
+    return jsonify(reads.get_timer(room_id))
 
 
 @bp.post("/api/v1/rooms/<room_id>/timer")
 def timer_post(room_id: str):
     principal = current_principal()
     check_role(principal, "chair")  # who may, before what they sent (the service checks the room)
-    return jsonify(service.command(room_id, schemas.body(CommandBody).as_data(), principal))
+    return jsonify(commands.command(room_id, schemas.body(CommandBody).as_data(), principal))
 
 
 @bp.get("/api/v1/rooms/<room_id>/timer/log")
 def timer_log(room_id: str):
     """Actual start and end of every segment the timer ran (public, like the day plan built on it)."""
-    return jsonify(service.segment_log(room_id))
-
-
-def _room(room_id: str):
-    for room in list_rooms():
-        if room.id == room_id:
-            return room
-    raise not_found("room", room_id)
+    return jsonify(reads.segment_log(room_id))
 
 
 @bp.get("/chair")
@@ -57,24 +50,24 @@ def chair_index():
 @bp.get("/rooms/<room_id>/chair")
 @require_staff_page
 def chair(room_id: str):
-    room = _room(room_id)
+    room = room_or_404(room_id)
     if not current_principal().can_chair_room(room_id):
         raise ApiError(403, "forbidden", "Only this room's chair or an organizer may run its timer.")
-    return render_template("timer/chair.html", room=room, state=service.get_timer(room_id))
+    return render_template("timer/chair.html", room=room, state=reads.get_timer(room_id))
 
 
 @bp.get("/rooms/<room_id>/stage")
 def stage(room_id: str):
     """The projector: huge digits, phase colour and cue, title, presenter, next, the Q&A code, the message."""
-    room = _room(room_id)
+    room = room_or_404(room_id)
     qa_url = url_for("timer.stage", room_id=room_id, _external=True).rsplit("/stage", 1)[0] + "/qa"
-    return render_template("timer/stage.html", room=room, state=service.get_timer(room_id), qa_url=qa_url)
+    return render_template("timer/stage.html", room=room, state=reads.get_timer(room_id), qa_url=qa_url)
 
 
 @bp.get("/rooms/<room_id>/speaker")
 def speaker(room_id: str):
     """The confidence monitor at the lectern: the time left, the message, what comes next."""
-    return render_template("timer/speaker.html", room=_room(room_id), state=service.get_timer(room_id))
+    return render_template("timer/speaker.html", room=room_or_404(room_id), state=reads.get_timer(room_id))
 
 
 @bp.get("/rooms/<room_id>/remote")
@@ -84,4 +77,4 @@ def remote(room_id: str):
         delay = max(0.0, min(3600.0, float(request.args.get("delay", "0") or 0)))
     except ValueError:
         delay = 0.0
-    return render_template("timer/remote.html", room=_room(room_id), state=service.get_timer(room_id), delay=delay)
+    return render_template("timer/remote.html", room=room_or_404(room_id), state=reads.get_timer(room_id), delay=delay)

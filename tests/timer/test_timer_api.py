@@ -200,7 +200,7 @@ def test_program_channel_is_pushed_on_timer_changes(demo_app, socket_client, cli
 
 def test_keyframes_repeat_the_state_for_subscribers(demo_app, socket_client):
 
-    from eventapp.timer import service
+    from eventapp.timer import keyframes
 
     demo_app.config.update(TIMER_KEYFRAMES=True, TIMER_KEYFRAME_SECONDS=0.2)
     screen = socket_client()
@@ -212,7 +212,7 @@ def test_keyframes_repeat_the_state_for_subscribers(demo_app, socket_client):
             time.sleep(0.1)
             frames += [e for e in screen.get_received() if e["name"] == "timer"]
     finally:
-        service.stop_keyframes(demo_app)
+        keyframes.stop_keyframes(demo_app)
         time.sleep(0.3)
     assert len(frames) >= 2
     assert frames[0]["args"][0]["revision"] == frames[1]["args"][0]["revision"]  # the same state, again
@@ -220,10 +220,10 @@ def test_keyframes_repeat_the_state_for_subscribers(demo_app, socket_client):
 
 
 def test_presence_of_an_author_reaches_the_chair_once_check_in_tells(demo_app, client, chair, monkeypatch):
-    from eventapp.timer import service
+    from eventapp.timer import presence
 
     assert post(client, chair, cmd("previous")).get_json()["slot"]["presenter_present"] is None
-    monkeypatch.setattr(service, "_presence", lambda ids: {i: {"status": "covered", "present_authors": ["A"]}
+    monkeypatch.setattr(presence, "_presence", lambda ids: {i: {"status": "covered", "present_authors": ["A"]}
                                                            for i in ids})  # fmt: skip
     body = post(client, chair, cmd("previous")).get_json()
     assert body["slot"]["paper_id"] == "S8"
@@ -234,27 +234,27 @@ def test_presence_of_an_author_reaches_the_chair_once_check_in_tells(demo_app, c
 def test_a_room_changed_since_the_last_beat_gets_no_keyframe(monkeypatch):
     """Another server's command reaches this server's screens through the queue; its keyframe would repeat it."""
 
-    from eventapp.timer import service
+    from eventapp.timer import keyframes
 
-    monkeypatch.setattr(service, "_keyframed_revision", {})
-    monkeypatch.setattr(service, "_last_push", {})
-    assert not service._due_for_keyframe("main", 3, 5.0)  # first beat: unknown before, so just changed
-    assert service._due_for_keyframe("main", 3, 5.0)  # quiet for a whole period
-    assert not service._due_for_keyframe("main", 4, 5.0)  # changed elsewhere since the last beat
-    assert service._due_for_keyframe("main", 4, 5.0)
-    service._last_push["main"] = time.monotonic()  # pushed by this server just now
-    assert not service._due_for_keyframe("main", 4, 5.0)
+    monkeypatch.setattr(keyframes, "_keyframed_revision", {})
+    monkeypatch.setattr(keyframes, "last_push", {})
+    assert not keyframes._due_for_keyframe("main", 3, 5.0)  # first beat: unknown before, so just changed
+    assert keyframes._due_for_keyframe("main", 3, 5.0)  # quiet for a whole period
+    assert not keyframes._due_for_keyframe("main", 4, 5.0)  # changed elsewhere since the last beat
+    assert keyframes._due_for_keyframe("main", 4, 5.0)
+    keyframes.last_push["main"] = time.monotonic()  # pushed by this server just now
+    assert not keyframes._due_for_keyframe("main", 4, 5.0)
 
 
 def test_a_room_changed_while_the_queue_was_down_gets_its_keyframe(monkeypatch):
     """Issue #13: the change's push never crossed the queue, so this server's screens need the keyframe."""
-    from eventapp.timer import service
+    from eventapp.timer import keyframes
 
-    monkeypatch.setattr(service, "_keyframed_revision", {"main": 3})
-    monkeypatch.setattr(service, "_last_push", {})
-    assert service._due_for_keyframe("main", 4, 5.0, queue_delivered=False)
-    assert service._due_for_keyframe("main", 5, 5.0, queue_delivered=False)  # a chair pressing on every beat
-    assert not service._due_for_keyframe("main", 6, 5.0, queue_delivered=True)
+    monkeypatch.setattr(keyframes, "_keyframed_revision", {"main": 3})
+    monkeypatch.setattr(keyframes, "last_push", {})
+    assert keyframes._due_for_keyframe("main", 4, 5.0, queue_delivered=False)
+    assert keyframes._due_for_keyframe("main", 5, 5.0, queue_delivered=False)  # a chair pressing on every beat
+    assert not keyframes._due_for_keyframe("main", 6, 5.0, queue_delivered=True)
 
 
 def test_a_hall_subscribing_at_once_shares_one_snapshot_until_the_room_changes(
@@ -262,12 +262,13 @@ def test_a_hall_subscribing_at_once_shares_one_snapshot_until_the_room_changes(
 ):
     """Subscribers reuse the last snapshot until the room changes; a command means a fresh one, and so does age
     (the presenter's check-in is pushed on its own, so a reused snapshot is at most a second old)."""
-    from eventapp.timer import service
+    from eventapp.timer import reads
+    from eventapp.timer import snapshots as cache
 
     socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)  # creating the room's row is a change
     builds = []
-    real_get_timer = service.get_timer
-    monkeypatch.setattr(service, "get_timer", lambda room_id: builds.append(room_id) or real_get_timer(room_id))
+    real_get_timer = reads.get_timer
+    monkeypatch.setattr(reads, "get_timer", lambda room_id: builds.append(room_id) or real_get_timer(room_id))
     snapshots = []
     for _ in range(5):
         ack = socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
@@ -277,7 +278,7 @@ def test_a_hall_subscribing_at_once_shares_one_snapshot_until_the_room_changes(
     state = phone.emit("timer_command", {"room_id": "main", **cmd("start")}, callback=True)["state"]
     after = socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)["snapshot"]
     assert len(builds) == 2 and after["revision"] == state["revision"] and after["state"] == "running"
-    monkeypatch.setattr(service, "SNAPSHOT_REUSE_SECONDS", 0.0)
+    monkeypatch.setattr(cache, "SNAPSHOT_REUSE_SECONDS", 0.0)
     socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
     assert len(builds) == 3
 
@@ -285,12 +286,12 @@ def test_a_hall_subscribing_at_once_shares_one_snapshot_until_the_room_changes(
 def test_a_change_announced_by_another_server_means_a_fresh_snapshot(demo_app, socket_client, monkeypatch):
     """Another server's timer event, as it arrives through the queue, drops this server's snapshot of that room
     (and of no other room)."""
-    from eventapp.timer import events, service
+    from eventapp.timer import events, reads
 
     socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)  # creating the room's row is a change
     builds = []
-    real_get_timer = service.get_timer
-    monkeypatch.setattr(service, "get_timer", lambda room_id: builds.append(room_id) or real_get_timer(room_id))
+    real_get_timer = reads.get_timer
+    monkeypatch.setattr(reads, "get_timer", lambda room_id: builds.append(room_id) or real_get_timer(room_id))
     for _ in range(2):
         socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)
     assert builds == ["main"]
@@ -307,18 +308,18 @@ def test_a_change_announced_by_another_server_means_a_fresh_snapshot(demo_app, s
 def test_a_snapshot_built_across_a_change_is_not_reused(demo_app, socket_client, monkeypatch):
     """A build reads the room while a change may land (its event arrives during the build): such a snapshot is
     sent to its own subscriber, who gets the change's event next, but not kept for later ones."""
-    from eventapp.timer import service
+    from eventapp.timer import reads, snapshots
 
     builds = []
-    real_get_timer = service.get_timer
+    real_get_timer = reads.get_timer
 
     def get_timer_while_the_room_changes(room_id):
         builds.append(room_id)
         payload = real_get_timer(room_id)
-        service.forget_timer_snapshot(room_id)
+        snapshots.forget_timer_snapshot(room_id)
         return payload
 
-    monkeypatch.setattr(service, "get_timer", get_timer_while_the_room_changes)
+    monkeypatch.setattr(reads, "get_timer", get_timer_while_the_room_changes)
     for _ in range(2):
         assert socket_client().emit("subscribe", {"channel": "timer:main"}, callback=True)["ok"]
     assert builds == ["main", "main"]
@@ -326,23 +327,23 @@ def test_a_snapshot_built_across_a_change_is_not_reused(demo_app, socket_client,
 
 def test_a_hall_missing_the_snapshot_at_once_waits_for_one_build(demo_app, monkeypatch):
     """When the snapshot is missing or stale, the phones subscribing at that moment share the one being built."""
-    from eventapp.timer import service
+    from eventapp.timer import reads
 
     with demo_app.app_context():
-        service.get_timer("main")  # creating the room's row is a change
+        reads.get_timer("main")  # creating the room's row is a change
     builds = []
-    real_get_timer = service.get_timer
+    real_get_timer = reads.get_timer
 
     def slow_get_timer(room_id):
         builds.append(room_id)
         time.sleep(0.2)  # the database under a connecting hall
         return real_get_timer(room_id)
 
-    monkeypatch.setattr(service, "get_timer", slow_get_timer)
+    monkeypatch.setattr(reads, "get_timer", slow_get_timer)
 
     def subscriber() -> dict:
         with demo_app.app_context():
-            return service.get_timer_snapshot("main")
+            return reads.get_timer_snapshot("main")
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         payloads = list(pool.map(lambda _: subscriber(), range(8)))

@@ -44,11 +44,12 @@ def test_presenter_presence_comes_from_check_in(demo_app, client, make_staff):
 def test_an_untouched_timer_follows_the_plan_until_the_first_command(demo_app, client, make_staff, monkeypatch):
     from datetime import datetime, timedelta
 
-    from eventapp.timer import service
+    from eventapp.timer import commands, state
 
     base = datetime.fromisoformat("2024-08-04T09:05:00+09:00")
     clock = {"now": base}
-    monkeypatch.setattr(service, "utcnow", lambda: clock["now"])
+    for module in (state, commands):
+        monkeypatch.setattr(module, "utcnow", lambda: clock["now"])
     assert client.get("/api/v1/rooms/main/timer").get_json()["slot_id"] == "keynote-1"
     clock["now"] = base + timedelta(minutes=40)  # 09:45: the second keynote by the plan
     assert client.get("/api/v1/rooms/main/timer").get_json()["slot_id"] == "keynote-2"

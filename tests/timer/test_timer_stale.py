@@ -81,12 +81,14 @@ def test_a_revision_from_the_future_is_stale_too(demo_app, client, chair):
 
 
 def test_the_talk_flowing_into_qa_by_itself_does_not_make_a_press_stale(demo_app, client, chair, monkeypatch):
-    from eventapp.timer import service
+    from eventapp.timer import commands, reads
+    from eventapp.timer.state import now_ms
 
     post(client, chair, cmd("previous"))  # the keynote before the closing has a Q&A
     rev = post(client, chair, cmd("start")).get_json()["revision"]
-    real = service.now_ms()
-    monkeypatch.setattr(service, "now_ms", lambda: real + 3_600_000)  # long after the talk's deadline
+    real = now_ms()
+    for module in (reads, commands):
+        monkeypatch.setattr(module, "now_ms", lambda: real + 3_600_000)  # long after the talk's deadline
     flowed = state(client)
     assert flowed["segment"] == "qa" and flowed["revision"] > rev
     r = post(client, chair, cmd("pause", expected_revision=rev))  # pressed on the screen before the flow
