@@ -17,7 +17,7 @@ from .access import policy_error, slot_context
 from .board import board_closed, flag_words, muted_voters, premoderation_on, slot_questions
 from .models import Question
 from .push import mod_channel, public_channel, publish_counts
-from .shapes import mod_json, public_json, status_counts
+from .shapes import marked, mod_json, public_json, status_counts
 
 log = logging.getLogger(__name__)
 
@@ -63,4 +63,4 @@ def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = 
         publish(public_channel(slot_id), "question", {**public_json(q), "counts": counts})
     else:
         publish_counts(slot_id, counts, mod=False)
-    return {**public_json(q), "mine": True, "voted": False}
+    return marked(public_json(q), mine=True, voted=False)

@@ -17,7 +17,7 @@ from ..program.service import slot_views
 from . import identity, policy
 from .access import can_moderate, policy_error, slot_context
 from .models import QaBoard, QaMute, QaSessionSettings, QaWordList, Question, Vote
-from .shapes import mod_json, public_json, status_counts
+from .shapes import counts_json, gone_json, marked, mod_json, public_json, settings_json, status_counts
 
 
 def muted_voters(s: DbSession) -> set[str]:
@@ -92,9 +92,7 @@ def board(slot_id: str, principal: Principal, voter_id: str | None, sort: str | 
             if policy.is_public(q.status, q.voter_id in muted) or (q.voter_id == voter_id and q.status != "hidden")
         ]  # fmt: skip
     own = {q.id for q in questions if voter_id is not None and q.voter_id == voter_id}
-    for item in shown:
-        item["voted"] = item["id"] in voted
-        item["mine"] = item["id"] in own
+    shown = [marked(item, mine=item["id"] in own, voted=item["id"] in voted) for item in shown]
     return {
         "slot_id": slot_id, "session_id": ctx.session_id, "room_id": ctx.room_id, "title": ctx.title,
         "questions": shown, "counts": status_counts(questions, muted), "closed": closed, "premoderation": premod,
@@ -165,10 +163,9 @@ def resync_events(slot_id: str, since: datetime | None = None, *, moderators: bo
     else:
         for q in questions:
             public = policy.is_public(q.status, q.voter_id in muted)
-            events.append(("question", public_json(q) if public else {"id": q.id, "slot_id": slot_id,
-                                                                       "status": q.status}))  # fmt: skip
-    events.append(("qa_counts", {"slot_id": slot_id, **counts}))
-    events.append(("qa_board", {"slot_id": slot_id, "closed": closed, "premoderation": premod}))
+            events.append(("question", public_json(q) if public else gone_json(q)))
+    events.append(("qa_counts", counts_json(slot_id, counts)))
+    events.append(("qa_board", settings_json(slot_id, closed=closed, premoderation=premod)))
     return events
 
 

@@ -19,22 +19,16 @@ from .access import check_moderator, policy_error, question_context, session_roo
 from .board import flag_words, muted_voters, slot_questions
 from .models import QaBoard, QaMute, QaSessionSettings, QaWordList, Question, Vote
 from .push import mod_channel, public_channel, publish_change, publish_counts, publish_stage, push_votes_soon
-from .shapes import mod_json, status_counts, voter_tag
+from .schemas import ModerateBody
+from .shapes import mod_json, settings_json, status_counts, voter_tag
 
 
-def moderate(question_id: int, principal: Principal, changes: Any) -> dict[str, Any]:
+def moderate(question_id: int, principal: Principal, changes: ModerateBody) -> dict[str, Any]:
     """PATCH a question: status, highlighted (one per slot), text (the original kept), starred."""
-    if not isinstance(changes, dict) or not changes:
-        raise ApiError(400, "invalid_body", "Send a JSON object with status, highlighted, text or starred.")
-    unknown = set(changes) - {"status", "highlighted", "text", "starred"}
-    if unknown:
-        raise ApiError(400, "invalid_field", f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    for key in ("highlighted", "starred"):
-        if key in changes and not isinstance(changes[key], bool):
-            raise ApiError(400, "invalid_field", f"{key} is true or false.")
+    given = changes.model_fields_set
     try:
-        status = policy.clean_status(changes["status"]) if "status" in changes else None
-        text = policy.clean_question_text(changes["text"]) if "text" in changes else None
+        status = policy.clean_status(changes.status) if "status" in given else None
+        text = policy.clean_question_text(changes.text) if "text" in given else None
     except policy.PolicyError as err:
         raise policy_error(err) from err
     now = utcnow()
@@ -56,13 +50,13 @@ def moderate(question_id: int, principal: Principal, changes: Any) -> dict[str, 
             q.original_text = q.original_text if q.original_text is not None else q.text
             q.text = text
             fields |= {"text", "edited", "original_text"}
-        if "starred" in changes and changes["starred"] != q.starred:
-            q.starred = changes["starred"]
+        if "starred" in given and changes.starred != q.starred:
+            q.starred = changes.starred
             fields.add("starred")
-        if "highlighted" in changes and changes["highlighted"] != q.highlighted:
-            if changes["highlighted"] and q.status not in policy.PUBLIC_STATUSES:
+        if "highlighted" in given and changes.highlighted != q.highlighted:
+            if changes.highlighted and q.status not in policy.PUBLIC_STATUSES:
                 raise ApiError(409, "not_public", "Approve the question before putting it on screen.")
-            q.highlighted = changes["highlighted"]
+            q.highlighted = changes.highlighted
             fields.add("highlighted")
             if q.highlighted:
                 for other in s.exec(select(Question).where(Question.slot_id == q.slot_id, Question.highlighted,
@@ -85,9 +79,7 @@ def moderate(question_id: int, principal: Principal, changes: Any) -> dict[str, 
     return mod_json(q, muted)
 
 
-def set_premoderation(session_id: str, principal: Principal, on: Any) -> dict[str, Any]:
-    if not isinstance(on, bool):
-        raise ApiError(400, "invalid_field", "premoderation is true or false.")
+def set_premoderation(session_id: str, principal: Principal, on: bool) -> dict[str, Any]:
     with session_scope() as s:
         room_id = session_room(s, session_id)
         check_moderator(principal, session_id, room_id)
@@ -96,22 +88,20 @@ def set_premoderation(session_id: str, principal: Principal, on: Any) -> dict[st
         s.add(row)
         slots = list(s.exec(select(Slot.id).where(Slot.session_id == session_id)))
     for slot_id in slots:
-        payload = {"slot_id": slot_id, "premoderation": on}
+        payload = settings_json(slot_id, premoderation=on)
         publish(public_channel(slot_id), "qa_board", payload)
         publish(mod_channel(slot_id), "qa_board", payload)
     return {"session_id": session_id, "premoderation": on}
 
 
-def set_closed(slot_id: str, principal: Principal, closed: Any) -> dict[str, Any]:
-    if not isinstance(closed, bool):
-        raise ApiError(400, "invalid_field", "closed is true or false.")
+def set_closed(slot_id: str, principal: Principal, closed: bool) -> dict[str, Any]:
     with session_scope() as s:
         ctx = slot_context(s, slot_id)
         check_moderator(principal, ctx.session_id, ctx.room_id)
         row = s.get(QaBoard, slot_id) or QaBoard(slot_id=slot_id)
         row.closed, row.updated_at = closed, utcnow()
         s.add(row)
-    payload = {"slot_id": slot_id, "closed": closed}
+    payload = settings_json(slot_id, closed=closed)
     publish(public_channel(slot_id), "qa_board", payload)
     publish(mod_channel(slot_id), "qa_board", payload)
     return payload

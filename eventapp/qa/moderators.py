@@ -35,9 +35,9 @@ def list_moderators(session_id: str, principal: Principal) -> dict[str, Any]:
     return {"moderators": [{"id": m.id, "name": m.name} for m in _session_moderators(session_id)]}
 
 
-def add_moderator(session_id: str, principal: Principal, name: Any) -> dict[str, Any]:
+def add_moderator(session_id: str, principal: Principal, name: str) -> dict[str, Any]:
     _check_manager(principal, session_id)
-    if not isinstance(name, str) or not policy.normalize_text(name):
+    if not policy.normalize_text(name):
         raise ApiError(400, "invalid_name", "Give the co-moderator a name (1 to 200 characters).")
     member = add_staff(policy.normalize_text(name)[:200], "moderator", session_ids=[session_id])
     return {"id": member.id, "name": member.name, "session_id": session_id, "login_url": issue_login_link(member.id)}

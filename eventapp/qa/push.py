@@ -15,7 +15,7 @@ from ..realtime import connected_count, publish
 from . import policy
 from .board import highlighted_for_room, muted_voters, slot_questions
 from .models import Question
-from .shapes import mod_json, public_json, status_counts
+from .shapes import counts_json, gone_json, mod_json, public_json, status_counts, votes_json
 
 PUBLIC_PREFIX = "qa"
 MOD_PREFIX = "qa-mod"
@@ -50,7 +50,7 @@ def publish_change(
         publish(public_channel(q.slot_id), "question", {**body, **extra})
         return True
     if was_public or (fields is not None and "status" in fields):
-        publish(public_channel(q.slot_id), "question", {"id": q.id, "slot_id": q.slot_id, "status": q.status, **extra})
+        publish(public_channel(q.slot_id), "question", {**gone_json(q), **extra})
         return True
     return False
 
@@ -60,7 +60,7 @@ def publish_counts(slot_id: str, counts: dict[str, int] | None = None, *, mod: b
     if counts is None:
         with session_scope() as s:
             counts = status_counts(slot_questions(s, slot_id), muted_voters(s))
-    payload = {"slot_id": slot_id, **counts}
+    payload = counts_json(slot_id, counts)
     publish(public_channel(slot_id), "qa_counts", payload)
     if mod:
         publish(mod_channel(slot_id), "qa_counts", payload)
@@ -84,7 +84,7 @@ def flush_votes(batch: dict[Hashable, Any]) -> int:
         rows = s.exec(select(Question).where(Question.id.in_(list(batch)))).all()
         muted = muted_voters(s)
     for q in rows:
-        delta = {"id": q.id, "slot_id": q.slot_id, "votes": q.votes}
+        delta = votes_json(q)
         publish(mod_channel(q.slot_id), "question", delta)
         if policy.is_public(q.status, q.voter_id in muted):
             publish(public_channel(q.slot_id), "question", delta)

@@ -39,3 +39,28 @@ def status_counts(questions: list[Question], muted: set[str]) -> dict[str, int]:
         if q.voter_id not in muted and q.status in counts:
             counts[q.status] += 1
     return counts
+
+
+def marked(item: dict[str, Any], *, mine: bool, voted: bool) -> dict[str, Any]:
+    """A question as its reader sees it: with whether they asked it and whether they voted for it."""
+    return {**item, "voted": voted, "mine": mine}
+
+
+def gone_json(q: Question) -> dict[str, Any]:
+    """A question that is no longer public, for the hall: its status alone drops it from view."""
+    return {"id": q.id, "slot_id": q.slot_id, "status": q.status}
+
+
+def votes_json(q: Question) -> dict[str, Any]:
+    """A question's count, alone (the coalesced vote push)."""
+    return {"id": q.id, "slot_id": q.slot_id, "votes": q.votes}
+
+
+def counts_json(slot_id: str, counts: dict[str, int]) -> dict[str, Any]:
+    """The `qa_counts` event: a board's visible, answered and pending counters."""
+    return {"slot_id": slot_id, **counts}
+
+
+def settings_json(slot_id: str, **settings: bool) -> dict[str, Any]:
+    """The `qa_board` event: the board's `closed` and `premoderation`, or the one of them that changed."""
+    return {"slot_id": slot_id, **settings}

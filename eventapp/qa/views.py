@@ -17,7 +17,18 @@ from ..program.service import load_event, program_payload, slot_views
 from . import asking, board, exports, moderation, pileup, voter, voting
 from . import moderators as co_moderators
 from .access import can_manage_moderators, can_moderate, room_or_404, session_room, slot_context
-from .schemas import AskBody, ClosedBody, ModeratorBody, PremoderationBody, WordsBody
+from .schemas import (
+    AskBody,
+    BoardQuery,
+    ClosedBody,
+    ExportQuery,
+    ModerateBody,
+    ModeratorBody,
+    PageQuery,
+    PremoderationBody,
+    SimilarQuery,
+    WordsBody,
+)
 
 bp = Blueprint("qa", __name__)
 bp.after_app_request(voter.set_cookie)
@@ -41,7 +52,7 @@ def _audience_write() -> str:
 @bp.get("/api/v1/slots/<slot_id>/questions")
 def list_questions(slot_id: str):
     voter_id = voter.ensure_voter(required=False)
-    return jsonify(board.board(slot_id, current_principal(), voter_id, request.args.get("sort")))
+    return jsonify(board.board(slot_id, current_principal(), voter_id, schemas.query(BoardQuery).sort))
 
 
 @bp.post("/api/v1/slots/<slot_id>/questions")
@@ -55,7 +66,7 @@ def ask(slot_id: str):
 
 @bp.get("/api/v1/slots/<slot_id>/similar")
 def similar(slot_id: str):
-    text = request.args.get("text", "")[:500]
+    text = schemas.query(SimilarQuery).text
     return jsonify({"questions": board.similar_questions(slot_id, text)})
 
 
@@ -87,7 +98,8 @@ def room_current(room_id: str):
 
 @bp.patch("/api/v1/questions/<int:question_id>")
 def moderate(question_id: int):
-    return jsonify(moderation.moderate(question_id, current_principal(), _json_body()))
+    changes = schemas.validate(ModerateBody, _json_body())
+    return jsonify(moderation.moderate(question_id, current_principal(), changes))
 
 
 @bp.post("/api/v1/questions/<int:question_id>/mute")
@@ -141,8 +153,8 @@ def remove_moderator(session_id: str, staff_id: int):
 
 @bp.get("/api/v1/qa/export.<fmt>")
 def export(fmt: str):
-    slot_id = request.args.get("slot_id") or None
-    unanswered = request.args.get("only") == "unanswered"
+    args = schemas.query(ExportQuery)
+    slot_id, unanswered = args.slot_id, args.unanswered
     exports.check_export(current_principal(), slot_id)
     rows = exports.export_rows(slot_id, unanswered)
     name = f"questions-{slot_id or 'day'}{'-not-reached' if unanswered else ''}"
@@ -154,7 +166,7 @@ def export(fmt: str):
 
 
 def _origin() -> str:
-    return "online" if request.args.get("origin") == "online" else "room"
+    return "online" if schemas.query(PageQuery).origin == "online" else "room"
 
 
 @bp.get("/rooms/<room_id>/qa")
