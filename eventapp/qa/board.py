@@ -14,6 +14,7 @@ from sqlmodel import select
 from ..auth import Principal
 from ..db import session_scope, utcnow
 from ..program.service import slot_views
+from ..realtime import channel_snapshot
 from . import identity, policy
 from .access import can_moderate, policy_error, slot_context
 from .models import QaBoard, QaMute, QaSessionSettings, QaWordList, Question, Vote
@@ -103,10 +104,9 @@ def board(slot_id: str, principal: Principal, voter_id: str | None, sort: str | 
 def current_slot_id(room_id: str) -> str | None:
     """THE one place that decides which slot's board a room shows: the talk the room's timer is on (the chair's
     next/previous move it; an untouched timer follows the plan). During a break, the next talk's board (people
-    ask ahead), else the last one's."""
-    from ..timer.service import get_timer  # Q&A follows the timer; the timer knows nothing of Q&A
-
-    timer_slot = get_timer(room_id)["slot_id"]
+    ask ahead), else the last one's. The timer's slot is read from its public channel snapshot (`timer:<room>`,
+    reused at most a second and dropped at each change), never from the timer's modules."""
+    timer_slot = channel_snapshot("timer", room_id)["slot_id"]  # the timer's public state; it knows nothing of Q&A
     with session_scope() as s:
         views = slot_views(s, room_id)
     ids = [v.id for v in views]
