@@ -67,9 +67,14 @@ def can_moderate(principal: Principal, session_id: str, room_id: str) -> bool:
     return principal.role == "moderator" and session_id in principal.session_ids
 
 
-def check_moderator(principal: Principal, session_id: str, room_id: str) -> None:
+def require_staff(principal: Principal) -> None:
+    """The 401 of every moderator and organizer act, for a caller without valid staff credentials."""
     if not principal.is_staff:
         raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
+
+
+def check_moderator(principal: Principal, session_id: str, room_id: str) -> None:
+    require_staff(principal)
     if not can_moderate(principal, session_id, room_id):
         raise ApiError(403, "forbidden", "Only this session's chair, its moderators or an organizer may do this.")
 

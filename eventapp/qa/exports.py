@@ -16,7 +16,7 @@ from ..db import session_scope
 from ..errors import ApiError
 from ..program import schedule
 from ..program.models import Event, Slot
-from .access import check_moderator, slot_context
+from .access import check_moderator, require_staff, slot_context
 from .board import muted_voters
 from .models import Question
 from .shapes import voter_tag
@@ -73,8 +73,7 @@ def export_rows(slot_id: str | None = None, unanswered: bool = False) -> list[di
 def check_export(principal: Principal, slot_id: str | None) -> None:
     """The whole day: organizers. One slot: anyone who moderates it (the chair hands the list to the speaker)."""
     if slot_id is None:
-        if not principal.is_staff:
-            raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
+        require_staff(principal)
         if not principal.has_role():
             raise ApiError(403, "forbidden", "Only an organizer may export the whole day.")
         return

@@ -11,14 +11,13 @@ from ..auth import Principal, Staff, add_staff, issue_login_link, revoke_staff
 from ..db import session_scope
 from ..errors import ApiError, not_found
 from . import policy
-from .access import can_manage_moderators, session_room
+from .access import can_manage_moderators, require_staff, session_room
 
 
 def _check_manager(principal: Principal, session_id: str) -> str:
     with session_scope() as s:
         room_id = session_room(s, session_id)
-    if not principal.is_staff:
-        raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
+    require_staff(principal)
     if not can_manage_moderators(principal, room_id):
         raise ApiError(403, "forbidden", "Only an organizer or the room's chair may manage moderators.")
     return room_id
