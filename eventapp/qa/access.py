@@ -3,6 +3,8 @@ or 404, the moderator channel's check, and the policy's refusals as API errors."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,8 +21,13 @@ from . import policy
 from .models import Question
 
 
-def policy_error(err: policy.PolicyError) -> ApiError:
-    return ApiError(err.status, err.code, err.message, retry_after=getattr(err, "retry_after", None))
+@contextmanager
+def policy_refusals() -> Iterator[None]:
+    """`with policy_refusals():` the policy's refusals (PolicyError) become the API errors they stand for."""
+    try:
+        yield
+    except policy.PolicyError as err:
+        raise ApiError(err.status, err.code, err.message, retry_after=getattr(err, "retry_after", None)) from err
 
 
 def room_or_404(room_id: str) -> Room:

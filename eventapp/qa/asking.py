@@ -13,7 +13,7 @@ from ..db import session_scope, utcnow
 from ..errors import ApiError
 from ..realtime import publish
 from . import policy
-from .access import policy_error, slot_context
+from .access import policy_refusals, slot_context
 from .board import board_closed, flag_words, muted_voters, premoderation_on, slot_questions
 from .models import Question
 from .push import mod_channel, public_channel, publish_counts
@@ -23,12 +23,10 @@ log = logging.getLogger(__name__)
 
 
 def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = None) -> dict[str, Any]:
-    try:
+    with policy_refusals():
         clean = policy.clean_question_text(text)
         clean_name = policy.clean_name(name)
         clean_origin = policy.clean_origin(origin)
-    except policy.PolicyError as err:
-        raise policy_error(err) from err
     now = utcnow()
     with session_scope() as s:  # BEGIN IMMEDIATE: the limit checks and the insert are one step
         ctx = slot_context(s, slot_id)
@@ -39,10 +37,8 @@ def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = 
             select(func.count()).select_from(Question)
             .where(Question.voter_id == voter_id, Question.status == "pending")
         ).one()  # fmt: skip
-        try:
+        with policy_refusals():
             policy.check_can_ask(last_asked=last, pending=pending, now=now)
-        except policy.PolicyError as err:
-            raise policy_error(err) from err
         flagged = bool(policy.flagged_words(clean, flag_words(s)))
         status = policy.initial_status(premoderation=premoderation_on(s, ctx.session_id), flagged=flagged)
         q = Question(slot_id=slot_id, voter_id=voter_id, text=clean, name=clean_name, origin=clean_origin,

@@ -16,7 +16,7 @@ from ..db import session_scope, utcnow
 from ..program.service import slot_views
 from ..realtime import channel_snapshot
 from . import identity, policy
-from .access import can_moderate, policy_error, slot_context
+from .access import can_moderate, policy_refusals, slot_context
 from .models import QaBoard, QaMute, QaSessionSettings, QaWordList, Question, Vote
 from .shapes import counts_json, gone_json, marked, mod_json, public_json, settings_json, status_counts
 
@@ -63,10 +63,8 @@ def fresh_vote_counts(slot_id: str) -> dict[int, int]:
 def board(slot_id: str, principal: Principal, voter_id: str | None, sort: str | None = None) -> dict[str, Any]:
     """GET questions (and the snapshots): moderators get everything; the audience gets what is public plus their
     own questions still in review, with `mine` and `voted` marks."""
-    try:
+    with policy_refusals():
         mode = policy.clean_sort(sort)
-    except policy.PolicyError as err:
-        raise policy_error(err) from err
     with session_scope() as s:
         ctx = slot_context(s, slot_id)
         questions = slot_questions(s, slot_id)

@@ -15,7 +15,7 @@ from ..errors import ApiError
 from ..program.models import Slot
 from ..realtime import publish
 from . import policy
-from .access import check_moderator, policy_error, question_context, session_room, slot_context
+from .access import check_moderator, policy_refusals, question_context, session_room, slot_context
 from .board import flag_words, muted_voters, slot_questions
 from .models import QaBoard, QaMute, QaSessionSettings, QaWordList, Question, Vote
 from .push import mod_channel, public_channel, publish_change, publish_counts, publish_stage, push_votes_soon
@@ -26,11 +26,9 @@ from .shapes import mod_json, settings_json, status_counts, voter_tag
 def moderate(question_id: int, principal: Principal, changes: ModerateBody) -> dict[str, Any]:
     """PATCH a question: status, highlighted (one per slot), text (the original kept), starred."""
     given = changes.model_fields_set
-    try:
+    with policy_refusals():
         status = policy.clean_status(changes.status) if "status" in given else None
         text = policy.clean_question_text(changes.text) if "text" in given else None
-    except policy.PolicyError as err:
-        raise policy_error(err) from err
     now = utcnow()
     others: list[tuple[Question, bool]] = []
     with session_scope() as s:
@@ -157,10 +155,8 @@ def get_words(principal: Principal) -> dict[str, Any]:
 def set_words(principal: Principal, words: Any) -> dict[str, Any]:
     if not principal.has_role():  # organizers only
         raise ApiError(403 if principal.is_staff else 401, "forbidden", "Only an organizer may edit the word list.")
-    try:
+    with policy_refusals():
         clean = policy.clean_words(words)
-    except policy.PolicyError as err:
-        raise policy_error(err) from err
     with session_scope() as s:
         row = s.get(QaWordList, 1) or QaWordList(id=1)
         row.words = clean
