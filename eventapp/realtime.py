@@ -72,6 +72,13 @@ def channel_name(prefix: str, arg: str | None = None) -> str:
     return prefix if arg is None else f"{prefix}:{arg}"
 
 
+def channel_snapshot(prefix: str, arg: str | None = None) -> dict[str, Any]:
+    """What a new subscriber of the channel gets (its public state, as in DESIGN.md's Socket.IO contract): for a
+    feature that follows another feature's public state without importing it (Q&A's board follows the room's timer
+    through `timer:<room_id>`). Raises ApiError as the snapshot does for an unknown id."""
+    return _channels[prefix].snapshot(arg if arg is not None else "")
+
+
 def publish(channel: str, event: str, payload: dict[str, Any], *, local_only: bool = False) -> None:
     """Send an event to every socket subscribed to `channel`. Call after the transaction has committed.
     `local_only`: only this process's sockets, not through the message queue (for what every process sends its

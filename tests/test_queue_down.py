@@ -147,20 +147,20 @@ def test_a_big_board_resends_only_what_changed_since_the_outage_began(demo_app):
 
     from sqlalchemy import update
 
-    from eventapp.qa import service
+    from eventapp.qa import board
     from eventapp.qa.models import Question
 
     client = demo_app.test_client()
     long_ago = db.utcnow() - timedelta(hours=1)
     with db.session_scope() as s:
-        for n in range(service.RESYNC_WHOLE_BOARD + 1):
+        for n in range(board.RESYNC_WHOLE_BOARD + 1):
             s.add(Question(slot_id="keynote-2", voter_id=f"v{n}", text=f"Old question {n}?", status="visible"))
     with db.session_scope() as s:
         s.exec(update(Question).values(created_at=long_ago, updated_at=long_ago))
     new = client.post("/api/v1/slots/keynote-2/questions", json={"text": "Asked during the outage?"}, headers=ORIGIN)
     since = db.utcnow() - timedelta(minutes=1)
-    events = service.resync_events("keynote-2", since, moderators=False)
+    events = board.resync_events("keynote-2", since, moderators=False)
     assert [p["id"] for name, p in events if name == "question"] == [new.get_json()["id"]]
     assert [name for name, _p in events][-2:] == ["qa_counts", "qa_board"]
-    everything = service.resync_events("keynote-2", None, moderators=False)
-    assert len([1 for name, _p in everything if name == "question"]) >= service.RESYNC_WHOLE_BOARD + 2
+    everything = board.resync_events("keynote-2", None, moderators=False)
+    assert len([1 for name, _p in everything if name == "question"]) >= board.RESYNC_WHOLE_BOARD + 2

@@ -20,12 +20,11 @@ def register(group: click.Group) -> None:
         """Questions with status, votes, names and moderation marks (voters as short pseudonyms)."""
         from ..cli import app_context, fail
         from ..errors import ApiError
-        from . import service
-        from .views import to_csv
+        from .exports import export_rows, to_csv
 
         with app_context():
             try:
-                rows = service.export_rows(slot_id, unanswered)
+                rows = export_rows(slot_id, unanswered)
             except ApiError as err:
                 fail(err.message)
                 return

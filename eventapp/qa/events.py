@@ -8,39 +8,38 @@ from typing import Any
 from flask import request
 
 from .. import ratelimit
+from ..auth import AUDIENCE
 from ..errors import ApiError
 from ..queue_watch import on_resync
 from ..realtime import acked, register_channel, socket_principal, socket_staff, socketio
 from ..schemas import payload
-from . import policy, service, voter
+from . import asking, board, moderation, policy, voter, voting
+from .access import allow_mod_channel, room_or_404
+from .push import MOD_PREFIX, PUBLIC_PREFIX
 from .schemas import SocketAsk, SocketModerate, SocketVote
 
 
 def _public_snapshot(slot_id: str) -> dict[str, Any]:
     # Runs inside the subscribe handler: the handshake's cookie tells whose pending questions to include.
-    from ..auth import AUDIENCE
-
-    return service.board(slot_id, AUDIENCE, voter.read_voter())
+    return board.board(slot_id, AUDIENCE, voter.read_voter())
 
 
 def _mod_snapshot(slot_id: str) -> dict[str, Any]:
-    return service.board(slot_id, socket_principal(), None)
+    return board.board(slot_id, socket_principal(), None)
 
 
 def _stage_snapshot(room_id: str) -> dict[str, Any]:
-    from .views import _room
-
-    _room(room_id)
-    return service.highlighted_for_room(room_id)
+    room_or_404(room_id)
+    return board.highlighted_for_room(room_id)
 
 
-register_channel(service.PUBLIC_PREFIX, allow=lambda _who, _arg: True, snapshot=_public_snapshot, needs_arg=True)
-register_channel(service.MOD_PREFIX, allow=service.allow_mod_channel, snapshot=_mod_snapshot, needs_arg=True)
+register_channel(PUBLIC_PREFIX, allow=lambda _who, _arg: True, snapshot=_public_snapshot, needs_arg=True)
+register_channel(MOD_PREFIX, allow=allow_mod_channel, snapshot=_mod_snapshot, needs_arg=True)
 register_channel("qa-stage", allow=lambda _who, _arg: True, snapshot=_stage_snapshot, needs_arg=True)
 # After the queue dropped events: every question of the board again, as the deltas the pages already apply.
-on_resync(service.PUBLIC_PREFIX, lambda slot_id, since: service.resync_events(slot_id, since, moderators=False))
-on_resync(service.MOD_PREFIX, lambda slot_id, since: service.resync_events(slot_id, since, moderators=True))
-on_resync("qa-stage", lambda room_id, _since: [("qa_stage", service.highlighted_for_room(room_id))])
+on_resync(PUBLIC_PREFIX, lambda slot_id, since: board.resync_events(slot_id, since, moderators=False))
+on_resync(MOD_PREFIX, lambda slot_id, since: board.resync_events(slot_id, since, moderators=True))
+on_resync("qa-stage", lambda room_id, _since: [("qa_stage", board.highlighted_for_room(room_id))])
 
 
 def _limit() -> None:
@@ -62,7 +61,7 @@ def on_ask(data: Any = None) -> dict[str, Any]:
     body = payload(SocketAsk, data)
     voter_id = _socket_voter()
     voter.check_fresh_question(voter_id)
-    return {"question": service.ask(body.slot_id, voter_id, body.text, body.name, body.origin)}
+    return {"question": asking.ask(body.slot_id, voter_id, body.text, body.name, body.origin)}
 
 
 @socketio.on("qa_vote")
@@ -70,7 +69,7 @@ def on_ask(data: Any = None) -> dict[str, Any]:
 def on_vote(data: Any = None) -> dict[str, Any]:
     _limit()
     body = payload(SocketVote, data)
-    return service.vote(body.question_id, _socket_voter(), body.up)
+    return voting.vote(body.question_id, _socket_voter(), body.up)
 
 
 @socketio.on("qa_moderate")
@@ -79,4 +78,4 @@ def on_moderate(data: Any = None) -> dict[str, Any]:
     _limit()
     principal = socket_staff("chair", "moderator")
     body = payload(SocketModerate, data)
-    return {"question": service.moderate(body.question_id, principal, body.changes())}
+    return {"question": moderation.moderate(body.question_id, principal, body.changes())}

@@ -11,13 +11,14 @@ from sqlalchemy import select as sa_select
 from ..auth import Principal
 from ..db import session_scope
 from . import identity
+from .access import check_moderator, question_context
 from .models import Question, Vote
-from .service import _question_context, check_moderator, mark_votes_dirty
+from .push import push_votes_soon
 
 
 def discount_fresh_votes(question_id: int, principal: Principal) -> dict[str, Any]:
     with session_scope() as s:
-        q, ctx = _question_context(s, question_id)
+        q, ctx = question_context(s, question_id)
         check_moderator(principal, ctx.session_id, ctx.room_id)
         rows = s.execute(
             sa_select(Vote.voter_id, Vote.created_at).where(Vote.question_id == question_id, Vote.counted)
@@ -32,5 +33,5 @@ def discount_fresh_votes(question_id: int, principal: Principal) -> dict[str, An
         votes = s.execute(sa_select(Question.votes).where(Question.id == question_id)).scalar_one()
         slot_id = q.slot_id
     if fresh:
-        mark_votes_dirty(question_id, slot_id)
+        push_votes_soon(question_id, slot_id)
     return {"id": question_id, "votes": votes, "discounted": len(fresh), "fresh_votes": 0, "vote_pileup": False}

@@ -40,7 +40,7 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 class PolicyError(ValueError):
-    """A refusal with a stable code; the service turns it into an ApiError."""
+    """A refusal with a stable code; `access.policy_refusals` turns it into an ApiError."""
 
     def __init__(self, code: str, message: str, status: int = 400):
         super().__init__(message)

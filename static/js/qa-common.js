@@ -32,7 +32,7 @@ export function countsText(c) {
 /**
  * THE one place the browser decides which slot a room is on: the room's timer. Every change of the timer's slot
  * (the chair's next/previous, a snapshot after a reconnect) asks the server which board that means (during a break
- * the next talk's: eventapp/qa/service.py current_slot_id). Calls onChange(slotId) whenever the board changes.
+ * the next talk's: eventapp/qa/board.py current_slot_id). Calls onChange(slotId) whenever the board changes.
  */
 export function followCurrentSlot(roomId, onChange, initial = null, onTimer = null) {
   const conn = live();

@@ -9,11 +9,11 @@ import json
 from click.testing import CliRunner
 
 from eventapp.cli import main
-from eventapp.qa import service
+from eventapp.qa.exports import export_rows
 
 
 def test_demo_seeds_polite_synthetic_questions_with_real_vote_rows(qa_app):
-    rows = service.export_rows("keynote-1")
+    rows = export_rows("keynote-1")
     assert len(rows) == 4
     from sqlmodel import func, select
 

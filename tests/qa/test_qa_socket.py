@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from eventapp.qa import policy, service
+from eventapp import coalesce
+from eventapp.qa import board, policy, push
 from tests.qa.conftest import ORIGIN, SLOT, ask
 
 
@@ -93,7 +94,8 @@ def test_snapshot_includes_own_pending_questions(qa_app, phone, socket_client, m
 
 def test_vote_pushes_are_coalesced_per_question(qa_app, phone, socket_client, monkeypatch):
     monkeypatch.setitem(qa_app.config, "QA_VOTE_FLUSH_SECONDS", 0.3)
-    monkeypatch.setattr(service, "_ensure_flusher", lambda: None)  # the test flushes by hand
+    later = []  # the coalescer's background flush, run by hand below
+    monkeypatch.setattr(coalesce.socketio, "start_background_task", lambda fn, *args: later.append((fn, args)))
     qid = ask(phone()).get_json()["id"]
     audience = socket_client()
     audience.emit("subscribe", {"channel": f"qa:{SLOT}"}, callback=True)
@@ -101,13 +103,15 @@ def test_vote_pushes_are_coalesced_per_question(qa_app, phone, socket_client, mo
     for _ in range(5):
         assert phone().post(f"/api/v1/questions/{qid}/vote", headers=ORIGIN).status_code == 200
     assert events(audience) == []
-    assert service.flush_votes() == 1
+    assert len(later) == 1  # one pending flush for the whole burst
+    fn, args = later.pop()
+    fn(*args)
     assert events(audience) == [{"id": qid, "slot_id": SLOT, "votes": 5}]
-    assert service.flush_votes() == 0
+    assert push.flush_votes({}) == 0
 
 
 def test_highlight_reaches_the_stage_channel(qa_app, phone, socket_client, make_staff, monkeypatch):
-    monkeypatch.setattr(service, "current_slot_id", lambda room_id, now=None: SLOT)
+    monkeypatch.setattr(board, "current_slot_id", lambda room_id, now=None: SLOT)
     qid = ask(phone(), "Put me on screen?").get_json()["id"]
     stage = socket_client()
     ack = stage.emit("subscribe", {"channel": "qa-stage:main"}, callback=True)
@@ -148,6 +152,6 @@ def test_socket_events_are_rate_limited_per_socket(qa_app, phone, socket_client)
 
 
 def test_the_flush_interval_grows_with_the_hall():
-    assert service.flush_interval(0.5, 10) == 0.5
-    assert service.flush_interval(0.5, 2000) == 1.0
-    assert service.flush_interval(0.5, 100_000) == 2.0
+    assert push.flush_interval(0.5, 10) == 0.5
+    assert push.flush_interval(0.5, 2000) == 1.0
+    assert push.flush_interval(0.5, 100_000) == 2.0
