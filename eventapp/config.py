@@ -42,6 +42,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DATABASE_URL": env.get(f"{ENV_PREFIX}DATABASE_URL", f"sqlite:///{instance / 'eventapp.db'}"),
         "DB_POOL_SIZE": int(env.get(f"{ENV_PREFIX}DB_POOL_SIZE", "5")),  # PostgreSQL; SQLite always uses one
         "MESSAGE_QUEUE": env.get(f"{ENV_PREFIX}MESSAGE_QUEUE") or None,
+        "SOCKET_ASYNC_MODE": "gevent",  # the server's worker; tests pass "threading"
         "BASE_URL": env.get(f"{ENV_PREFIX}BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "LOGIN_LINK_TTL_HOURS": float(env.get(f"{ENV_PREFIX}LOGIN_LINK_TTL_HOURS", "72")),
         "RATELIMIT_STORAGE": env.get(f"{ENV_PREFIX}RATELIMIT_STORAGE") or None,
