@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 
+import redis
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 
@@ -25,7 +26,7 @@ def _check_database() -> None:
     try:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
-        check_writable(get_engine(), int(current_app.config.get("HEALTH_MIN_FREE_BYTES", 0)))
+        check_writable(get_engine(), current_app.config["HEALTH_MIN_FREE_BYTES"])
     except DatabaseNotWritable as exc:
         raise _database_down(str(exc)) from exc
     except Exception as exc:  # any failure makes the process unhealthy; say which part
@@ -44,12 +45,10 @@ QUEUE_PING_SECONDS = 1.0  # a balancer's probe must not wait long on a queue tha
 
 
 def _check_queue() -> str:
-    url = current_app.config.get("MESSAGE_QUEUE")
+    url = current_app.config["MESSAGE_QUEUE"]
     if not url:
         return "not configured"
     try:
-        import redis
-
         client = redis.Redis.from_url(url, socket_timeout=QUEUE_PING_SECONDS, socket_connect_timeout=QUEUE_PING_SECONDS)
         try:
             client.ping()
@@ -72,7 +71,7 @@ def healthz():
 @bp.get("/metrics")
 def prometheus_metrics():
     """Open on a private network; with EVENTAPP_METRICS_TOKEN set, only for `Authorization: Bearer <that token>`."""
-    expected = current_app.config.get("METRICS_TOKEN")
+    expected = current_app.config["METRICS_TOKEN"]
     if expected and not hmac.compare_digest((bearer_token() or "").encode(), expected.encode()):
         raise ApiError(401, "unauthenticated", "Send the metrics token as a Bearer token.")
     return Response(metrics.exposition(), mimetype="text/plain; version=0.0.4")

@@ -42,7 +42,7 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
     # Not for a local CA's certificate: a phone would refuse the same address over plain HTTP for a year.
-    if current_app.config.get("SESSION_COOKIE_SECURE") and current_app.config.get("TLS_MODE") != "local-ca":
+    if current_app.config["SESSION_COOKIE_SECURE"] and current_app.config["TLS_MODE"] != "local-ca":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
