@@ -1,6 +1,6 @@
 """Engine, sessions, SQLite rules and the migrations entry.
 
-SQLite rules (see shared/research/stack.md): WAL, busy_timeout, foreign keys, and `BEGIN IMMEDIATE` for every
+SQLite rules: WAL, busy_timeout, foreign keys, and `BEGIN IMMEDIATE` for every
 transaction so two writers never deadlock on a lock upgrade; one pooled connection, so greenlets queue for the
 database cooperatively instead of blocking the gevent hub. Never emit or do network I/O inside a transaction.
 """
