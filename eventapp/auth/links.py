@@ -11,7 +11,11 @@ _staff_links: list[tuple[str, Callable[[], str], tuple[str, ...]]] = []
 
 
 def add_staff_link(title: str, url: Callable[[], str], *roles: str) -> None:
-    _staff_links.append((title, url, roles))
+    """Show a tool on /staff to members with one of `roles` (organizers see every tool). An explicit registration,
+    called from a feature's `views.py` when the app factory loads it (never from a service module); `url` is called
+    per request, inside it. The same title and roles given again change nothing."""
+    if not any(t == title and r == roles for t, _u, r in _staff_links):
+        _staff_links.append((title, url, roles))
 
 
 def staff_links() -> list[tuple[str, str]]:
