@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/checkin_bench.py --devices 20 --per-device 150 --port 5150
 
-Like the pretix anchor (shared/research/pretix-checkin-anchor.md): fresh data, the server pinned to CPU 0 and
+Measured the way pretix measures its check-in throughput: fresh data, the server pinned to CPU 0 and
 the load generator to CPU 1 when the machine has two cores, one keep-alive HTTP connection per device. The load
 generator is bench/node/checkin_loadgen.js (--client python: threads with `requests`, which cost about as much CPU
 per scan as the server and queue on the GIL, so their latency is partly the client's own).

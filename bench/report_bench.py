@@ -30,7 +30,8 @@ TARGET_SECONDS = 2.0
 
 def generate(s, papers: int, rooms: int = 10, seed: int = 19) -> None:
     from eventapp.checkin.models import CheckIn
-    from eventapp.program.models import Authorship, Event, Paper, Person, Room, Session, Slot
+    from eventapp.program.models import Authorship, Event, Paper, Person, Room, Slot
+    from eventapp.program.models import Session as ProgramSession
     from eventapp.qa.models import Question
     from eventapp.timer.models import TimerRow, TimerSegment
 
@@ -46,7 +47,7 @@ def generate(s, papers: int, rooms: int = 10, seed: int = 19) -> None:
     for r in range(rooms):
         room = f"room{r}"
         s.add(Room(id=room, name=f"Room {r}", position=r))
-        s.add(Session(id=f"sess{r}", room_id=room, title=f"Session {r}", chair_person_id=people[r].id))
+        s.add(ProgramSession(id=f"sess{r}", room_id=room, title=f"Session {r}", chair_person_id=people[r].id))
         s.flush()
         s.add(Slot(id=f"key{r}", session_id=f"sess{r}", position=0, kind="keynote", title="Keynote",
                    starts_at=start, talk_seconds=1800, qa_seconds=600))  # fmt: skip

@@ -29,7 +29,8 @@ class SocketPathsOnly:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application: settings from EVENTAPP_* (and `config`), database, auth, realtime, every feature."""
-    from . import auth, db, errors, features, logs, ops, queue_watch, ratelimit, realtime, schemas, templating
+    from . import auth, db, errors, features, logs, metrics, ops, queue_watch, ratelimit, realtime, schemas, templating
+    from .auth import pages as auth_pages
     from .config import load_settings
 
     app = Flask(
@@ -51,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ratelimit.init_app(app)
     auth.init_app(app)
     errors.register_error_handlers(app)
+    metrics.init_app(app)  # counts what errors answers (errors itself imports nothing of metrics)
     # Socket handlers register at import. Import them before the first init_app, so that Flask-SocketIO queues
     # them in `socketio.handlers` and every later app (each test makes one) gets them too; imported after it,
     # `@socketio.on` binds them to the first app's server only.
@@ -59,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     queue_watch.init_app(app)  # publishing and listening that survive the queue's outages
     app.wsgi_app = SocketPathsOnly(app.wsgi_app)
     templating.init_app(app)
-    app.register_blueprint(auth.bp)
+    app.register_blueprint(auth_pages.bp)
     app.register_blueprint(ops.bp)
     db.import_models()
     for module in features.import_modules("views"):

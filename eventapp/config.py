@@ -42,6 +42,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DATABASE_URL": env.get(f"{ENV_PREFIX}DATABASE_URL", f"sqlite:///{instance / 'eventapp.db'}"),
         "DB_POOL_SIZE": int(env.get(f"{ENV_PREFIX}DB_POOL_SIZE", "5")),  # PostgreSQL; SQLite always uses one
         "MESSAGE_QUEUE": env.get(f"{ENV_PREFIX}MESSAGE_QUEUE") or None,
+        "SOCKET_ASYNC_MODE": "gevent",  # the server's worker; tests pass "threading"
         "BASE_URL": env.get(f"{ENV_PREFIX}BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "LOGIN_LINK_TTL_HOURS": float(env.get(f"{ENV_PREFIX}LOGIN_LINK_TTL_HOURS", "72")),
         "RATELIMIT_STORAGE": env.get(f"{ENV_PREFIX}RATELIMIT_STORAGE") or None,
@@ -73,6 +74,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PROGRAM_PUSH_DELAY": float(env.get(f"{ENV_PREFIX}PROGRAM_PUSH_DELAY") or 0.3),
         "TIMER_KEYFRAMES": True,
         "TIMER_KEYFRAME_SECONDS": 5.0,
+        # Coverage flags a paper whose presenter is not checked in this many minutes before its session starts.
+        "CHECKIN_WARNING_MINUTES": 30.0,
         "WS_COMPRESSION": env.get(f"{ENV_PREFIX}WS_COMPRESSION", "off").strip().lower() in ("1", "on", "true", "yes"),
         # Backups by the server (SQLite only): every BACKUP_EVERY minutes (unset or 0: none; fractions allowed),
         # into BACKUP_DIR, the newest BACKUP_KEEP kept (eventapp/backup/periodic.py).
@@ -84,7 +87,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TLS_MODE": env.get(f"{ENV_PREFIX}TLS_MODE", ""),
         "TLS_LANDING_PORT": int(env.get(f"{ENV_PREFIX}TLS_LANDING_PORT") or 0),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-        "WTF_CSRF_CHECK_DEFAULT": False,  # auth.py decides which writes need a CSRF token
+        "WTF_CSRF_CHECK_DEFAULT": False,  # eventapp/auth/web.py decides which writes need a CSRF token
         "WTF_CSRF_TIME_LIMIT": None,  # a chair's phone stays open all day
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,6 +1,6 @@
 """Engine, sessions, SQLite rules and the migrations entry.
 
-SQLite rules (see shared/research/stack.md): WAL, busy_timeout, foreign keys, and `BEGIN IMMEDIATE` for every
+SQLite rules: WAL, busy_timeout, foreign keys, and `BEGIN IMMEDIATE` for every
 transaction so two writers never deadlock on a lock upgrade; one pooled connection, so greenlets queue for the
 database cooperatively instead of blocking the gevent hub. Never emit or do network I/O inside a transaction.
 """
@@ -17,15 +17,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import gevent
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, types
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
+from . import features
+from .errors import short_reason
 from .paths import resource_dir
 
-if TYPE_CHECKING:  # alembic is imported when migrations run, not by every server at boot (a restart's time)
+# alembic is imported inside the functions that run migrations, not by every server at boot (a restart's time): the
+# one kind of function-level import kept in this module, on purpose.
+if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 ENGINE_KEY = "eventapp.engine"
@@ -108,8 +113,6 @@ def checkpoint_in_background(engine: Engine) -> Any:
     path = engine.url.database
     if engine.dialect.name != "sqlite" or not path or path == ":memory:":
         return None
-    import gevent  # the server's worker; the CLI and tests keep SQLite's own checkpoints
-
     @event.listens_for(engine, "connect")
     def _backstop(dbapi_conn, _record):
         dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
@@ -130,8 +133,6 @@ class FailureStreak:
         self.logged_at = 0.0
 
     def failed(self, exc: BaseException) -> None:
-        from .errors import short_reason
-
         self.failures += 1
         now = time.monotonic()
         if self.failures == 1 or now - self.logged_at >= self.REMIND_SECONDS:
@@ -145,8 +146,6 @@ class FailureStreak:
 
 
 def _checkpoint_loop(engine: Engine, path: str) -> None:
-    import gevent
-
     threads = gevent.get_hub().threadpool
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA synchronous=NORMAL")  # the same syncs as the request connection's checkpoints
@@ -284,8 +283,6 @@ def create_all_for_tests(engine: Engine) -> None:
 
 def import_models() -> None:
     """Import every models module so SQLModel.metadata knows every table."""
-    from . import features
-
     features.import_modules("models")
 
 

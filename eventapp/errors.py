@@ -1,12 +1,20 @@
-"""One error type for every bad input, turned into `{"error", "message"}` JSON with a fitting 4xx status."""
+"""One error type for every bad input, turned into `{"error", "message"}` JSON with a fitting 4xx status.
+
+A leaf of the core: it imports neither metrics nor auth. Who cares about an answered error connects to
+`signals.error_answered` (metrics counts it; auth shows an unknown caller the error page as the audience).
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+
+from .signals import error_answered
 
 
 class ApiError(Exception):
@@ -28,6 +36,14 @@ class ApiError(Exception):
         return body
 
 
+UNAUTHENTICATED_MESSAGE = "Sign in with your staff link or send a valid Bearer token."
+
+
+def unauthenticated() -> ApiError:
+    """The 401 for a caller without valid staff credentials (HTTP and socket events alike)."""
+    return ApiError(401, "unauthenticated", UNAUTHENTICATED_MESSAGE)
+
+
 # --- a database that cannot take a write now -------------------------------------------------------------------
 
 # How long a scanner or a chair console waits before it tries again (Retry-After, seconds).
@@ -46,8 +62,6 @@ log = logging.getLogger("eventapp.database")
 def database_unavailable(exc: BaseException) -> ApiError | None:
     """The 503 for an exception that means the database cannot take a write now (SQLAlchemy's wrapped driver error,
     or the driver's own), else None: a scanner queues and replays, a chair console retries by itself."""
-    from sqlalchemy import exc as sa_exc
-
     if isinstance(exc, sa_exc.TimeoutError):  # the pool: every connection busy past pool_timeout
         return _unavailable(exc)
     if isinstance(exc, sa_exc.DBAPIError):
@@ -59,7 +73,7 @@ def database_unavailable(exc: BaseException) -> ApiError | None:
         text = str(exc).lower()
         return _unavailable(exc) if any(word in text for word in SQLITE_UNAVAILABLE) else None
     if module.startswith("psycopg"):
-        import psycopg  # present: the error came from it
+        psycopg = sys.modules["psycopg"]  # loaded: the error came from it (an optional driver, never imported here)
 
         state = getattr(exc, "sqlstate", None) or ""
         # OperationalError and its kin (ConnectionTimeout, AdminShutdown, ...): the server, not the statement.
@@ -76,8 +90,6 @@ def _unavailable(exc: BaseException) -> ApiError:
 
 def short_reason(exc: BaseException) -> str:
     """One line naming a failure, for a log line or an answer (no traceback, no SQL)."""
-    from sqlalchemy import exc as sa_exc
-
     inner = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None else exc
     first = (str(inner).strip().splitlines() or [""])[0][:200]
     return f"{type(inner).__name__}: {first}" if first else type(inner).__name__
@@ -108,17 +120,13 @@ def _http_code(exc: HTTPException) -> str:
 
 
 def error_response(err: ApiError):
-    """JSON for the API, a page for people; counted for /metrics."""
-    from .metrics import ERRORS
-
-    ERRORS.labels(status=str(err.status), code=err.code).inc()
-    if wants_json():
+    """JSON for the API, a page for people; counted for /metrics (a receiver of `error_answered`)."""
+    page = not wants_json()
+    # The error page never asks who is calling again (the refusal may be about exactly that): auth's receiver
+    # marks a caller not yet known as the audience before the page renders.
+    error_answered.send(current_app._get_current_object(), error=err, page=page)
+    if not page:
         return api_error_response(err)
-    # The error page never asks who is calling again (the refusal may be about exactly that): a caller not yet
-    # known is shown the page as the audience.
-    from .auth import AUDIENCE, PRINCIPAL_KEY
-
-    request.environ.setdefault(PRINCIPAL_KEY, AUDIENCE)
     try:
         return render_template("error.html", status=err.status, message=err.message), err.status
     except Exception:  # the page needs the database or the caller's identity: the answer must not raise again

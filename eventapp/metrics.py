@@ -1,15 +1,23 @@
 """Prometheus metrics of one server process (scrape each process: they are separate targets).
 
 Counters live here, one place; features count their events with `metrics.<COUNTER>.labels(...).inc()` after the
-transaction commits. Connected sockets per channel are read from the Socket.IO rooms at scrape time.
+transaction commits. Connected sockets per channel are read from the Socket.IO rooms at scrape time, through the
+functions realtime hands over in its init (`count_sockets`): metrics imports nothing of realtime. Refused requests
+are counted from `signals.error_answered` (connected by `init_app`), so errors imports nothing of metrics.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
+from typing import Any
 
+from flask import Flask
 from prometheus_client import GC_COLLECTOR, CollectorRegistry, Counter, GCCollector, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+
+from .errors import ApiError
+from .signals import error_answered
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -29,11 +37,15 @@ ERRORS = Counter("eventapp_errors", "Refused or failed requests, by status and c
 
 
 class SocketCollector:
-    """Sockets connected to this process, in all and per channel (channel rooms only, not the per-socket ones)."""
+    """Sockets connected to this process, in all and per channel (channel rooms only, not the per-socket ones), read
+    through the functions realtime hands over (`count_sockets`); none until then."""
+
+    def __init__(self) -> None:
+        self.connected_count: Callable[[], int] = lambda: 0
+        self.channel_sizes: Callable[[], dict[str, int]] = dict
 
     def collect(self):
-        from .realtime import channel_sizes, connected_count
-
+        connected_count, channel_sizes = self.connected_count, self.channel_sizes
         total = GaugeMetricFamily("eventapp_socket_connections", "Sockets connected to this process.")
         total.add_metric([], connected_count())
         yield total
@@ -52,12 +64,28 @@ class SocketCollector:
         yield pending
 
 
-REGISTRY.register(SocketCollector())
+_sockets = SocketCollector()
+REGISTRY.register(_sockets)
 # The process's memory and CPU (process_resident_memory_bytes, ...) and the garbage collector's work per generation
 # (python_gc_*): what to watch for memory growth under reconnects (docs/operations.md, bench/soak_reconnects.py).
 ProcessCollector(registry=REGISTRY)
 if GC_COLLECTOR is not None:
     GCCollector(registry=REGISTRY)
+
+
+def count_sockets(connected_count: Callable[[], int], channel_sizes: Callable[[], dict[str, int]]) -> None:
+    """Where the socket gauges read from (realtime's init hands over its own counts)."""
+    _sockets.connected_count = connected_count
+    _sockets.channel_sizes = channel_sizes
+
+
+def _count_error(_sender: Any, *, error: ApiError, **_kwargs: Any) -> None:
+    ERRORS.labels(status=str(error.status), code=error.code).inc()
+
+
+def init_app(_app: Flask) -> None:
+    """Count every answered error (once per process: blinker keeps one connection per receiver)."""
+    error_answered.connect(_count_error)
 
 
 def exposition() -> bytes:

@@ -2,20 +2,22 @@
 
 /healthz tells a load balancer whether to send this server requests: 503 when the database cannot take a write
 (then no server can work), 200 "degraded" when only the message queue is down (every server is then equally cut
-off from the others and still answers its own clients; docs/operations.md)."""
+off from the others and still answers its own clients; docs/operations.md). Features add their part of the
+answer through `signals.health_report` (the backup feature: when the last backup was written)."""
 
 from __future__ import annotations
 
 import hmac
 
+import redis
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 
 from . import metrics
 from .auth import bearer_token
-from .backup import periodic as backup
 from .db import DatabaseNotWritable, check_writable, get_engine, utcnow
 from .errors import DATABASE_RETRY_AFTER, ApiError, database_unavailable
+from .signals import health_report, send_safely
 
 bp = Blueprint("ops", __name__)
 
@@ -25,7 +27,7 @@ def _check_database() -> None:
     try:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
-        check_writable(get_engine(), int(current_app.config.get("HEALTH_MIN_FREE_BYTES", 0)))
+        check_writable(get_engine(), current_app.config["HEALTH_MIN_FREE_BYTES"])
     except DatabaseNotWritable as exc:
         raise _database_down(str(exc)) from exc
     except Exception as exc:  # any failure makes the process unhealthy; say which part
@@ -44,12 +46,10 @@ QUEUE_PING_SECONDS = 1.0  # a balancer's probe must not wait long on a queue tha
 
 
 def _check_queue() -> str:
-    url = current_app.config.get("MESSAGE_QUEUE")
+    url = current_app.config["MESSAGE_QUEUE"]
     if not url:
         return "not configured"
     try:
-        import redis
-
         client = redis.Redis.from_url(url, socket_timeout=QUEUE_PING_SECONDS, socket_connect_timeout=QUEUE_PING_SECONDS)
         try:
             client.ping()
@@ -65,14 +65,15 @@ def healthz():
     _check_database()
     queue = _check_queue()
     status = "ok" if queue in ("ok", "not configured") else "degraded"
-    return jsonify({"status": status, "database": "ok", "queue": queue, "time": utcnow().isoformat(timespec="seconds"),
-                    "backup": backup.health()})  # fmt: skip
+    report = {"status": status, "database": "ok", "queue": queue, "time": utcnow().isoformat(timespec="seconds")}
+    send_safely(health_report, current_app._get_current_object(), report=report)
+    return jsonify(report)
 
 
 @bp.get("/metrics")
 def prometheus_metrics():
     """Open on a private network; with EVENTAPP_METRICS_TOKEN set, only for `Authorization: Bearer <that token>`."""
-    expected = current_app.config.get("METRICS_TOKEN")
+    expected = current_app.config["METRICS_TOKEN"]
     if expected and not hmac.compare_digest((bearer_token() or "").encode(), expected.encode()):
         raise ApiError(401, "unauthenticated", "Send the metrics token as a Bearer token.")
     return Response(metrics.exposition(), mimetype="text/plain; version=0.0.4")

@@ -9,6 +9,10 @@ sockets: the events published meanwhile are lost for good. So:
   stay cut off for a minute after the queue returned), and marks the queue down and up for /healthz and keyframes;
 - when the listener is back, this server sends each channel its sockets follow a fresh snapshot (`on_resync`), so
   every screen on every server is right again within about a second of the queue's return, whatever was lost.
+
+The publishing and listening themselves override the Redis manager's private members, so they live with the other
+overrides in socket_internals (WatchedRedisManager); this module holds the state they report to and the resync.
+Features declare what their channels need after an outage with `on_resync`, from their own `events.py`.
 """
 
 from __future__ import annotations
@@ -23,12 +27,11 @@ from flask import Flask
 
 from . import metrics
 from .db import utcnow
-from .realtime import _local_rooms, socketio
+from .realtime import local_rooms, socketio
+from .socket_internals import WatchedRedisManager
 
 log = logging.getLogger(__name__)
 
-RETRY_SECONDS = 0.5  # how often a server that lost the queue tries to reach it again
-TIMEOUT_SECONDS = 1.0  # connecting to, or publishing on, the queue: a request never waits longer
 RESYNC_KEY = "eventapp.queue_watch"
 
 # What was changed this long before the queue was seen down is resent too (a publish may fail a little before the
@@ -53,6 +56,7 @@ class QueueState:
         self.down_since: float | None = None
         self.down_at: datetime | None = None  # wall clock (UTC) of the last drop: what changed since may be lost
         self.changes = 0
+        self.on_listening_again: Callable[[], Any] | None = None  # set by init_app: resend fresh state
 
     @property
     def up(self) -> bool:
@@ -87,12 +91,18 @@ class QueueState:
             log.info("message queue back after %.1f s", lasted)
         return was_down
 
+    def listening_again(self) -> None:
+        """The listener is subscribed again after an outage (called from the manager's listener)."""
+        if self.on_listening_again is not None:
+            self.on_listening_again()
+
 
 state = QueueState()
 
 
 def on_resync(prefix: str, events: Resync) -> None:
-    """Declare what the sockets of channel `prefix` (or `prefix:<arg>`) need after the queue dropped events:
+    """Declare what the sockets of channel `prefix` (or `prefix:<arg>`) need after the queue dropped events (an
+    explicit registration, called from the feature's `events.py` beside its channel):
     `events(arg, since)` returns the (event, payload) pairs to send them, built fresh from the database; `since`
     (UTC) is when events may have started to be lost (None: send everything)."""
     _resyncs[prefix] = events
@@ -108,12 +118,12 @@ def resync_local(app: Flask, since: datetime | None = None) -> dict[str, int]:
     each kind were sent."""
     sent: dict[str, int] = {}
     with app.app_context():
-        for room in list(_local_rooms()):
+        for room in list(local_rooms()):
             if not isinstance(room, str):
                 continue
             prefix, _sep, arg = room.partition(":")
             events = _resyncs.get(prefix)
-            if events is None or not _local_rooms().get(room):
+            if events is None or not local_rooms().get(room):
                 continue
             try:
                 for event, payload in events(arg, since):
@@ -129,20 +139,16 @@ def resync_local(app: Flask, since: datetime | None = None) -> dict[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Take over the Redis manager's publishing and listening (no-op without a queue)."""
+    """Watch the Redis manager's publishing and listening (no-op without a queue): it reports drops and returns to
+    `state`, and this server resends fresh state once it listens again."""
     manager = socketio.server.manager if socketio.server else None
-    if manager is None or not hasattr(manager, "_redis_listen_with_retries"):
+    if not isinstance(manager, WatchedRedisManager):
         return
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
     state.configured = True
-    # No retries inside redis-py: its pub/sub would reconnect on its own and this server would never learn that
-    # events were lost meanwhile; a connection attempt that hangs ends after TIMEOUT_SECONDS.
-    manager.redis_options = {**manager.redis_options, "socket_connect_timeout": TIMEOUT_SECONDS,
-                             "retry": Retry(NoBackoff(), 0)}  # fmt: skip
-    manager._publish = _publisher(manager)
-    manager._redis_listen_with_retries = _listener(manager, app)
+    # Give the other servers a moment to resubscribe too, then resend (in its own greenlet: the listener must go
+    # back to listening).
+    state.on_listening_again = lambda: socketio.start_background_task(_resync_soon, app)
+    manager.watch = state
 
 
 def start(app: Flask) -> None:
@@ -152,63 +158,6 @@ def start(app: Flask) -> None:
     if state.configured and server is not None and not server.manager_initialized:
         server.manager_initialized = True
         server.manager.initialize()
-
-
-def _publisher(manager: Any) -> Callable[[dict[str, Any]], Any]:
-    import redis
-
-    client: dict[str, Any] = {}
-
-    def publish(data: dict[str, Any]) -> Any:
-        """One attempt with short timeouts. A message lost here reaches the other servers' sockets as part of the
-        fresh state they send when the queue is back."""
-        if "redis" not in client:
-            from redis.backoff import NoBackoff
-            from redis.retry import Retry
-
-            client["redis"] = redis.Redis.from_url(
-                manager.redis_url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS,
-                retry=Retry(NoBackoff(), 0),
-            )  # fmt: skip
-        now = time.monotonic()
-        if not state.up and now - client.get("tried_at", 0.0) < RETRY_SECONDS:
-            # Down: drop at once rather than make every request wait for a queue that may hang (a network cut
-            # waits out the connect timeout); one try per RETRY_SECONDS notices a queue that came back.
-            metrics.QUEUE_DROPPED.inc()
-            return None
-        client["tried_at"] = now
-        try:
-            result = client["redis"].publish(manager.channel, manager.json.dumps(data))
-        except Exception as exc:
-            metrics.QUEUE_DROPPED.inc()
-            state.mark_down(exc, "publish")
-            return None
-        state.mark_up("publish")
-        return result
-
-    return publish
-
-
-def _listener(manager: Any, app: Flask) -> Callable[[], Any]:
-    def listen_with_retries() -> Any:
-        subscribed = False
-        while True:
-            try:
-                if not subscribed:
-                    manager._redis_connect()
-                    manager.pubsub.subscribe(manager.channel)
-                    subscribed = True
-                    if state.mark_up("listen"):
-                        # Give the other servers a moment to resubscribe too, then resend (in its own greenlet:
-                        # this one must go back to listening).
-                        socketio.start_background_task(_resync_soon, app)
-                yield from manager.pubsub.listen()
-            except Exception as exc:
-                state.mark_down(exc, "listen")
-                subscribed = False
-                time.sleep(RETRY_SECONDS)  # monkey-patched under gevent: a cooperative wait
-
-    return listen_with_retries
 
 
 RESYNC_DELAY_SECONDS = 0.2  # after resubscribing: lets events published just before the return arrive first

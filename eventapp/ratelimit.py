@@ -18,6 +18,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from .errors import ApiError
+from .metrics import RATELIMIT_FALLBACKS
 
 EXT_KEY = "eventapp.ratelimiter"
 log = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ class FallbackLimiter:
                     log.info("rate-limit store answers again")
                     self.failed_at = None
                 return result
-        from .metrics import RATELIMIT_FALLBACKS
-
         RATELIMIT_FALLBACKS.inc()
         return getattr(self.local, method)(*args)
 
@@ -79,7 +78,7 @@ def make_limiter(uri: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    uri = app.config.get("RATELIMIT_STORAGE") or app.config.get("MESSAGE_QUEUE") or "memory://"
+    uri = app.config["RATELIMIT_STORAGE"] or app.config["MESSAGE_QUEUE"] or "memory://"
     app.extensions[EXT_KEY] = make_limiter(uri)
 
 
@@ -87,7 +86,7 @@ def hit(limit: str, *key: str, message: str = "Too many requests. Wait a moment 
     """Count one request against `limit` (e.g. "10/second") for `key`; raise 429 with Retry-After past it."""
     limiter: MovingWindowRateLimiter = current_app.extensions[EXT_KEY]
     item = parse(limit)
-    ident = (current_app.config.get("RATELIMIT_PREFIX", "eventapp"), *key)
+    ident = (current_app.config["RATELIMIT_PREFIX"], *key)
     if limiter.hit(item, *ident):
         return
     reset_at, _remaining = limiter.get_window_stats(item, *ident)
@@ -98,4 +97,4 @@ def hit(limit: str, *key: str, message: str = "Too many requests. Wait a moment 
 def test(limit: str, *key: str) -> bool:
     """Whether one more hit would pass, without counting it."""
     limiter: MovingWindowRateLimiter = current_app.extensions[EXT_KEY]
-    return limiter.test(parse(limit), current_app.config.get("RATELIMIT_PREFIX", "eventapp"), *key)
+    return limiter.test(parse(limit), current_app.config["RATELIMIT_PREFIX"], *key)

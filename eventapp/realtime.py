@@ -3,6 +3,10 @@
 Features register a channel prefix (`timer`, `qa`, `coverage`, ...) with an access check and a snapshot
 function; `subscribe` does the rest, so adding a channel never edits this module. Handlers are registered at
 import time on the module-level instance (the Flask-SocketIO test client needs that).
+
+Of auth, this module uses only the token and role checks (`eventapp.auth.tokens`, `.roles`, `.models`). The
+message-queue manager is built in socket_internals (with every override of the libraries' private members) and
+handed to Flask-SocketIO as `client_manager`; `init_app` also hands metrics the socket counts.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -19,13 +23,12 @@ from flask import Flask, current_app, request, session
 from flask_socketio import SocketIO, join_room, leave_room
 from pydantic import StringConstraints
 
-from . import ratelimit, websocket
-from .auth import (
-    AUDIENCE,
+from . import metrics, ratelimit, socket_internals
+from .auth.models import AUDIENCE, Principal
+from .auth.roles import check_role
+from .auth.tokens import (
     BAD_TOKEN_LIMIT,
     SESSION_KEY,
-    Principal,
-    check_role,
     forget_cached_tokens,
     live_token_ids,
     principal_for_token,
@@ -94,30 +97,27 @@ def on_remote(event: str, callback: Callable[[str | None], None]) -> None:
     """Call `callback(channel)` in an app context on this server whenever another server (or a command beside the
     servers) publishes `event` through the message queue, just before this server's sockets get it. What a server
     derives for its own sockets from others' events (the day plan from a timer change) then needs no second
-    broadcast, and what it cached from before the change (a snapshot) is dropped before anyone sees the change."""
-    _remote_listeners.setdefault(event, []).append(callback)
+    broadcast, and what it cached from before the change (a snapshot) is dropped before anyone sees the change.
+
+    An explicit registration: called from a feature's `events.py` (or an `init_app`), never as a side effect of
+    importing a service module. Registering the same callback again changes nothing."""
+    callbacks = _remote_listeners.setdefault(event, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
-def _listen_to_remote_events(app: Flask) -> None:
-    """Wrap the queue manager's handler of incoming emits (python-socketio's PubSubManager._handle_emit, called
-    for this server's own emits too, which carry its host_id) to call the `on_remote` callbacks."""
-    manager = socketio.server.manager
-    handle_emit = getattr(manager, "_handle_emit", None)
-    if handle_emit is None or not hasattr(manager, "host_id"):
-        return  # no message queue: every event starts here
-
-    def handle_and_notify(message: dict[str, Any]) -> None:
-        callbacks = _remote_listeners.get(message.get("event"), ())
-        if callbacks and message.get("host_id") != manager.host_id:
-            with app.app_context():
-                for callback in callbacks:
-                    try:
-                        callback(message.get("room"))
-                    except Exception:  # a listener's failure must not stop the queue's listener
-                        log.exception("remote event listener failed")
-        handle_emit(message)
-
-    manager._handle_emit = handle_and_notify
+def remote_event(app: Flask, message: dict[str, Any]) -> None:
+    """Another server's event, as the queue manager hands it over before this server's sockets get it
+    (socket_internals.RemoteEvents): the `on_remote` callbacks of its event run, in an app context."""
+    callbacks = _remote_listeners.get(message.get("event"), ())
+    if not callbacks:
+        return
+    with app.app_context():
+        for callback in callbacks:
+            try:
+                callback(message.get("room"))
+            except Exception:  # a listener's failure must not stop the queue's listener
+                log.exception("remote event listener failed")
 
 
 def site_origins() -> list[str]:
@@ -144,11 +144,18 @@ def allowed_origins(base_url: str, extra: list[str] | tuple[str, ...] = ()) -> l
 
 
 def init_app(app: Flask) -> None:
+    url = app.config["MESSAGE_QUEUE"]
+    # The public extension point: Flask-SocketIO takes the manager as built (None: no queue, one server).
+    manager = (
+        socket_internals.queue_manager(url, app.config["MESSAGE_QUEUE_CHANNEL"], partial(remote_event, app))
+        if url
+        else None
+    )
     socketio.init_app(
         app,
-        async_mode=app.config.get("SOCKET_ASYNC_MODE", "gevent"),
-        message_queue=app.config.get("MESSAGE_QUEUE"),
-        channel=app.config.get("MESSAGE_QUEUE_CHANNEL", "eventapp"),
+        async_mode=app.config["SOCKET_ASYNC_MODE"],
+        message_queue=url,
+        client_manager=manager,
         cors_allowed_origins=allowed_origins(app.config["BASE_URL"], app.config["EXTRA_ORIGINS"]),
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
         ping_interval=app.config["SOCKET_PING_INTERVAL"],
@@ -157,9 +164,10 @@ def init_app(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
-    # Off by default: per-connection compression of every broadcast is the main fan-out cost (eventapp/websocket.py).
-    websocket.configure(socketio.server, app.config["WS_COMPRESSION"])
-    _listen_to_remote_events(app)
+    # Off by default: per-connection compression of every broadcast is the main fan-out cost (socket_internals).
+    socket_internals.configure(socketio.server, app.config["WS_COMPRESSION"])
+    on_remote("revoked", _revoked_elsewhere)
+    metrics.count_sockets(connected_count, channel_sizes)
 
 
 # --- handlers -------------------------------------------------------------------------------------------
@@ -327,7 +335,7 @@ def connected_count() -> int:
     return len(_principals)
 
 
-def _local_rooms() -> dict[Any, Any]:
+def local_rooms() -> dict[Any, Any]:
     """This process's rooms of the default namespace, by name (python-socketio's manager keeps them)."""
     return socketio.server.manager.rooms.get("/", {}) if socketio.server else {}
 
@@ -336,14 +344,14 @@ def channel_sizes() -> dict[str, int]:
     """Subscribers per channel on this process (for /metrics)."""
     return {
         name: len(members)
-        for name, members in _local_rooms().items()
+        for name, members in local_rooms().items()
         if isinstance(name, str) and name.partition(":")[0] in _channels
     }
 
 
 def has_local_subscribers(channel: str) -> bool:
     """Whether any socket on this process follows `channel` (what a `publish(..., local_only=True)` would reach)."""
-    return bool(_local_rooms().get(channel))
+    return bool(local_rooms().get(channel))
 
 
 def staff_room(staff_id: int) -> str:
@@ -395,8 +403,6 @@ def _revoked_elsewhere(_room: str | None) -> None:
 
     socketio.start_background_task(later)
 
-
-on_remote("revoked", _revoked_elsewhere)
 
 
 def _leave_all(sid: str) -> None:

@@ -42,3 +42,18 @@ def send_safely(signal: Signal, sender: Any = None, **kwargs: Any) -> None:
             receiver(sender, **kwargs)
         except Exception:
             log.exception("a receiver of %s failed", signal.name)
+
+
+# --- core: errors, metrics and auth (reshape-core) ---------------------------------------------------------------
+
+error_answered = _signals.signal("error-answered")
+"""Sent by `errors.error_response` for every refused or failed request, just before the answer is built (inside the
+request). sender: the app. kwargs: `error` (the ApiError answered), `page` (True when a person gets the HTML error
+page, False for JSON). Receivers: metrics counts it (`metrics.init_app`); auth marks a caller not yet known as the
+audience when a page is rendered (`auth.web.init_app`), so the page never asks who is calling again. Sent with
+`send`, not `send_safely`: a receiver is core code that must not fail, and this is the error path already."""
+
+health_report = _signals.signal("health-report")
+"""Sent by ops while it builds the `GET /healthz` answer, after the database and queue checks passed, so that
+features add their part in place (backup: `"backup": {"last", "every_minutes"}`). sender: the app. kwargs: `report`
+(the dict being built: receivers add one key each, never change the others)."""

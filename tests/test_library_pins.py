@@ -1,9 +1,9 @@
 """The socket libraries' private members that eventapp relies on, checked against the installed releases.
 
 pyproject.toml pins flask-socketio, python-socketio, python-engineio and simple-websocket below their next minor
-release because eventapp/realtime.py (PubSubManager._handle_emit) and eventapp/websocket.py (engine.io's driver
-table, socket and WebSocket wrapper, simple-websocket's server) use members that are no public API; realtime.py
-even skips its hook quietly when `_handle_emit` is missing. Before raising a pin, run this file against the new
+release because eventapp/socket_internals.py (PubSubManager._handle_emit, the Redis manager's publishing and
+listening, engine.io's driver table, socket and WebSocket wrapper, simple-websocket's server) overrides or uses
+members that are no public API. Before raising a pin, run this file against the new
 release: each failure names the member that moved and the module that relies on it. tests/test_websocket_direct.py
 and tests/test_websocket_compression.py then check the behaviour against a real `eventapp serve`.
 """
@@ -21,10 +21,9 @@ import simple_websocket
 import socketio
 from engineio.socket import Socket as EioSocket
 
-from eventapp import websocket
+from eventapp import socket_internals
 
-REALTIME = "eventapp/realtime.py"
-WEBSOCKET = "eventapp/websocket.py"
+REALTIME = WEBSOCKET = "eventapp/socket_internals.py"
 DISTRIBUTIONS = {"socketio": "python-socketio", "engineio": "python-engineio", "simple_websocket": "simple-websocket"}
 
 
@@ -66,6 +65,9 @@ def recorder() -> type:
     ("path", "name", "user"),
     [
         ("socketio:PubSubManager", "_handle_emit", REALTIME),
+        ("socketio:RedisManager", "_publish", REALTIME),
+        ("socketio:RedisManager", "_redis_listen_with_retries", REALTIME),
+        ("socketio:RedisManager", "_redis_connect", REALTIME),
         ("socketio:Server", "_send_eio_packet", WEBSOCKET),
         ("engineio.async_drivers._websocket_wsgi:SimpleWebSocketWSGI", "__call__", WEBSOCKET),
         ("engineio.socket:Socket", "_send_ping", WEBSOCKET),
@@ -93,7 +95,7 @@ def test_the_private_members_exist(path, name, user):
 
 
 def test_every_emit_passes_through_the_pubsub_managers_handle_emit():
-    """realtime.py replaces `manager._handle_emit` on the instance: PubSubManager must look it up there for this
+    """socket_internals.RemoteEvents overrides `_handle_emit`: PubSubManager must call it through `self` for this
     server's own emits (with host_id, event and room in the message) and for the ones its listener receives."""
     seen = []
 
@@ -105,17 +107,17 @@ def test_every_emit_passes_through_the_pubsub_managers_handle_emit():
     member(manager, "host_id", REALTIME)
     manager._handle_emit = seen.append
     manager.emit("timer", {"revision": 1}, room="timer:main")
-    assert seen, "PubSubManager.emit no longer calls self._handle_emit: eventapp/realtime.py relies on it"
+    assert seen, f"PubSubManager.emit no longer calls self._handle_emit: {REALTIME} relies on it"
     message = seen[0]
     missing = {"method", "event", "room", "host_id"} - set(message)
-    assert not missing, f"PubSubManager's emit message lacks {missing}: eventapp/realtime.py reads them"
+    assert not missing, f"PubSubManager's emit message lacks {missing}: {REALTIME} reads them"
     assert (message["event"], message["room"], message["host_id"]) == ("timer", "timer:main", manager.host_id)
     listener = inspect.getsource(member(socketio.PubSubManager, "_thread", REALTIME))
     assert "self._handle_emit(" in listener, "PubSubManager._thread no longer hands messages to self._handle_emit"
 
 
 def test_broadcasts_go_through_the_servers_send_eio_packet():
-    """websocket.install_direct_send replaces `server._send_eio_packet` on the instance: every packet to a socket
+    """socket_internals.install_direct_send replaces `server._send_eio_packet` on the instance: every packet to a socket
     must be sent through it."""
     server = socketio.Server(async_mode="threading")
     member(server, "eio", WEBSOCKET)
@@ -163,7 +165,7 @@ def test_engineio_gevent_driver_uses_the_simple_websocket_wrapper():
     from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
     assert issubclass(gevent_driver._async["websocket"], SimpleWebSocketWSGI), (
-        "engine.io's gevent driver no longer wraps simple-websocket: eventapp/websocket.py's direct frames are off"
+        "engine.io's gevent driver no longer wraps simple-websocket: eventapp/socket_internals.py's direct frames are off"
     )
     wrapper = SimpleWebSocketWSGI(print, None, thread_class=object)
     assert (member(wrapper, "app", WEBSOCKET), member(wrapper, "server_args", WEBSOCKET)) == (
@@ -187,10 +189,10 @@ def test_simple_websocket_server_reads_inline():
         "HTTP_SEC_WEBSOCKET_VERSION": "13",
     }
     try:
-        server = websocket.InlineServer(environ, max_message_size=1000)
+        server = socket_internals.InlineServer(environ, max_message_size=1000)
         for name in ("mode", "connected", "sock", "receive_bytes", "ws", "input_buffer", "close_reason"):
             member(server, name, WEBSOCKET)
-        assert isinstance(server.thread, websocket._NoThread)
+        assert isinstance(server.thread, socket_internals._NoThread)
         assert theirs.recv(4096).startswith(b"HTTP/1.1 101 ")
         mask, payload = os.urandom(4), b"2probe"
         theirs.sendall(
@@ -203,3 +205,18 @@ def test_simple_websocket_server_reads_inline():
     finally:
         ours.close()
         theirs.close()
+
+
+def test_the_redis_manager_listens_and_publishes_through_the_members_we_override():
+    """WatchedRedisManager replaces `_publish` and `_redis_listen_with_retries` and uses the manager's connection
+    members: RedisManager must still call them, and take its options and URL as the override reads them."""
+    from eventapp.socket_internals import WatchedRedisManager
+
+    listen = inspect.getsource(member(socketio.RedisManager, "_listen", REALTIME))
+    assert "self._redis_listen_with_retries()" in listen, "RedisManager._listen no longer reads its listener"
+    manager = WatchedRedisManager("redis://127.0.0.1:1/0", "pins")
+    for name in ("redis_url", "redis_options", "channel", "json", "host_id"):
+        member(manager, name, REALTIME)
+    assert manager.redis_options["socket_connect_timeout"] > 0
+    connect = inspect.getsource(member(socketio.RedisManager, "_redis_connect", REALTIME))
+    assert "self.pubsub" in connect and "redis_options" in connect, "RedisManager._redis_connect changed"

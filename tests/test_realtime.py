@@ -103,19 +103,26 @@ def test_allowed_origins_are_the_public_address():
 def test_another_servers_event_calls_on_remote_before_this_servers_sockets_get_it(app, monkeypatch):
     """What an on_remote callback drops (the timer's cached snapshot) is gone before any socket here sees the
     change; this server's own emits call no callback."""
+    from functools import partial
+
     from socketio import PubSubManager
+
+    from eventapp.socket_internals import RemoteEvents
 
     order = []
 
-    class RecordingQueue(PubSubManager):
+    class Sockets(PubSubManager):  # stands in for the library's handing of an emit to this server's sockets
+        def _handle_emit(self, message):
+            order.append(("sockets", message["event"]))
+
+    class RecordingQueue(RemoteEvents, Sockets):
         def _publish(self, data):
             order.append(("queue", data.get("event")))
 
     manager = RecordingQueue()
-    manager._handle_emit = lambda message: order.append(("sockets", message["event"]))
+    manager.remote_listener = partial(realtime.remote_event, app)
     monkeypatch.setattr(realtime.socketio.server, "manager", manager)
     monkeypatch.setattr(realtime, "_remote_listeners", {"timer": [lambda channel: order.append(("remote", channel))]})
-    realtime._listen_to_remote_events(app)
     manager._handle_emit({"method": "emit", "event": "timer", "data": [{}], "room": "timer:main", "host_id": "other"})
     assert order == [("remote", "timer:main"), ("sockets", "timer")]
     manager.emit("timer", {"revision": 1}, room="timer:main")

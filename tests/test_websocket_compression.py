@@ -1,6 +1,6 @@
 """EVENTAPP_WS_COMPRESSION: a real WebSocket handshake against `eventapp serve` that offers permessage-deflate, as
 every browser does, gets compression only when the setting is on. These fail if simple-websocket, wsproto or
-engine.io change the behaviour the adapter in eventapp/websocket.py relies on."""
+engine.io change the behaviour the adapter in eventapp/socket_internals.py relies on."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from eventapp import create_app, websocket
+from eventapp import create_app, socket_internals
 from eventapp.realtime import socketio
 
 from tests_support import LiveServer
@@ -102,6 +102,6 @@ def test_setting_parsed_and_installed_per_server(tmp_path: Path, monkeypatch: py
 
 def test_without_extension_offer_copies() -> None:
     environ = {"HTTP_SEC_WEBSOCKET_EXTENSIONS": OFFER, "HTTP_UPGRADE": "websocket"}
-    stripped = websocket.without_extension_offer(environ)
+    stripped = socket_internals.without_extension_offer(environ)
     assert stripped == {"HTTP_UPGRADE": "websocket"}
     assert environ["HTTP_SEC_WEBSOCKET_EXTENSIONS"] == OFFER

@@ -1,4 +1,4 @@
-"""Direct frames (eventapp/websocket.py): a broadcast frames its packet once and writes it to idle WebSockets
+"""Direct frames (eventapp/socket_internals.py): a broadcast frames its packet once and writes it to idle WebSockets
 without engine.io's per-socket queue. These check the framing against wsproto, the rules that decide when a packet
 may skip the queue, and, on real gevent sockets, that a slow reader never gets interleaved or lost frames."""
 
@@ -16,7 +16,7 @@ from engineio import packet as eio_packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from wsproto.frame_protocol import FrameProtocol
 
-from eventapp import websocket
+from eventapp import socket_internals
 
 
 @pytest.mark.parametrize("size", [0, 1, 125, 126, 127, 65535, 65536, 70000])
@@ -27,14 +27,14 @@ def test_frames_are_what_wsproto_would_send(size: int, kind: type) -> None:
     else:
         message = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
     expected = FrameProtocol(client=False, extensions=[]).send_data(message, fin=True)
-    assert websocket.websocket_frame(message) == expected
+    assert socket_internals.websocket_frame(message) == expected
 
 
 def test_a_packet_is_framed_once_for_every_socket() -> None:
     pkt = eio_packet.Packet(eio_packet.MESSAGE, data='2["timer",{"state":"running"}]')
-    first = websocket.packet_frame(pkt)
-    assert first == websocket.websocket_frame('42["timer",{"state":"running"}]')
-    assert websocket.packet_frame(pkt) is first
+    first = socket_internals.packet_frame(pkt)
+    assert first == socket_internals.websocket_frame('42["timer",{"state":"running"}]')
+    assert socket_internals.packet_frame(pkt) is first
 
 
 def read_frames(sock: socket.socket, count: int) -> list[bytes]:
@@ -75,7 +75,7 @@ def pair():
 
 
 def direct_socket(sock) -> object:
-    cls = websocket.direct(SimpleWebSocketWSGI, SimpleNamespace(start_background_task=gevent.spawn))
+    cls = socket_internals.direct(SimpleWebSocketWSGI, SimpleNamespace(start_background_task=gevent.spawn))
     ws = cls(None, None)
     ws.ws = SimpleNamespace(sock=sock, connected=True)
     return ws
@@ -84,8 +84,8 @@ def direct_socket(sock) -> object:
 def test_an_idle_socket_takes_the_frame_at_once(pair) -> None:
     server_side, client_side = pair
     ws = direct_socket(server_side)
-    assert ws.send_frame_now(websocket.websocket_frame("42[1]")) is True
-    assert ws.send_frame_now(websocket.websocket_frame("42[2]")) is True  # the lock was released
+    assert ws.send_frame_now(socket_internals.websocket_frame("42[1]")) is True
+    assert ws.send_frame_now(socket_internals.websocket_frame("42[2]")) is True  # the lock was released
     assert read_frames(client_side, 2) == [b"42[1]", b"42[2]"]
 
 
@@ -93,16 +93,16 @@ def test_a_slow_reader_gets_whole_frames_in_order(pair) -> None:
     server_side, client_side = pair
     ws = direct_socket(server_side)
     big = "4" + "x" * 2_000_000
-    assert ws.send_frame_now(websocket.websocket_frame(big)) is True  # accepted: the rest goes in the background
+    assert ws.send_frame_now(socket_internals.websocket_frame(big)) is True  # accepted: the rest goes in the background
     # While the rest is being written, a broadcast must not start another frame (its packet goes to the queue)...
-    assert ws.send_frame_now(websocket.websocket_frame("42[2]")) is False
+    assert ws.send_frame_now(socket_internals.websocket_frame("42[2]")) is False
     # ...and the writer greenlet's next message waits for the frame to finish.
     writer = gevent.spawn(ws.send, "42[3]")
     reader = gevent.spawn(read_frames, client_side, 2)
     frames = reader.get(timeout=20)
     writer.get(timeout=5)
     assert frames == [big.encode(), b"42[3]"]
-    assert ws.send_frame_now(websocket.websocket_frame("42[4]")) is True
+    assert ws.send_frame_now(socket_internals.websocket_frame("42[4]")) is True
     assert read_frames(client_side, 1) == [b"42[4]"]
 
 
@@ -110,13 +110,13 @@ def test_a_closed_connection_is_left_to_the_queue(pair) -> None:
     server_side, client_side = pair
     ws = direct_socket(server_side)
     ws.ws.connected = False
-    assert ws.send_frame_now(websocket.websocket_frame("42[1]")) is False
+    assert ws.send_frame_now(socket_internals.websocket_frame("42[1]")) is False
     with pytest.raises(OSError):
         ws.send("42[1]")
     ws.ws.connected = True
     client_side.close()
     # The peer is gone: the write fails, the lock is released and engine.io's own path finds out and cleans up.
-    assert ws.send_frame_now(websocket.websocket_frame("42[1]")) is False
+    assert ws.send_frame_now(socket_internals.websocket_frame("42[1]")) is False
     assert ws.write_lock.acquire(blocking=False)
 
 
@@ -137,7 +137,7 @@ def eio_socket(**overrides) -> SimpleNamespace:
         "queue": SimpleNamespace(qsize=lambda: 0),
         "last_ping": time.time(),
         "server": SimpleNamespace(ping_timeout=20),
-        websocket.DIRECT_ATTR: RecordingTarget(),
+        socket_internals.DIRECT_ATTR: RecordingTarget(),
     }
     state.update(overrides)
     return SimpleNamespace(**state)
@@ -152,14 +152,14 @@ def eio_socket(**overrides) -> SimpleNamespace:
         ({"upgraded": False}, False),  # long-polling client
         ({"closed": True}, False),
         ({"last_ping": time.time() - 60}, False),  # stopped answering pings: engine.io's send closes it
-        ({websocket.DIRECT_ATTR: None}, False),  # not a direct WebSocket (e.g. compression on)
+        ({socket_internals.DIRECT_ATTR: None}, False),  # not a direct WebSocket (e.g. compression on)
     ],
     ids=["idle", "queued", "upgrading", "polling", "closed", "ping-timeout", "not-direct"],
 )
 def test_when_a_packet_may_skip_the_queue(overrides: dict, direct: bool) -> None:
     sock = eio_socket(**overrides)
     pkt = eio_packet.Packet(eio_packet.MESSAGE, data="2[1]")
-    assert websocket.send_directly(sock, pkt) is direct
+    assert socket_internals.send_directly(sock, pkt) is direct
 
 
 def test_install_direct_send_falls_back_to_the_queue() -> None:
@@ -169,11 +169,11 @@ def test_install_direct_send_falls_back_to_the_queue() -> None:
         eio=SimpleNamespace(sockets={"idle": idle, "busy": busy}),
         _send_eio_packet=lambda sid, pkt: queued.append((sid, pkt)),
     )
-    websocket.install_direct_send(server)
+    socket_internals.install_direct_send(server)
     pkt = eio_packet.Packet(eio_packet.MESSAGE, data="2[1]")
     for sid in ("idle", "busy", "gone"):
         server._send_eio_packet(sid, pkt)
-    assert getattr(idle, websocket.DIRECT_ATTR).frames == [websocket.websocket_frame("42[1]")]
+    assert getattr(idle, socket_internals.DIRECT_ATTR).frames == [socket_internals.websocket_frame("42[1]")]
     assert queued == [("busy", pkt), ("gone", pkt)]
 
 
@@ -193,10 +193,10 @@ def engineio_socket(ping_interval: float) -> object:
 def test_engineio_ping_waits_become_timers_and_other_tasks_stay_greenlets() -> None:
     from engineio.async_drivers.gevent import Thread
 
-    task = websocket.with_ping_timers(Thread)
+    task = socket_internals.with_ping_timers(Thread)
     sock = engineio_socket(0.05)
     ping = task(target=sock._send_ping)
-    assert isinstance(ping, websocket.PingTimer)
+    assert isinstance(ping, socket_internals.PingTimer)
     other = task(target=lambda: None)
     assert isinstance(other, Thread)
 
@@ -206,7 +206,7 @@ def test_a_ping_timer_queues_a_ping_after_the_interval(closed: bool) -> None:
     sock = engineio_socket(0.05)
     sock.last_ping = None  # as engine.io's schedule_ping leaves it
     sock.closed = closed
-    timer = websocket.PingTimer(sock)
+    timer = socket_internals.PingTimer(sock)
     timer.start()
     assert sock.queue.qsize() == 0  # nothing before the interval
     gevent.sleep(0.2)

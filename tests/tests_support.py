@@ -141,6 +141,7 @@ def race_login_link(app, raw: str, devices: int) -> list[str]:
     import threading
 
     from eventapp import auth
+    from eventapp.errors import ApiError
 
     results: list[str] = []
 
@@ -148,7 +149,7 @@ def race_login_link(app, raw: str, devices: int) -> list[str]:
         with app.app_context():
             try:
                 results.append(auth.redeem_login_link(raw))
-            except auth.ApiError as err:
+            except ApiError as err:
                 results.append(err.code)
 
     threads = [threading.Thread(target=redeem) for _ in range(devices)]

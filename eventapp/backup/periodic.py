@@ -67,7 +67,7 @@ def _file_time(path: Path) -> datetime:
 def start_in_background(config: dict[str, Any]) -> Any:
     """The server's backup loop (a greenlet), or None when EVENTAPP_BACKUP_EVERY is not set or the database is not
     a SQLite file (PostgreSQL: pg_dump, docs/deploy.md)."""
-    every = config.get("BACKUP_EVERY_MINUTES")
+    every = config["BACKUP_EVERY_MINUTES"]
     if not every:
         return None
     database = sqlite_path(config["DATABASE_URL"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import String, cast, select, union, update
 from sqlmodel import Session as DbSession
 
-from .models import Authorship, Person, Session, Slot, WithdrawnPaper
+from .models import Authorship, Person, Slot, WithdrawnPaper
+from .models import Session as ProgramSession
 
 
 def purge(s: DbSession) -> dict[str, int]:
@@ -14,7 +15,7 @@ def purge(s: DbSession) -> dict[str, int]:
     public = union(
         select(Authorship.person_id),
         select(Slot.presenter_person_id).where(Slot.presenter_person_id.is_not(None)),
-        select(Session.chair_person_id).where(Session.chair_person_id.is_not(None)),
+        select(ProgramSession.chair_person_id).where(ProgramSession.chair_person_id.is_not(None)),
     )
     emails = s.execute(update(Person).where(Person.email.is_not(None)).values(email=None)).rowcount
     private = s.execute(

@@ -16,7 +16,8 @@ from ..errors import ApiError, not_found
 from ..realtime import publish
 from . import schedule
 from .importers import PaperRecord, PersonRef, ProgramRecord
-from .models import Authorship, Event, Paper, Person, ProgramNote, Room, Session, Slot, WithdrawnPaper
+from .models import Authorship, Event, Paper, Person, ProgramNote, Room, Slot, WithdrawnPaper
+from .models import Session as ProgramSession
 
 PROGRAM_CHANNEL = "program"
 
@@ -77,13 +78,13 @@ def list_rooms() -> list[Room]:
 def slot_views(s: DbSession, room_id: str | None = None) -> list[SlotView]:
     """Every slot (or a room's), sorted by start, with the presenter's name."""
     query = (
-        select(Slot, Session.room_id, Person.name)
-        .join(Session, Session.id == Slot.session_id)
+        select(Slot, ProgramSession.room_id, Person.name)
+        .join(ProgramSession, ProgramSession.id == Slot.session_id)
         .join(Person, Person.id == Slot.presenter_person_id, isouter=True)
         .order_by(Slot.starts_at, Slot.position)
     )
     if room_id is not None:
-        query = query.where(Session.room_id == room_id)
+        query = query.where(ProgramSession.room_id == room_id)
     return [
         SlotView(
             slot.id,
@@ -121,7 +122,7 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
         event = get_event(s)
         tz = event.timezone
         rooms = list(s.exec(select(Room).order_by(Room.position, Room.id)))
-        sessions = list(s.exec(select(Session).order_by(Session.position, Session.id)))
+        sessions = list(s.exec(select(ProgramSession).order_by(ProgramSession.position, ProgramSession.id)))
         slots = slot_views(s)
         papers = list(s.exec(select(Paper).order_by(Paper.id)))
         authors = s.exec(
@@ -277,7 +278,9 @@ def apply_program(s: DbSession, program: ProgramRecord) -> int:
     count = 0
     for position, record in enumerate(program.sessions):
         chair = resolve_person(s, record.chair, update=False) if record.chair else None
-        sess = s.get(Session, record.id) or Session(id=record.id, room_id=record.room_id, title=record.title)
+        sess = s.get(ProgramSession, record.id) or ProgramSession(
+            id=record.id, room_id=record.room_id, title=record.title
+        )
         sess.room_id, sess.title, sess.position = record.room_id, record.title, position
         sess.chair_person_id = chair.id if chair else None
         s.add(sess)

@@ -20,7 +20,8 @@ from ..auth import Staff
 from ..checkin.models import CheckIn, PaperExcuse
 from ..db import utcnow
 from ..program import schedule
-from ..program.models import Authorship, Paper, Person, Session
+from ..program.models import Authorship, Paper, Person
+from ..program.models import Session as ProgramSession
 from ..program.service import get_event, slot_views
 from ..qa.models import Question
 from ..timer.models import TimerCommand, TimerRow, TimerSegment
@@ -87,8 +88,8 @@ class Facts:
         self.sessions = {
             sid: (title, chair)
             for sid, title, chair in s.exec(
-                select(Session.id, Session.title, Person.name).join(
-                    Person, Person.id == Session.chair_person_id, isouter=True
+                select(ProgramSession.id, ProgramSession.title, Person.name).join(
+                    Person, Person.id == ProgramSession.chair_person_id, isouter=True
                 )
             ).all()
         }

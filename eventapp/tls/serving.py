@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from ..config import default_instance_path
 from . import certs, store
 from .addresses import lan_addresses
 
@@ -32,8 +33,6 @@ def https_options(command: Callable) -> Callable:
     @functools.wraps(command)
     def with_https(*args: Any, use_https: bool, cert_file: Path | None, key_file: Path | None,
                    http_port: int | None, **kwargs: Any) -> Any:  # fmt: skip
-        from ..config import default_instance_path
-
         host, port = kwargs["host"], kwargs["port"]
         tls = plan(default_instance_path(), host, port, use_https, cert_file, key_file, http_port)
         if use_https:
@@ -181,9 +180,7 @@ def renew_forever(instance: Path, context: Callable[[], Any]) -> None:
 def start_worker_helpers(context: Callable[[], Any], bind: str) -> None:
     """Called from gunicorn's post_worker_init with a local CA (`bind` is gunicorn's first "host:port"): the
     renewal loop and the plain-HTTP landing."""
-    import gevent
-
-    from ..config import default_instance_path
+    import gevent  # when gunicorn's worker calls this (patched), not when the CLI loads the module
 
     instance = default_instance_path()
     gevent.spawn(renew_forever, instance, context)

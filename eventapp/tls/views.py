@@ -16,7 +16,7 @@ add_staff_link("Set up a door phone", lambda: url_for("tls.door_phone"), "volunt
 
 
 def _local_ca_pem() -> bytes | None:
-    if current_app.config.get("TLS_MODE") != "local-ca":
+    if current_app.config["TLS_MODE"] != "local-ca":
         return None
     return store.ca_pem(current_app.config["INSTANCE_PATH"])
 
@@ -38,7 +38,7 @@ def tls_advice() -> dict:
     base = config["BASE_URL"]
     insecure = [u for u in (base, request.host_url) if advice.insecure_for_phones(u)]
     pem = _local_ca_pem()
-    trust = advice.trust_url(base, config.get("TLS_MODE", ""), config.get("TLS_LANDING_PORT", 0))
+    trust = advice.trust_url(base, config["TLS_MODE"], config["TLS_LANDING_PORT"])
     return {
         "insecure_url": insecure[0].rstrip("/") if insecure else None,
         "trust_url": trust if pem else None,

@@ -1,13 +1,30 @@
-"""eventapp's adapters of engine.io's WebSocket transport, for a hall of phones receiving small broadcasts.
+"""Every place eventapp overrides a private member of its socket libraries, together, with why.
 
-1. Compression as a setting (EVENTAPP_WS_COMPRESSION, off by default). simple-websocket (engine.io's WebSocket
-   layer when gevent-websocket is absent) accepts permessage-deflate whenever a client offers it, and every browser
-   offers it. Each broadcast is then compressed once per connection, and each connection keeps a zlib compressor
-   and decompressor (~90 KB). Removing `Sec-WebSocket-Extensions` from the environ simple-websocket's handshake
-   reads means the client offered nothing, so nothing is negotiated, whatever the library would accept.
-2. Direct frames (gevent): a broadcast frames its packet once and writes it to each idle socket without engine.io's
-   per-socket queue and writer greenlet; each connection is read by its own greenlet (no reader thread).
-3. Ping timers (gevent): engine.io's wait between pings as an event-loop timer, not a sleeping greenlet.
+Written against python-socketio 5.18, python-engineio 4.15, simple-websocket 1.1 and Flask-SocketIO 5.7;
+pyproject.toml pins each below its next minor release, and tests/test_library_pins.py fails, naming the member and
+this module, when an installed release no longer has one. Public extension points come first: the message-queue
+manager reaches Flask-SocketIO through `SocketIO.init_app(client_manager=...)` (built by `queue_manager`), and
+engine.io builds WebSockets and background tasks from the classes in `server._async`, which `configure` replaces
+for one server. What still has to override a private member:
+
+A. The message-queue manager (python-socketio's PubSubManager / RedisManager), built by `queue_manager`:
+   - `PubSubManager._handle_emit` (`RemoteEvents`): every emit, this server's own and the ones its listener
+     receives, passes through it; an event another server published calls realtime's `on_remote` callbacks first,
+     so what this server derives from it (the day plan from a timer change) needs no second broadcast.
+   - `RedisManager._publish` (`WatchedRedisManager`): one attempt with short timeouts, counted when it fails,
+     never retried inside a request (the library retries and would make requests wait for a queue that hangs).
+   - `RedisManager._redis_listen_with_retries` (`WatchedRedisManager`): retries every RETRY_SECONDS instead of
+     doubling up to 60 s, and tells queue_watch when the queue drops and returns (so it resends fresh state).
+     It uses `_redis_connect`, `pubsub`, `channel`, `redis_url`, `redis_options` and `json` of the manager.
+B. engine.io's WebSocket transport, for a hall of phones receiving small broadcasts (`configure`):
+   1. Compression as a setting (EVENTAPP_WS_COMPRESSION, off by default). simple-websocket (engine.io's WebSocket
+      layer when gevent-websocket is absent) accepts permessage-deflate whenever a client offers it, and every browser
+      offers it. Each broadcast is then compressed once per connection, and each connection keeps a zlib compressor
+      and decompressor (~90 KB). Removing `Sec-WebSocket-Extensions` from the environ simple-websocket's handshake
+      reads means the client offered nothing, so nothing is negotiated, whatever the library would accept.
+   2. Direct frames (gevent): a broadcast frames its packet once and writes it to each idle socket without engine.io's
+      per-socket queue and writer greenlet; each connection is read by its own greenlet (no reader thread).
+   3. Ping timers (gevent): engine.io's wait between pings as an event-loop timer, not a sleeping greenlet.
 
 engine.io builds its WebSocket through the class in `server._async["websocket"]` and its background tasks through
 `server._async["thread"]`; `configure` gives one server its own copy of that mapping with these classes in it.
@@ -21,13 +38,21 @@ from __future__ import annotations
 import struct
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
+import redis
 import simple_websocket
+import socketio
 from engineio import packet as eio_packet
 from engineio import socket as eio_socket_module
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from gevent import get_hub
+from gevent.lock import Semaphore  # a lock a background greenlet may release
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from wsproto.utilities import LocalProtocolError
+
+from . import metrics
 
 EXTENSIONS_HEADER = "HTTP_SEC_WEBSOCKET_EXTENSIONS"
 
@@ -155,8 +180,6 @@ def direct(websocket_class: type, engineio_server: Any) -> type:
     """A subclass of engine.io's simple-websocket wrapper: uncompressed, read inline (InlineServer), framing its own
     messages and writing them whole, and letting a broadcast write to it without the queue while it is idle.
     gevent only."""
-    from gevent.lock import Semaphore  # a lock a background greenlet may release
-
     start_background_task = engineio_server.start_background_task
 
     class DirectWebSocket(websocket_class):  # type: ignore[misc,valid-type]
@@ -272,8 +295,6 @@ class PingTimer:
         self.timer: Any = None
 
     def start(self) -> None:
-        from gevent import get_hub
-
         self.timer = get_hub().loop.timer(self.eio_socket.server.ping_interval)
         self.timer.start(self.send_ping)
 
@@ -298,3 +319,116 @@ def with_ping_timers(thread_class: type) -> Callable[..., Any]:
         return thread_class(target=target, args=args, kwargs=kwargs or {})
 
     return background_task
+
+
+# --- A. The message-queue manager ------------------------------------------------------------------------------
+
+RETRY_SECONDS = 0.5  # how often a server that lost the queue tries to reach it again
+TIMEOUT_SECONDS = 1.0  # connecting to, or publishing on, the queue: a request never waits longer
+
+
+class QueueWatch(Protocol):
+    """What the manager tells about the queue (queue_watch.QueueState, plus what to do when listening resumes)."""
+
+    @property
+    def up(self) -> bool: ...
+
+    def mark_down(self, exc: BaseException, where: str) -> None: ...
+
+    def mark_up(self, where: str) -> bool: ...
+
+    def listening_again(self) -> None: ...
+
+
+class RemoteEvents:
+    """Mixin for a PubSubManager: `remote_listener(message)` runs for each event another server published, just
+    before this server's sockets get it (this server's own emits pass through `_handle_emit` too: they carry its
+    host_id and are left alone)."""
+
+    remote_listener: Callable[[dict[str, Any]], None] | None = None
+    host_id: str
+
+    def _handle_emit(self, message: dict[str, Any]) -> Any:
+        listener = self.remote_listener
+        if listener is not None and message.get("host_id") != self.host_id:
+            listener(message)
+        return super()._handle_emit(message)  # type: ignore[misc]
+
+
+class WatchedRedisManager(RemoteEvents, socketio.RedisManager):
+    """python-socketio's Redis manager that survives the queue's outages: once `watch` is set (queue_watch's init),
+    publishing is one attempt with short timeouts and listening retries every RETRY_SECONDS, both telling `watch`
+    when the queue drops and returns. Without `watch`, the library's own publishing and listening."""
+
+    def __init__(self, url: str, channel: str) -> None:
+        # No retries inside redis-py: its pub/sub would reconnect on its own and this server would never learn that
+        # events were lost meanwhile; a connection attempt that hangs ends after TIMEOUT_SECONDS.
+        super().__init__(url, channel=channel, write_only=False,
+                         redis_options={"socket_connect_timeout": TIMEOUT_SECONDS, "retry": Retry(NoBackoff(), 0)})
+        self.watch: QueueWatch | None = None
+        self._publisher: Any = None
+        self._publish_tried_at = 0.0
+
+    def _publish(self, data: dict[str, Any]) -> Any:
+        """One attempt with short timeouts. A message lost here reaches the other servers' sockets as part of the
+        fresh state they send when the queue is back."""
+        watch = self.watch
+        if watch is None:
+            return super()._publish(data)
+        if self._publisher is None:
+            self._publisher = redis.Redis.from_url(
+                self.redis_url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS,
+                retry=Retry(NoBackoff(), 0),
+            )  # fmt: skip
+        now = time.monotonic()
+        if not watch.up and now - self._publish_tried_at < RETRY_SECONDS:
+            # Down: drop at once rather than make every request wait for a queue that may hang (a network cut
+            # waits out the connect timeout); one try per RETRY_SECONDS notices a queue that came back.
+            metrics.QUEUE_DROPPED.inc()
+            return None
+        self._publish_tried_at = now
+        try:
+            result = self._publisher.publish(self.channel, self.json.dumps(data))
+        except Exception as exc:
+            metrics.QUEUE_DROPPED.inc()
+            watch.mark_down(exc, "publish")
+            return None
+        watch.mark_up("publish")
+        return result
+
+    def _redis_listen_with_retries(self) -> Any:
+        watch = self.watch
+        if watch is None:
+            yield from super()._redis_listen_with_retries()
+            return
+        subscribed = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                    if watch.mark_up("listen"):
+                        watch.listening_again()
+                yield from self.pubsub.listen()
+            except Exception as exc:
+                watch.mark_down(exc, "listen")
+                subscribed = False
+                time.sleep(RETRY_SECONDS)  # monkey-patched under gevent: a cooperative wait
+
+
+def queue_manager(url: str, channel: str, remote_listener: Callable[[dict[str, Any]], None]) -> Any:
+    """The manager for `SocketIO.init_app(client_manager=...)`: the class Flask-SocketIO would pick for `url`,
+    with `remote_listener` called for other servers' events (and, for Redis, outages watched: WatchedRedisManager)."""
+    if url.startswith(("redis://", "rediss://")):
+        manager = WatchedRedisManager(url, channel)
+    else:
+        if url.startswith("kafka://"):
+            base: type = socketio.KafkaManager
+        elif url.startswith("zmq"):
+            base = socketio.ZmqManager
+        else:
+            base = socketio.KombuManager
+        manager = type(f"RemoteEvents{base.__name__}", (RemoteEvents, base), {})(url, channel=channel)
+    manager.remote_listener = remote_listener
+    return manager
