@@ -74,8 +74,6 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PROGRAM_PUSH_DELAY": float(env.get(f"{ENV_PREFIX}PROGRAM_PUSH_DELAY") or 0.3),
         "TIMER_KEYFRAMES": True,
         "TIMER_KEYFRAME_SECONDS": 5.0,
-        # Coverage flags a paper whose presenter is not checked in this many minutes before its session starts.
-        "CHECKIN_WARNING_MINUTES": 30.0,
         "WS_COMPRESSION": env.get(f"{ENV_PREFIX}WS_COMPRESSION", "off").strip().lower() in ("1", "on", "true", "yes"),
         # Backups by the server (SQLite only): every BACKUP_EVERY minutes (unset or 0: none; fractions allowed),
         # into BACKUP_DIR, the newest BACKUP_KEEP kept (eventapp/backup/periodic.py).
