@@ -16,7 +16,7 @@ from flask import Flask
 from . import auth, create_app, db, features, realtime
 from .errors import ApiError
 from .paths import PACKAGE_DIR
-from .program import importers, service
+from .program import importing, service
 from .program.demo import ROOM_ID
 from .program.importing.apply import import_papers, log_import
 from .templating import longdate
@@ -247,9 +247,9 @@ def staff_list(as_json: bool) -> None:
 # --- import and export ----------------------------------------------------------------------------------
 
 PARSERS = {
-    "program": (importers.parse_program_json, service.apply_program),
-    "papers": (importers.parse_papers_csv, service.apply_papers),
-    "people": (importers.parse_people_csv, service.apply_people),
+    "program": (importing.parse_program_json, service.apply_program),
+    "papers": (importing.parse_papers_csv, service.apply_papers),
+    "people": (importing.parse_people_csv, service.apply_people),
 }
 
 
@@ -275,11 +275,11 @@ def import_file(kind: str, file: Path, authors: Path | None, accept: tuple[str, 
     parse, apply = PARSERS[kind]
     try:
         if kind == "people":
-            read = importers.read_people(file)
+            read = importing.read_people(file)
             records, fmt = read.people, read.format
         else:
             records, fmt = parse(file), "program JSON"
-    except importers.InvalidFile as exc:
+    except importing.InvalidFile as exc:
         fail(str(exc))
     with app_context():
         try:
@@ -301,8 +301,8 @@ def import_file(kind: str, file: Path, authors: Path | None, accept: tuple[str, 
 
 def _import_papers(file: Path, authors: Path | None, accept: tuple[str, ...], dry_run: bool, replace: bool) -> None:
     try:
-        read = importers.read_papers(file, authors=authors, accept=accept)
-    except importers.InvalidFile as exc:
+        read = importing.read_papers(file, authors=authors, accept=accept)
+    except importing.InvalidFile as exc:
         fail(str(exc))
     if replace and not read.papers:
         skipped = ", ".join(f"{n} {why}" for why, n in read.skipped.most_common()) or "none"

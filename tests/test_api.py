@@ -154,7 +154,8 @@ def test_program_page_shows_the_day_in_the_event_zone(demo_app, client):
 
 def test_user_text_is_escaped_in_pages(app, client, tmp_path):
     from eventapp import db
-    from eventapp.program import importers, service
+    from eventapp.program import importing as importers
+    from eventapp.program import service
 
     program = tmp_path / "program.json"
     program.write_text(

@@ -129,7 +129,10 @@ def what_it_serves(url: str, organizer: dict, slot: str) -> dict:
     get = lambda path: requests.get(url + path, headers=bearer(organizer), timeout=10).json()  # noqa: E731
     timer = get("/api/v1/rooms/main/timer")
     timer.pop("server_ms")
-    return {"coverage": get("/api/v1/coverage")["papers"], "timer": timer,
+    coverage = get("/api/v1/coverage")["papers"]
+    for paper in coverage:
+        paper.pop("minutes_to_start")  # counted from now: a restore that crosses a minute changes it, nothing else
+    return {"coverage": coverage, "timer": timer,
             "questions": get(f"/api/v1/slots/{slot}/questions")["questions"]}  # fmt: skip
 
 

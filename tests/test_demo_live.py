@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from eventapp import cli
 from eventapp.program import demo
-from eventapp.program.importers import parse_program_doc
+from eventapp.program.importing import parse_program_doc
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

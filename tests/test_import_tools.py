@@ -16,7 +16,8 @@ from sqlmodel import func, select
 
 from eventapp import cli, db
 from eventapp.checkin.models import CheckIn
-from eventapp.program import importers, service
+from eventapp.program import importing as importers
+from eventapp.program import service
 from eventapp.program.models import (
     Authorship,
     Event,

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from sqlmodel import func, select
 
 from eventapp import cli, db
-from eventapp.program import importers, service
+from eventapp.program import importing as importers
+from eventapp.program import service
 from eventapp.program.models import Authorship, Paper, Person, Slot
 
 DATA = Path(__file__).parent / "data"

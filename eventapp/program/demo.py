@@ -12,7 +12,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from . import schedule
-from .importers import PaperRecord, PersonRef, parse_program_doc, split_name
+from .importing import PaperRecord, PersonRef, parse_program_doc, split_name
 from .models import Authorship, Event, Person, Slot
 from .service import apply_papers, apply_people, apply_program
 

@@ -15,7 +15,7 @@ from ..db import session_scope, utcnow
 from ..errors import ApiError, not_found
 from ..realtime import publish
 from . import schedule
-from .importers import PaperRecord, PersonRef, ProgramRecord
+from .importing.records import PaperRecord, PersonRef, ProgramRecord
 from .models import Authorship, Event, Paper, Person, ProgramNote, Room, Slot, WithdrawnPaper
 from .models import Session as ProgramSession
 

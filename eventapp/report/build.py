@@ -20,7 +20,7 @@ from ..auth import Staff
 from ..checkin.models import CheckIn, PaperExcuse
 from ..db import utcnow
 from ..program import schedule
-from ..program.models import Authorship, Paper, Person
+from ..program.models import Authorship, Paper, Person, WithdrawnPaper
 from ..program.models import Session as ProgramSession
 from ..program.service import get_event, slot_views
 from ..qa.models import Question
@@ -38,18 +38,9 @@ def _ms(ms: int | None) -> datetime | None:
 
 def _withdrawn(s: DbSession) -> list[tuple[str, str, datetime | None]]:
     """Papers withdrawn from the accepted ones: (id, title, when). They are not in the record (not accepted), and
-    the report lists them apart. Read from the program's WithdrawnPaper table when the program has one (an import
-    with --replace moves a paper there); a paper still in Paper but flagged `withdrawn` counts too."""
-    from ..program import models
-
-    out: list[tuple[str, str, datetime | None]] = []
-    table = getattr(models, "WithdrawnPaper", None)
-    if table is not None:
-        out += [tuple(r) for r in s.exec(select(table.id, table.title, table.withdrawn_at)).all()]
-    if hasattr(Paper, "withdrawn"):
-        out += [(pid, title, None) for pid, title in
-                s.exec(select(Paper.id, Paper.title).where(Paper.withdrawn.is_(True))).all()]  # fmt: skip
-    return out
+    the report lists them apart. An import with --replace moves a paper to the program's WithdrawnPaper table."""
+    rows = s.exec(select(WithdrawnPaper.id, WithdrawnPaper.title, WithdrawnPaper.withdrawn_at)).all()
+    return [tuple(r) for r in rows]
 
 
 def _runs(segments: Iterable[TimerSegment]) -> dict[tuple[str, str], record.Run]:

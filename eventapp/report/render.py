@@ -8,9 +8,11 @@ import io
 import json
 from typing import Any
 
+from flask import render_template
 from markupsafe import Markup
 
 from ..csvexport import safe_dict
+from ..paths import resource_dir
 from . import charts
 
 FORMATS = (".json", ".csv", ".html", ".htm", ".pdf")
@@ -61,10 +63,6 @@ def svg_charts(report: dict[str, Any]) -> dict[str, Markup]:
 
 def standalone_html(app: Any, report: dict[str, Any]) -> str:
     """The report as one HTML file that opens and prints anywhere: our stylesheet inlined, charts inline SVG."""
-    from flask import render_template
-
-    from ..paths import resource_dir
-
     css = (resource_dir("static") / "css" / "report.css").read_text(encoding="utf-8")
     with app.test_request_context("/report"):
         return render_template("report/standalone.html", report=report, charts=svg_charts(report), report_css=css)

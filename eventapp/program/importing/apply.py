@@ -15,9 +15,10 @@ from sqlalchemy import Table, func, update
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, select
 
-from ...db import session_scope, utcnow
+from ...db import import_models, session_scope, utcnow
 from ...errors import ApiError
 from ..models import Authorship, ImportLog, Paper, Person, Slot, WithdrawnPaper
+from ..service import apply_papers
 from .records import PapersFile, PersonRef
 
 
@@ -112,8 +113,6 @@ def _ambiguous(s: DbSession, ref: PersonRef) -> bool:
 
 def _tables_referring_to(column: str) -> list[tuple[Table, str]]:
     """(table, column) for every foreign key to `column` ("paper.id", "person.id") in every feature's models."""
-    from ...db import import_models
-
     import_models()
     found = []
     for table in SQLModel.metadata.sorted_tables:
@@ -173,8 +172,6 @@ def _restore_slots(s: DbSession, pid: str) -> None:
 
 def import_papers(read: PapersFile, *, replace: bool = False, dry_run: bool = False) -> PapersOutcome:
     """Apply an accepted-papers file in one transaction (rolled back for a dry run), logged unless a dry run."""
-    from ..service import apply_papers
-
     outcome = PapersOutcome(read.format, skipped=read.skipped, warnings=list(read.warnings), dry_run=dry_run)
     try:
         with session_scope() as s:

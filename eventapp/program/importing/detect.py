@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import cmt, easychair
 from .columns import is_papers_header, papers_from_table
+from .native_json import read_papers_json
 from .records import InvalidFile, PapersFile, Problem
 from .table import read_table
 
@@ -18,8 +19,6 @@ def read_papers(path: Path, *, authors: Path | None = None, accept: tuple[str, .
     """Accepted papers from the project's CSV, a CMT export (.xlsx, CSV, tab-separated, UTF-16) or EasyChair's
     submission.csv (+ author.csv). Raises InvalidFile with every problem; nothing is half-read."""
     if path.suffix.lower() == ".json":
-        from .native_json import read_papers_json
-
         return read_papers_json(path, accept)
     table = read_table(path, _any_papers_header)
     if easychair.is_author_header(table.header):
