@@ -68,7 +68,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 test: $(VENV)/.installed-test system-deps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 demo: $(VENV)/.installed
 	$(BIN)/eventapp demo --host $(HOST) --port $(PORT) $(DEMO_FLAGS)
