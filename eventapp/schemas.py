@@ -1,8 +1,10 @@
 """Declared shapes at the edge: the one way an HTTP body, query, form or socket payload becomes typed data.
 
 Features declare their request shapes in their own `schemas.py` (pydantic models built on `Schema` and the text
-types here); routes call `body(...)`, `query(...)` or `form(...)`, socket handlers `payload(...)`. A failure is an
-`ApiError` 400 naming the field, which the HTTP error handler and the socket ack shape as usual.
+types here). A view or socket handler names its shapes once, with `@accepts(body=AskBody)` (or `query=`, `form=`,
+`payload=`) right above its `def`; inside it `body()`, `query()`, `form()` or `payload(data)` parse with the declared
+model, and `eventapp docs api` reads the same declaration for docs/api.md. A failure is an `ApiError` 400 naming the
+field, which the HTTP error handler and the socket ack shape as usual.
 
 Below every schema sits a guard that no feature can forget: every JSON body and socket payload is checked once for
 depth and for text no database or screen should get (a NUL, a lone surrogate), and ids in URLs are 64-bit or
@@ -12,9 +14,11 @@ not found.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import wraps
 from typing import Annotated, Any, TypeVar
 
-from flask import Flask, Request, request
+from flask import Flask, Request, g, request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -90,21 +94,64 @@ def validate(schema: type[S], data: Any, *, what: str = "body") -> S:
         raise ApiError(400, f"invalid_{name.split('.')[0]}", f"{name}: {message}.") from None
 
 
-def body(schema: type[S]) -> S:
-    """The request's JSON body as `schema` (a missing or non-object body is a 400)."""
-    return validate(schema, request.get_json(silent=True))
+# --- declared shapes ------------------------------------------------------------------------------------------
+
+KINDS = ("body", "query", "form", "payload")
+ACCEPTS_ATTR = "accepts"  # on the view or handler (and, through functools.wraps, on every wrapper above it)
+_UNSET: Any = object()
 
 
-def query(schema: type[S]) -> S:
-    return validate(schema, request.args.to_dict(), what="query")
+def accepts(**shapes: type[Schema]) -> Callable[[Callable], Callable]:
+    """View or socket handler decorator, innermost (right above `def`): the request shapes it parses, once.
+
+    `@accepts(body=AskBody)`, `@accepts(query=ExportQuery)`, `@accepts(payload=SocketAsk)`. The models are stored on
+    the function (for the docs) and, while it runs, are what `body()`, `query()`, `form()` and `payload(data)` use."""
+    unknown = set(shapes) - set(KINDS)
+    if unknown:
+        raise TypeError(f"accepts() takes {', '.join(KINDS)}, not {', '.join(sorted(unknown))}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            outer = g.get("_accepts")
+            g._accepts = shapes
+            try:
+                return view(*args, **kwargs)
+            finally:
+                g._accepts = outer
+
+        setattr(wrapped, ACCEPTS_ATTR, dict(shapes))
+        return wrapped
+
+    return decorator
 
 
-def form(schema: type[S]) -> S:
-    return validate(schema, request.form.to_dict(), what="form")
+def declared(kind: str) -> type[Schema]:
+    """The model the running view declared for `kind` (a programming error when it declared none)."""
+    model = (g.get("_accepts") or {}).get(kind)
+    if model is None:
+        raise RuntimeError(f"this view parses a {kind} but declares no model: add @schemas.accepts({kind}=...)")
+    return model
 
 
-def payload(schema: type[S], data: Any) -> S:
-    """A socket event's payload as `schema` (the guard below has run on it already, see realtime.acked)."""
+def body(schema: type[S] | None = None) -> S:
+    """The request's JSON body as the declared model (a missing or non-object body is a 400)."""
+    return validate(schema or declared("body"), request.get_json(silent=True))
+
+
+def query(schema: type[S] | None = None) -> S:
+    return validate(schema or declared("query"), request.args.to_dict(), what="query")
+
+
+def form(schema: type[S] | None = None) -> S:
+    return validate(schema or declared("form"), request.form.to_dict(), what="form")
+
+
+def payload(schema: Any, data: Any = _UNSET) -> Any:
+    """A socket event's payload as the declared model: `payload(data)`; `payload(Model, data)` names it in place.
+    (The guard below has run on it already, see realtime.acked.)"""
+    if data is _UNSET:
+        schema, data = declared("payload"), schema
     return validate(schema, check_json(data), what="payload")
 
 

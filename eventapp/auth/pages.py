@@ -37,6 +37,14 @@ def _find_link_limited(token: str) -> tuple[LoginLink, Staff]:
         raise
 
 
+class LoginForm(schemas.Schema):
+    device: schemas.ShownText = ""  # the phone's name, shown to organizers beside its token
+
+
+class PairForm(schemas.Schema):
+    staff_id: schemas.FormId
+
+
 @bp.get("/login/<token>")
 def login_page(token: str):
     """Shows who the link signs in; a POST does it, so link previews in chat apps cannot use the link up."""
@@ -48,9 +56,10 @@ def login_page(token: str):
 
 
 @bp.post("/login/<token>")
+@schemas.accepts(form=LoginForm)
 def login(token: str):
     csrf.protect()
-    device = schemas.form(LoginForm).device
+    device = schemas.form().device
     try:
         _find_link_limited(token)
         raw = redeem_login_link(token, device)
@@ -85,26 +94,19 @@ def staff_home():
 
 @bp.post("/staff/pair")
 @require_staff_page
+@schemas.accepts(form=PairForm)
 def pair_device():
     """A fresh one-time link for the signed-in person, shown as a QR code to sign in a phone."""
     principal = current_principal()
     staff_id = principal.staff_id
     if principal.role == "organizer" and request.form.get("staff_id"):
-        staff_id = schemas.form(PairForm).staff_id
+        staff_id = schemas.form().staff_id
         with read_scope() as s:
             other = s.get(Staff, staff_id)
         if other is None or other.revoked_at is not None:
             raise ApiError(404, "not_found", f"There is no active staff member with id {staff_id}.")
     link = issue_login_link(staff_id)
     return render_template("auth/pair.html", link=link)
-
-
-class LoginForm(schemas.Schema):
-    device: schemas.ShownText = ""  # the phone's name, shown to organizers beside its token
-
-
-class PairForm(schemas.Schema):
-    staff_id: schemas.FormId
 
 
 @bp.get("/staff/accounts")

@@ -22,14 +22,14 @@ add_staff_link("Badges", lambda: url_for("checkin.badge_sheet"), "organizer")
 
 
 def _reason() -> str:
-    """The body's reason, required (ReasonBody refuses a missing or blank one)."""
-    return schemas.body(ReasonBody).reason or ""
+    """The body's reason, required (the views declare ReasonBody, which refuses a missing or blank one)."""
+    return schemas.body().reason or ""
 
 
 def _optional_reason() -> str:
     """Taking an excuse back: the reason may be left out, and an absent body counts as {}."""
     data = request.get_json(silent=True)
-    return schemas.validate(OptionalReasonBody, {} if data is None else data).reason or ""
+    return schemas.validate(schemas.declared("body"), {} if data is None else data).reason or ""
 
 
 def _csv(text: str, name: str) -> Response:
@@ -42,15 +42,17 @@ def _csv(text: str, name: str) -> Response:
 
 @bp.post("/api/v1/checkins")
 @require_role("volunteer")
+@schemas.accepts(body=ScanBody)
 def checkin_api():
     principal = current_principal()
-    req = scan.scan_request(schemas.body(ScanBody), principal)
+    req = scan.scan_request(schemas.body(), principal)
     outcome = scan.record_scan(principal, req)
     return jsonify(outcome.body), outcome.status
 
 
 @bp.post("/api/v1/checkins/<int:checkin_id>/undo")
 @require_role("organizer")
+@schemas.accepts(body=ReasonBody)
 def undo_api(checkin_id: int):
     return jsonify(acts.undo_checkin(current_principal(), checkin_id, _reason()))
 
@@ -65,12 +67,14 @@ def coverage_api():
 
 @bp.put("/api/v1/coverage/<paper_id>/excuse")
 @require_role("organizer")
+@schemas.accepts(body=ReasonBody)
 def excuse_api(paper_id: str):
     return jsonify(acts.set_excuse(current_principal(), paper_id, _reason()))
 
 
 @bp.delete("/api/v1/coverage/<paper_id>/excuse")
 @require_role("organizer")
+@schemas.accepts(body=OptionalReasonBody)
 def unexcuse_api(paper_id: str):
     return jsonify(acts.clear_excuse(current_principal(), paper_id, _optional_reason()))
 
@@ -106,6 +110,7 @@ def badge_svg(person_id: int):
 
 @bp.post("/api/v1/badges/<int:person_id>/reissue")
 @require_role("organizer")
+@schemas.accepts(body=ReasonBody)
 def reissue_api(person_id: int):
     badge = acts.reissue_badge(current_principal(), person_id, _reason())
     return jsonify(badge.to_row())
@@ -113,8 +118,9 @@ def reissue_api(person_id: int):
 
 @bp.post("/api/v1/checkin/walkins")
 @require_role("organizer")
+@schemas.accepts(body=WalkinBody)
 def walkin_api():
-    result = acts.add_walkin(current_principal(), schemas.body(WalkinBody))
+    result = acts.add_walkin(current_principal(), schemas.body())
     result["badge_url"] = url_for("checkin.badge_page", person_id=result["badge"]["person_id"])
     return jsonify(result), 201
 
@@ -127,8 +133,9 @@ def roster_api():
 
 @bp.get("/api/v1/checkin/search")
 @require_role("volunteer")
+@schemas.accepts(query=SearchQuery)
 def search_api():
-    return jsonify({"people": search.search(schemas.query(SearchQuery).q)})
+    return jsonify({"people": search.search(schemas.query().q)})
 
 
 @bp.get("/api/v1/checkin/log")

@@ -12,7 +12,7 @@ from ..auth import AUDIENCE
 from ..errors import ApiError
 from ..queue_watch import on_resync
 from ..realtime import acked, register_channel, socket_principal, socket_staff, socketio
-from ..schemas import payload
+from ..schemas import accepts, payload
 from . import asking, board, moderation, policy, voter, voting
 from .access import allow_mod_channel, room_or_404
 from .push import MOD_PREFIX, PUBLIC_PREFIX
@@ -56,9 +56,10 @@ def _socket_voter() -> str:
 
 @socketio.on("qa_ask")
 @acked
+@accepts(payload=SocketAsk)
 def on_ask(data: Any = None) -> dict[str, Any]:
     _limit()
-    body = payload(SocketAsk, data)
+    body = payload(data)
     voter_id = _socket_voter()
     voter.check_fresh_question(voter_id)
     return {"question": asking.ask(body.slot_id, voter_id, body.text, body.name, body.origin)}
@@ -66,16 +67,18 @@ def on_ask(data: Any = None) -> dict[str, Any]:
 
 @socketio.on("qa_vote")
 @acked
+@accepts(payload=SocketVote)
 def on_vote(data: Any = None) -> dict[str, Any]:
     _limit()
-    body = payload(SocketVote, data)
+    body = payload(data)
     return voting.vote(body.question_id, _socket_voter(), body.up)
 
 
 @socketio.on("qa_moderate")
 @acked
+@accepts(payload=SocketModerate)
 def on_moderate(data: Any = None) -> dict[str, Any]:
     _limit()
     principal = socket_staff("chair", "moderator")
-    body = payload(SocketModerate, data)
+    body = payload(data)
     return {"question": moderation.moderate(body.question_id, principal, body.changes())}

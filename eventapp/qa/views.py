@@ -50,23 +50,26 @@ def _audience_write() -> str:
 
 
 @bp.get("/api/v1/slots/<slot_id>/questions")
+@schemas.accepts(query=BoardQuery)
 def list_questions(slot_id: str):
     voter_id = voter.ensure_voter(required=False)
-    return jsonify(board.board(slot_id, current_principal(), voter_id, schemas.query(BoardQuery).sort))
+    return jsonify(board.board(slot_id, current_principal(), voter_id, schemas.query().sort))
 
 
 @bp.post("/api/v1/slots/<slot_id>/questions")
+@schemas.accepts(body=AskBody)
 def ask(slot_id: str):
     voter_id = _audience_write()
-    body = schemas.body(AskBody)
+    body = schemas.body()
     voter.check_fresh_question(voter_id)
     question = asking.ask(slot_id, voter_id, body.text, body.name, body.origin)
     return jsonify(question), 201
 
 
 @bp.get("/api/v1/slots/<slot_id>/similar")
+@schemas.accepts(query=SimilarQuery)
 def similar(slot_id: str):
-    text = schemas.query(SimilarQuery).text
+    text = schemas.query().text
     return jsonify({"questions": board.similar_questions(slot_id, text)})
 
 
@@ -97,8 +100,9 @@ def room_current(room_id: str):
 
 
 @bp.patch("/api/v1/questions/<int:question_id>")
+@schemas.accepts(body=ModerateBody)
 def moderate(question_id: int):
-    changes = schemas.validate(ModerateBody, _json_body())
+    changes = schemas.validate(schemas.declared("body"), _json_body())
     return jsonify(moderation.moderate(question_id, current_principal(), changes))
 
 
@@ -113,14 +117,16 @@ def unmute(question_id: int):
 
 
 @bp.patch("/api/v1/sessions/<session_id>/qa")
+@schemas.accepts(body=PremoderationBody)
 def session_settings(session_id: str):
-    on = schemas.body(PremoderationBody).premoderation
+    on = schemas.body().premoderation
     return jsonify(moderation.set_premoderation(session_id, current_principal(), on))
 
 
 @bp.patch("/api/v1/slots/<slot_id>/qa")
+@schemas.accepts(body=ClosedBody)
 def board_settings(slot_id: str):
-    return jsonify(moderation.set_closed(slot_id, current_principal(), schemas.body(ClosedBody).closed))
+    return jsonify(moderation.set_closed(slot_id, current_principal(), schemas.body().closed))
 
 
 @bp.get("/api/v1/qa/words")
@@ -129,8 +135,9 @@ def get_words():
 
 
 @bp.put("/api/v1/qa/words")
+@schemas.accepts(body=WordsBody)
 def put_words():
-    return jsonify(moderation.set_words(current_principal(), schemas.body(WordsBody).words))
+    return jsonify(moderation.set_words(current_principal(), schemas.body().words))
 
 
 @bp.get("/api/v1/sessions/<session_id>/moderators")
@@ -139,8 +146,9 @@ def moderators(session_id: str):
 
 
 @bp.post("/api/v1/sessions/<session_id>/moderators")
+@schemas.accepts(body=ModeratorBody)
 def add_moderator(session_id: str):
-    return jsonify(co_moderators.add_moderator(session_id, current_principal(), schemas.body(ModeratorBody).name)), 201
+    return jsonify(co_moderators.add_moderator(session_id, current_principal(), schemas.body().name)), 201
 
 
 @bp.delete("/api/v1/sessions/<session_id>/moderators/<int:staff_id>")
@@ -152,8 +160,9 @@ def remove_moderator(session_id: str, staff_id: int):
 
 
 @bp.get("/api/v1/qa/export.<fmt>")
+@schemas.accepts(query=ExportQuery)
 def export(fmt: str):
-    args = schemas.query(ExportQuery)
+    args = schemas.query()
     slot_id, unanswered = args.slot_id, args.unanswered
     exports.check_export(current_principal(), slot_id)
     rows = exports.export_rows(slot_id, unanswered)
@@ -166,10 +175,11 @@ def export(fmt: str):
 
 
 def _origin() -> str:
-    return "online" if schemas.query(PageQuery).origin == "online" else "room"
+    return "online" if schemas.query().origin == "online" else "room"
 
 
 @bp.get("/rooms/<room_id>/qa")
+@schemas.accepts(query=PageQuery)
 def room_board(room_id: str):
     """The room's Q&A: follows the room's current talk."""
     room = room_or_404(room_id)
@@ -179,6 +189,7 @@ def room_board(room_id: str):
 
 
 @bp.get("/slots/<slot_id>/qa")
+@schemas.accepts(query=PageQuery)
 def slot_board(slot_id: str):
     with session_scope() as s:
         ctx = slot_context(s, slot_id)

@@ -10,7 +10,7 @@ from flask import current_app
 
 from ..queue_watch import on_resync
 from ..realtime import acked, on_remote, register_channel, socket_staff, socketio
-from ..schemas import payload
+from ..schemas import accepts, payload
 from ..signals import program_payload, send_safely, timer_changed
 from . import commands, reads
 from .dayplan import plan_extension
@@ -60,9 +60,10 @@ program_payload.connect(_add_day_plan)
 
 @socketio.on("timer_command")
 @acked
+@accepts(payload=SocketCommand)
 def on_timer_command(data: Any = None) -> dict[str, Any]:
     """{"room_id", "action", "seconds"?, "command_id", "expected_revision"?} -> ack {"ok": true, "state": {...}}
     (same checks as POST; a stale revision: {"ok": false, "error": "stale", "message", "snapshot"})."""
     principal = socket_staff("chair")
-    command = payload(SocketCommand, data)
+    command = payload(data)
     return {"state": commands.command(command.room_id, command.as_data(), principal)}

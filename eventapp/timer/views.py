@@ -22,10 +22,11 @@ def timer_get(room_id: str):
 
 
 @bp.post("/api/v1/rooms/<room_id>/timer")
+@schemas.accepts(body=CommandBody)
 def timer_post(room_id: str):
     principal = current_principal()
     check_role(principal, "chair")  # who may, before what they sent (the service checks the room)
-    return jsonify(commands.command(room_id, schemas.body(CommandBody).as_data(), principal))
+    return jsonify(commands.command(room_id, schemas.body().as_data(), principal))
 
 
 @bp.get("/api/v1/rooms/<room_id>/timer/log")
