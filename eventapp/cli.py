@@ -1,4 +1,4 @@
-"""The `eventapp` command: demo, serve, db, staff, import, export (features add their own commands)."""
+"""The `eventapp` command: demo, serve, db, staff, import, export, docs (features add their own commands)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import auth, create_app, db, features, realtime
+from . import apidoc, auth, create_app, db, features, realtime
 from .errors import ApiError
 from .paths import PACKAGE_DIR
 from .program import importing, service
@@ -333,6 +333,24 @@ def export_program(out: Path | None) -> None:
         click.echo(text)
     else:
         out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}")
+
+
+@main.group()
+def docs() -> None:
+    """Reference documents generated from the code."""
+
+
+@docs.command("api")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="File to write (default: stdout).")
+def docs_api(out: Path | None) -> None:
+    """docs/api.md: every route and socket event with the request shapes its code declares."""
+    with app_context() as app:
+        text = apidoc.render(app, realtime.socketio)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}")
 
 

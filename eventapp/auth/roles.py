@@ -21,6 +21,7 @@ def require_role(*roles: str) -> Callable:
             check_role(current_principal(), *roles)
             return view(*args, **kwargs)
 
+        wrapped.required_roles = roles  # read by apidoc for docs/api.md
         return wrapped
 
     return decorator
