@@ -101,6 +101,12 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _prose(text: str) -> str:
+    """A docstring's words in Markdown: `<id>` in a path is text, not an HTML tag."""
+    parts = _cell(text).split("`")  # odd parts are code spans, where Markdown shows `<` as it is
+    return "`".join(p if i % 2 else p.replace("<", "&lt;") for i, p in enumerate(parts))
+
+
 def model_table(model: type[Schema]) -> list[str]:
     """The model's fields as a Markdown table: name, type, required, default and limits."""
     schema = model.model_json_schema()
@@ -110,7 +116,7 @@ def model_table(model: type[Schema]) -> list[str]:
     lines = []
     doc = " ".join((model.__doc__ or "").split()) if model.__doc__ != Schema.__doc__ else ""
     if doc:
-        lines += [f"_{_cell(doc)}_", ""]
+        lines += [f"_{_prose(doc)}_", ""]
     if not props:
         return [*lines, "No fields."]
     lines += ["| field | type | required | default, limits |", "|---|---|---|---|"]
@@ -150,7 +156,7 @@ def render(app: Flask, socketio: Any) -> str:
         if roles:
             section[-1] += f" Roles: {', '.join(roles)}."
         if summary:
-            section += ["", _cell(summary)]
+            section += ["", _prose(summary)]
         if shapes:
             section += _shapes_section(view)
         sections += section
@@ -161,7 +167,7 @@ def render(app: Flask, socketio: Any) -> str:
         section = ["", f"### `{event}`" + (f" (namespace `{namespace}`)" if namespace != "/" else "")]
         summary = _summary(handler)
         if summary:
-            section += ["", _cell(summary)]
+            section += ["", _prose(summary)]
         shapes = _shapes_section(handler)
         section += shapes or ["", "No declared payload shape."]
         out += section
