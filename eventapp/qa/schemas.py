@@ -126,3 +126,10 @@ class SocketModerate(Schema):
 
     def changes(self) -> ModerateBody:
         return validate(ModerateBody, self.model_dump(exclude_unset=True, exclude={"question_id"}), what="payload")
+
+
+class ConsoleQuery(Schema):
+    """GET /sessions/<session>/moderate?slot=: the talk the console opens on (else the one running, else the
+    session's first)."""
+
+    slot: Text | None = None

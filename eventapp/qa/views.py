@@ -21,6 +21,7 @@ from .schemas import (
     AskBody,
     BoardQuery,
     ClosedBody,
+    ConsoleQuery,
     ExportQuery,
     ModerateBody,
     ModeratorBody,
@@ -206,6 +207,7 @@ def screen(room_id: str):
 
 @bp.get("/sessions/<session_id>/moderate")
 @require_staff_page
+@schemas.accepts(query=ConsoleQuery)
 def console(session_id: str):
     principal = current_principal()
     with session_scope() as s:
@@ -215,7 +217,7 @@ def console(session_id: str):
     if not can_moderate(principal, session_id, room_id):
         abort(403, "Only this session's chair, its moderators or an organizer may moderate it.")
     current = board.current_slot_id(room_id)
-    chosen = request.args.get("slot") or (current if current in {v.id for v in slots} else None)
+    chosen = schemas.query().slot or (current if current in {v.id for v in slots} else None)
     chosen = chosen or (slots[0].id if slots else None)
     tz = load_event().timezone
     options = [(v.id, f"{schedule.local_hhmm(v.starts_at, tz)} {v.title}") for v in slots]

@@ -10,14 +10,13 @@ from sqlmodel import Session as DbSession
 
 from ..auth import Principal, check_role
 from ..db import read_scope, session_scope, utcnow
-from ..errors import ApiError, not_found
+from ..errors import not_found
 from ..program.models import Paper
-from . import build, record
+from . import build
 from .models import ReportLog, ReportOverride
 
 log = logging.getLogger(__name__)
 
-REASON_MAX = 500
 
 
 def _log(s: DbSession, action: str, subject: str, detail: str = "", principal: Principal | None = None) -> None:
@@ -50,23 +49,10 @@ def report(
     return data
 
 
-def parse_override(body: Any) -> tuple[str, str]:
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body",
-                       'Send a JSON object such as {"status": "presented_in_person", "reason": "…"}.')  # fmt: skip
-    status = body.get("status")
-    if status not in record.STATUSES and status is not None:
-        raise ApiError(400, "invalid_status", f"status must be one of {', '.join(record.STATUSES)}, or null to clear.")
-    reason = body.get("reason")
-    if not isinstance(reason, str) or not reason.strip() or len(reason.strip()) > REASON_MAX:
-        raise ApiError(400, "invalid_reason", f"reason must be text of 1 to {REASON_MAX} characters: say why.")
-    return status, reason.strip()
-
-
-def override(principal: Principal, paper_id: str, body: Any) -> dict[str, Any]:
-    """Set (or, with status null, clear) an organizer's status for a paper, logged with the reason."""
+def override(principal: Principal, paper_id: str, status: str | None, reason: str) -> dict[str, Any]:
+    """Set (or, with status null, clear) an organizer's status for a paper, logged with the reason (the request
+    was parsed by report.schemas.OverrideBody)."""
     check_role(principal, "organizer")
-    status, reason = parse_override(body)
     with session_scope() as s:
         if s.get(Paper, paper_id) is None:
             raise not_found("paper", paper_id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
+from .. import schemas
 from ..auth import add_staff_link, check_role, current_principal, require_role, require_staff_page
 from ..errors import ApiError
 from . import certificates, render, service
+from .schemas import CertificateQuery, OverrideBody
 
 bp = Blueprint("report", __name__)
 
@@ -21,16 +23,20 @@ def report_api():
 
 @bp.put("/api/v1/report/papers/<paper_id>")
 @require_role("organizer")
+@schemas.accepts(body=OverrideBody)
 def override_api(paper_id: str):
-    return jsonify(service.override(current_principal(), paper_id, request.get_json(silent=True)))
+    if not isinstance(request.get_json(silent=True), dict):  # the report's own wording for a missing body
+        raise ApiError(400, "invalid_body",
+                       'Send a JSON object such as {"status": "presented_in_person", "reason": "…"}.')  # fmt: skip
+    override = schemas.body()
+    return jsonify(service.override(current_principal(), paper_id, override.status, override.reason))
 
 
 @bp.get("/api/v1/people/<int:person_id>/certificate.pdf")
 @require_role("organizer")
+@schemas.accepts(query=CertificateQuery)
 def certificate_api(person_id: int):
-    kind = request.args.get("kind", "all")
-    if kind not in certificates.KINDS:
-        raise ApiError(400, "invalid_kind", f"kind must be one of {', '.join(certificates.KINDS)}.")
+    kind = schemas.query().kind
     pdf = certificates.person_pdf(person_id, kind, current_principal())
     name = f"certificate-{person_id}-{kind}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

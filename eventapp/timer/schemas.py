@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..schemas import Schema, ShownText, Text
@@ -73,3 +73,18 @@ class CommandRules(Schema):
         if self.action == "message":
             _text(self.text, "text", MESSAGE_MAX)
         return self
+
+
+class RemoteQuery(Schema):
+    """GET /rooms/<room>/remote?delay=seconds: the remote page lines its timer up with the stream's lag. Not a
+    number, or out of 0..3600, is no delay (a shared link must always open)."""
+
+    delay: Any = 0.0
+
+    @field_validator("delay", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> float:
+        try:
+            return max(0.0, min(3600.0, float(value or 0)))
+        except (TypeError, ValueError):
+            return 0.0

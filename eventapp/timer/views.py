@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, url_for
 
 from .. import schemas
 from ..auth import add_staff_link, check_role, current_principal, require_staff_page
 from ..errors import ApiError
 from ..program.service import list_rooms, room_or_404
 from . import commands, reads
-from .schemas import CommandBody
+from .schemas import CommandBody, RemoteQuery
 
 bp = Blueprint("timer", __name__)
 
@@ -72,10 +72,8 @@ def speaker(room_id: str):
 
 
 @bp.get("/rooms/<room_id>/remote")
+@schemas.accepts(query=RemoteQuery)
 def remote(room_id: str):
     """Remote viewers: the timer beside the room's stream link; ?delay=seconds lines it up with the stream."""
-    try:
-        delay = max(0.0, min(3600.0, float(request.args.get("delay", "0") or 0)))
-    except ValueError:
-        delay = 0.0
+    delay = schemas.query().delay
     return render_template("timer/remote.html", room=room_or_404(room_id), state=reads.get_timer(room_id), delay=delay)
