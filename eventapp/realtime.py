@@ -215,7 +215,7 @@ def on_disconnect(*_args):
 # --- garbage after disconnects ---------------------------------------------------------------------------------
 #
 # A closed connection leaves ~370 objects in reference cycles that reference counting never frees, nearly all inside
-# the libraries (bench/memory_probe.py --census): a class engine.io's middleware defines per request, Flask's request
+# the libraries (bench/gc_census.py): a class engine.io's middleware defines per request, Flask's request
 # context per socket event (its routing exception's traceback holds the context), gunicorn's request and the
 # WebSocket handshake state (tracebacks of the exceptions that end a connection), simple-websocket's server. Only a
 # full collection frees them, and gunicorn_conf raises the thresholds so far (for fan-out latency) that one hardly
