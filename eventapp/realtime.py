@@ -221,7 +221,8 @@ def on_disconnect(*_args):
 # full collection frees them, and gunicorn_conf raises the thresholds so far (for fan-out latency) that one hardly
 # ever runs: the worker's memory then climbs ~9 KB per reconnect until the allocator's reuse catches up. So a full
 # collection runs after every SOCKET_GC_AFTER_DISCONNECTS disconnects, in a greenlet of its own (never inside a
-# broadcast): bounded garbage, and a pause measured at a few tens of ms (docs/operations.md).
+# broadcast): bounded garbage. The pause walks every live object, so it grows with the phones connected: 90-180 ms
+# of CPU at 1,000 phones (bench/soak_reconnects.py, docs/operations.md), once per ~25 s at 20 reconnects a second.
 
 # after: SOCKET_GC_AFTER_DISCONNECTS; since: disconnects counted toward the next; task: the last collection's greenlet
 # (or thread); collections, last_ms, max_ms: how many ran and their pauses.
