@@ -24,7 +24,7 @@ def bench_env(workdir: Path, port: int, secret: str = "bench-secret") -> dict:
         "EVENTAPP_SECRET_KEY": secret,
         "EVENTAPP_BASE_URL": f"http://127.0.0.1:{port}",
         "EVENTAPP_ACCESS_LOG": "",
-        "EVENTAPP_LOG_LEVEL": "WARNING",
+        "EVENTAPP_LOG_LEVEL": os.environ.get("EVENTAPP_BENCH_LOG_LEVEL", "WARNING"),
     }
 
 

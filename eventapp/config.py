@@ -62,6 +62,10 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "EXTRA_ORIGINS": [o.strip() for o in env.get(f"{ENV_PREFIX}EXTRA_ORIGINS", "").split(",") if o.strip()],
         "SOCKET_PING_INTERVAL": float(env.get(f"{ENV_PREFIX}SOCKET_PING_INTERVAL", "20")),
         "SOCKET_PING_TIMEOUT": float(env.get(f"{ENV_PREFIX}SOCKET_PING_TIMEOUT", "20")),
+        # A full garbage collection after this many socket disconnects (0: never; docs/operations.md, "Memory under
+        # reconnects"): what a closed connection leaves in reference cycles is freed without waiting for the raised
+        # collector thresholds of gunicorn_conf.
+        "SOCKET_GC_AFTER_DISCONNECTS": int(env.get(f"{ENV_PREFIX}SOCKET_GC_AFTER_DISCONNECTS", "500")),
         # permessage-deflate for WebSocket clients that offer it (all browsers): off, since compressing each small
         # broadcast once per connection costs CPU and ~90 KB per phone (docs/benchmarks.md).
         # Pushes gathered by the one coalescer (eventapp/coalesce.py), in seconds; 0 pushes at once (tests). A busy

@@ -11,6 +11,7 @@ handed to Flask-SocketIO as `client_manager`; `init_app` also hands metrics the 
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -166,6 +167,7 @@ def init_app(app: Flask) -> None:
     )
     # Off by default: per-connection compression of every broadcast is the main fan-out cost (socket_internals).
     socket_internals.configure(socketio.server, app.config["WS_COMPRESSION"])
+    _gc_policy["after"] = app.config["SOCKET_GC_AFTER_DISCONNECTS"]
     on_remote("revoked", _revoked_elsewhere)
     metrics.count_sockets(connected_count, channel_sizes)
 
@@ -207,6 +209,52 @@ def on_connect(auth: dict | None = None):
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     _principals.pop(request.sid, None)
+    _count_disconnect()
+
+
+# --- garbage after disconnects ---------------------------------------------------------------------------------
+#
+# A closed connection leaves ~370 objects in reference cycles that reference counting never frees, nearly all inside
+# the libraries (bench/gc_census.py): a class engine.io's middleware defines per request, Flask's request
+# context per socket event (its routing exception's traceback holds the context), gunicorn's request and the
+# WebSocket handshake state (tracebacks of the exceptions that end a connection), simple-websocket's server. Only a
+# full collection frees them, and gunicorn_conf raises the thresholds so far (for fan-out latency) that one hardly
+# ever runs: the worker's memory then climbs ~9 KB per reconnect until the allocator's reuse catches up. So a full
+# collection runs after every SOCKET_GC_AFTER_DISCONNECTS disconnects, in a greenlet of its own (never inside a
+# broadcast): bounded garbage. The pause walks every live object, so it grows with the phones connected: 90-180 ms
+# of CPU at 1,000 phones (bench/soak_reconnects.py, docs/operations.md), once per ~25 s at 20 reconnects a second.
+
+# after: SOCKET_GC_AFTER_DISCONNECTS; since: disconnects counted toward the next; task: the last collection's greenlet
+# (or thread); collections, last_ms, max_ms: how many ran and their pauses.
+_gc_policy: dict[str, Any] = {"after": 0, "since": 0, "running": False, "task": None,
+                              "collections": 0, "last_ms": 0.0, "max_ms": 0.0}  # fmt: skip
+
+
+def _count_disconnect() -> None:
+    after = _gc_policy["after"]
+    if after <= 0:
+        return
+    _gc_policy["since"] += 1
+    if _gc_policy["since"] >= after and not _gc_policy["running"]:
+        _gc_policy["since"] = 0
+        _gc_policy["running"] = True
+        _gc_policy["task"] = socketio.start_background_task(_collect_after_disconnects)
+
+
+def _collect_after_disconnects() -> int:
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        freed = gc.collect()
+        pause_ms = (time.perf_counter() - started) * 1000.0
+        cpu_ms = (time.process_time() - cpu) * 1000.0
+        _gc_policy["collections"] += 1
+        _gc_policy["last_ms"] = pause_ms
+        _gc_policy["max_ms"] = max(_gc_policy["max_ms"], pause_ms)
+        log.info("full garbage collection after %d disconnects: %d objects freed in %.1f ms (%.1f ms CPU)",
+                 _gc_policy["after"], freed, pause_ms, cpu_ms)  # fmt: skip
+        return freed
+    finally:
+        _gc_policy["running"] = False
 
 
 @socketio.on("time_sync")

@@ -127,3 +127,37 @@ def test_another_servers_event_calls_on_remote_before_this_servers_sockets_get_i
     assert order == [("remote", "timer:main"), ("sockets", "timer")]
     manager.emit("timer", {"revision": 1}, room="timer:main")
     assert order[2:] == [("sockets", "timer"), ("queue", "timer")]
+
+
+def test_disconnects_bring_a_full_garbage_collection(demo_app, socket_client, monkeypatch):
+    """A closed connection leaves reference cycles that only a full collection frees, and the server's raised
+    thresholds make those rare: every SOCKET_GC_AFTER_DISCONNECTS disconnects one runs (off the handler), so what
+    reconnecting phones leave behind stays bounded. With the automatic collector off, only that collection can free
+    a cycle made before the disconnects; no per-socket state of eventapp's stays either."""
+    import gc
+    import weakref
+
+    class Cycle:
+        pass
+
+    monkeypatch.setitem(realtime._gc_policy, "after", 5)
+    monkeypatch.setitem(realtime._gc_policy, "since", 0)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        cycle = Cycle()
+        cycle.me = cycle
+        alive = weakref.ref(cycle)
+        del cycle
+        before = realtime._gc_policy["collections"]
+        for _ in range(4):
+            socket_client().disconnect()
+        assert realtime._gc_policy["collections"] == before and alive() is not None  # not yet: 4 of 5
+        socket_client().disconnect()
+        realtime._gc_policy["task"].join(30)
+        assert realtime._gc_policy["collections"] == before + 1
+        assert alive() is None
+        assert realtime.connected_count() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
