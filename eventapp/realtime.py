@@ -36,7 +36,7 @@ from .auth.tokens import (
     principal_for_token_id,
 )
 from .errors import ApiError, database_unavailable
-from .schemas import Schema, Text, check_json, payload
+from .schemas import Schema, Text, accepts, check_json, payload
 
 socketio = SocketIO()
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ class ChannelRequest(Schema):
 def _parse_channel(data: Any) -> tuple[Channel, str]:
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_channel", 'Send {"channel": "<name>"}.')
-    name = payload(ChannelRequest, data).channel
+    name = payload(data).channel
     prefix, sep, arg = name.partition(":")
     channel = _channels.get(prefix)
     if channel is None or channel.needs_arg != bool(sep) or (sep and not arg):
@@ -309,6 +309,7 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
 
 @socketio.on("subscribe")
 @acked
+@accepts(payload=ChannelRequest)
 def on_subscribe(data: Any = None) -> dict[str, Any]:
     channel, arg = _parse_channel(data)
     if not channel.allow(socket_principal(), arg):
@@ -335,6 +336,7 @@ def _rooms_of(channel: Channel, arg: str) -> list[str]:
 
 @socketio.on("unsubscribe")
 @acked
+@accepts(payload=ChannelRequest)
 def on_unsubscribe(data: Any = None) -> dict[str, Any]:
     channel, arg = _parse_channel(data)
     for room in _rooms_of(channel, arg):

@@ -19,7 +19,7 @@ DOC = ROOT / "docs" / "api.md"
 PARSERS = {"body", "query", "form", "payload", "declared"}
 # Calls that name their model in place, on purpose: realtime.py's subscribe parses the channel request that every
 # feature's channels share (its handler belongs to the realtime layer; declaring it there is still to do).
-NAMED_IN_PLACE = {("realtime.py", "_parse_channel")}
+NAMED_IN_PLACE: set[tuple[str, str]] = set()
 
 
 def _schemas_names(tree: ast.Module, path: Path) -> tuple[set[str], set[str]]:
