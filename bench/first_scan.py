@@ -12,9 +12,7 @@ import argparse
 import csv
 import io
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +21,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checkin_scanner_bench import CHROMIUM, EVENTAPP, FPS, H, W, qr_frame  # noqa: E402
+from bench_server import add_staff, bench_env, load_demo, serve, stop  # noqa: E402
+from checkin_scanner_bench import CHROMIUM, FPS, H, W, qr_frame  # noqa: E402
 
 TARGET_S = 10.0
 
@@ -46,24 +45,12 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="first-scan-bench-"))
     url = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "EVENTAPP_INSTANCE_PATH": str(work), "EVENTAPP_DATABASE_URL": f"sqlite:///{work / 'b.db'}",
-           "EVENTAPP_SECRET_KEY": "bench-secret", "EVENTAPP_BASE_URL": url, "EVENTAPP_ACCESS_LOG": ""}  # fmt: skip
-
-    def cli(*a: str) -> str:
-        return subprocess.run([EVENTAPP, *a], env=env, check=True, capture_output=True, text=True, timeout=60).stdout
-
-    cli("demo", "--no-serve", "--date", "2024-08-04", "--port", str(args.port))
-    organizer = json.loads(cli("staff", "add", "--name", "Bench organizer", "--role", "organizer", "--json"))
-    server = subprocess.Popen([EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(args.port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    env = bench_env(work, args.port)
+    load_demo(env, args.port)
+    organizer = add_staff(env, "Bench organizer", "organizer")
+    server = serve(env, args.port, work)
     runs: list[dict] = []
     try:
-        for _ in range(100):
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
         auth = {"Authorization": f"Bearer {organizer['token']}"}
         badges = requests.get(f"{url}/api/v1/badges.csv", headers=auth, timeout=10).text
         rows = list(csv.DictReader(io.StringIO(badges)))
@@ -71,8 +58,7 @@ def main() -> None:
         codes = [r["code"] for r in rows if r["name"].startswith("Attendee ") and r["name"] not in here]
         with sync_playwright() as p:
             for i in range(args.runs):
-                volunteer = json.loads(cli("staff", "add", "--name", f"Bench volunteer {i}", "--role", "volunteer",
-                                           "--json"))  # fmt: skip
+                volunteer = add_staff(env, f"Bench volunteer {i}", "volunteer")
                 video = work / f"badge-{i}.y4m"
                 write_badge_video(video, codes[i])
                 chrome_args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -96,8 +82,7 @@ def main() -> None:
                              "decoder": page.get_attribute("#scanner", "data-decoder")})  # fmt: skip
                 browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
     seconds = [r["seconds"] for r in runs]
     print(json.dumps({
         "runs": runs, "median_s": round(statistics.median(seconds), 2) if seconds else None,
