@@ -37,8 +37,9 @@ const CLOCK = new Intl.DateTimeFormat("en-GB", {
 
 let offline = navigator.onLine === false;
 let decoderState = "loading"; // loading | ready | failed (see setupDecoder)
-let lastCode = "";
-let lastAt = 0;
+let cameraCode = ""; // the camera's last read and when it was sent: a badge held in view is read many times
+let cameraAt = 0;
+let handAt = 0; // when a code was last typed (USB scanner) or a person checked in from the search
 let clearTimer = null;
 let muted = localStorage.getItem(MUTE_KEY) === "1";
 let queue = load(QUEUE_KEY, []);
@@ -335,14 +336,22 @@ window.addEventListener("offline", () => setOffline(true));
 
 // --- input: camera, wedge, manual ---------------------------------------------------------------------
 
-function handleCode(text) {
+// A code from the camera or, byHand, from a USB scanner. The camera sends a badge held in view once every
+// SAME_CODE_MS, and holds it back for as long after a result by hand, so that result is read before a repeat
+// takes the box. A new badge in view, or a code by hand, is the next action: it clears the search's result.
+function handleCode(text, { byHand = false } = {}) {
   const code = (text || "").trim().toUpperCase();
   if (!code) return false;
   const now = Date.now();
-  if (code === lastCode && now - lastAt < SAME_CODE_MS) return false; // the camera reads a badge many times
-  if (code !== lastCode) clearManual(); // another badge is the next action (the same one, still in view, is not)
-  lastCode = code;
-  lastAt = now;
+  if (byHand) {
+    handAt = now;
+    clearManual();
+  } else {
+    if (code === cameraCode && (now - cameraAt < SAME_CODE_MS || now - handAt < SAME_CODE_MS)) return false;
+    if (code !== cameraCode) clearManual();
+    cameraCode = code;
+    cameraAt = now;
+  }
   submit({ code, nonce: newNonce(), device: DEVICE, scanned_at: new Date().toISOString() });
   return true;
 }
@@ -654,8 +663,7 @@ wedge.addEventListener("submit", (e) => {
   e.preventDefault();
   const value = wedgeInput.value;
   wedgeInput.value = "";
-  lastCode = ""; // a person pressing the trigger again means it
-  handleCode(value);
+  handleCode(value, { byHand: true }); // never deduplicated: a person pressing the trigger again means it
 });
 
 // Manual search: by name, paper or desk code; works on the roster when offline.
@@ -687,6 +695,7 @@ async function runSearch() {
     button.type = "button";
     button.textContent = p.checked_in_hhmm ? `Here since ${p.checked_in_hhmm}` : "Check in";
     button.addEventListener("click", () => {
+      handAt = Date.now();
       submit({ person_id: p.person_id, nonce: newNonce(), device: DEVICE, scanned_at: new Date().toISOString() },
         { manual: true });
       searchInput.value = "";
