@@ -66,6 +66,7 @@ system-deps:
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: $(VENV)/.installed-test system-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile

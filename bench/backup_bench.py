@@ -57,8 +57,9 @@ def main() -> None:
 
     server = serve(env, args.port, work, preexec_fn=on_cpu0)
     try:
-        badges = requests.get(f"{url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"},
-                              timeout=30).text  # fmt: skip
+        badges = requests.get(
+            f"{url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"}, timeout=30
+        ).text
         codes = [r["code"] for r in csv.DictReader(io.StringIO(badges)) if r["name"].startswith("Bench ")]
         warm, codes = codes[:50], codes[50:]
         run_devices(url, token, [warm[i::5] for i in range(5)], time.monotonic() + 30, args.client)
@@ -66,8 +67,12 @@ def main() -> None:
     finally:
         stop(server)
 
-    backing_up = {**env, "EVENTAPP_BACKUP_EVERY": str(args.every / 60), "EVENTAPP_BACKUP_DIR": str(backups),
-                  "EVENTAPP_BACKUP_KEEP": "100000"}  # fmt: skip
+    backing_up = {
+        **env,
+        "EVENTAPP_BACKUP_EVERY": str(args.every / 60),
+        "EVENTAPP_BACKUP_DIR": str(backups),
+        "EVENTAPP_BACKUP_KEEP": "100000",
+    }
     server = serve(backing_up, args.port, work, preexec_fn=on_cpu0)
     try:
         run_devices(url, token, [warm[i::5] for i in range(5)], time.monotonic() + 30, args.client)  # repeats
@@ -78,14 +83,23 @@ def main() -> None:
     finally:
         stop(server)
     last = periodic.backup_files(backups)[-1] if taken else None
-    print(json.dumps({
-        "server": "eventapp serve (gunicorn -k gevent -w 1), SQLite WAL",
-        "pinned": pin,
-        f"{args.devices}_devices_no_backup": quiet,
-        f"{args.devices}_devices_server_backing_up": during,
-        "backups": {"every_s": args.every, "taken_during_run": taken, "bytes": last.stat().st_size if last else None},
-        "targets": {"p99_ms_during_backups": 100},
-    }, indent=2))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "server": "eventapp serve (gunicorn -k gevent -w 1), SQLite WAL",
+                "pinned": pin,
+                f"{args.devices}_devices_no_backup": quiet,
+                f"{args.devices}_devices_server_backing_up": during,
+                "backups": {
+                    "every_s": args.every,
+                    "taken_during_run": taken,
+                    "bytes": last.stat().st_size if last else None,
+                },
+                "targets": {"p99_ms_during_backups": 100},
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

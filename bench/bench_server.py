@@ -44,8 +44,13 @@ def add_staff(env: dict, name: str, role: str, *extra: str) -> dict:
 def serve(env: dict, port: int, workdir: Path, preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen:
     """`eventapp serve` on 127.0.0.1:port, once /healthz answers (30 s at most, else the run stops)."""
     log = (workdir / "server.log").open("ab")
-    proc = subprocess.Popen([EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, preexec_fn=preexec_fn)  # fmt: skip
+    proc = subprocess.Popen(
+        [EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=preexec_fn,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", proc, timeout=30)
     except (RuntimeError, TimeoutError):

@@ -63,8 +63,14 @@ def run_devices(url: str, token: str, codes: list[list[str]], deadline: float, c
     if client == "python":
         return run_devices_python(url, token, codes, deadline)
     job = {"url": url, "token": token, "devices": codes, "deadline_s": max(1.0, deadline - time.monotonic())}
-    out = subprocess.run(["node", str(NODE_LOADGEN)], input=json.dumps(job), capture_output=True, text=True,
-                         timeout=job["deadline_s"] + 60, check=True)  # fmt: skip
+    out = subprocess.run(
+        ["node", str(NODE_LOADGEN)],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=job["deadline_s"] + 60,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -120,8 +126,12 @@ def main() -> None:
     parser.add_argument("--per-device", type=int, default=150)
     parser.add_argument("--port", type=int, default=5150)
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and client to separate cores")
-    parser.add_argument("--client", choices=("node", "python"), default="node",
-                        help="load generator: node (default) or python threads (for comparison)")  # fmt: skip
+    parser.add_argument(
+        "--client",
+        choices=("node", "python"),
+        default="node",
+        help="load generator: node (default) or python threads (for comparison)",
+    )
     args = parser.parse_args()
     pin = not args.no_pin and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
 
@@ -138,8 +148,9 @@ def main() -> None:
     try:
         if pin:
             os.sched_setaffinity(0, {1})
-        badges_csv = requests.get(f"{url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"},
-                                  timeout=30).text  # fmt: skip
+        badges_csv = requests.get(
+            f"{url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"}, timeout=30
+        ).text
         codes = [r["code"] for r in csv.DictReader(io.StringIO(badges_csv)) if r["name"].startswith("Bench ")]
         warm, codes = codes[:50], codes[50:]
         client = args.client
@@ -147,20 +158,27 @@ def main() -> None:
         single = run_devices(url, token, [codes[:200]], time.monotonic() + 60, client)
         rest = codes[200:]
         per = max(1, min(args.per_device, len(rest) // args.devices))
-        loaded = run_devices(url, token, [rest[i * per : (i + 1) * per] for i in range(args.devices)],
-                             time.monotonic() + 300, client)  # fmt: skip
-        repeats = run_devices(url, token, [rest[i * per : i * per + 50] for i in range(args.devices)],
-                              time.monotonic() + 120, client)  # fmt: skip
+        loaded = run_devices(
+            url, token, [rest[i * per : (i + 1) * per] for i in range(args.devices)], time.monotonic() + 300, client
+        )
+        repeats = run_devices(
+            url, token, [rest[i * per : i * per + 50] for i in range(args.devices)], time.monotonic() + 120, client
+        )
     finally:
         stop(server)
-    print(json.dumps({
-        "server": "eventapp serve (gunicorn -k gevent -w 1), SQLite WAL",
-        "pinned": pin,
-        "single_device_first_checkins": single,
-        f"{args.devices}_devices_first_checkins": loaded,
-        f"{args.devices}_devices_repeat_scans": repeats,
-        "targets": {"p99_ms": 50, "throughput_per_s": 500},
-    }, indent=2))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "server": "eventapp serve (gunicorn -k gevent -w 1), SQLite WAL",
+                "pinned": pin,
+                "single_device_first_checkins": single,
+                f"{args.devices}_devices_first_checkins": loaded,
+                f"{args.devices}_devices_repeat_scans": repeats,
+                "targets": {"p99_ms": 50, "throughput_per_s": 500},
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,14 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="checkin-scanner-bench-"))
     url = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "EVENTAPP_INSTANCE_PATH": str(work), "EVENTAPP_DATABASE_URL": f"sqlite:///{work / 'b.db'}",
-           "EVENTAPP_SECRET_KEY": "bench-secret", "EVENTAPP_BASE_URL": url, "EVENTAPP_ACCESS_LOG": ""}  # fmt: skip
+    env = {
+        **os.environ,
+        "EVENTAPP_INSTANCE_PATH": str(work),
+        "EVENTAPP_DATABASE_URL": f"sqlite:///{work / 'b.db'}",
+        "EVENTAPP_SECRET_KEY": "bench-secret",
+        "EVENTAPP_BASE_URL": url,
+        "EVENTAPP_ACCESS_LOG": "",
+    }
 
     def cli(*a: str) -> str:
         return subprocess.run([EVENTAPP, *a], env=env, check=True, capture_output=True, text=True, timeout=60).stdout
@@ -83,8 +89,12 @@ def main() -> None:
     cli("demo", "--no-serve", "--date", "2024-08-04", "--port", str(args.port))
     organizer = json.loads(cli("staff", "add", "--name", "Bench organizer", "--role", "organizer", "--json"))
     volunteer = json.loads(cli("staff", "add", "--name", "Bench volunteer", "--role", "volunteer", "--json"))
-    server = subprocess.Popen([EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(args.port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(args.port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -103,9 +113,15 @@ def main() -> None:
         codes = [r["code"] for r in rows if r["name"].startswith("Attendee ") and r["name"] not in here][: args.badges]
         video = work / "badges.y4m"
         write_video(video, codes)
-        chrome_args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                       "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                       f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
+        chrome_args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=chrome_args, headless=True)
             page = browser.new_context(permissions=["camera"], viewport={"width": 360, "height": 740}).new_page()
@@ -130,15 +146,24 @@ def main() -> None:
     decode = [t["decoded"] - t["captured"] for t in timings]
     server_round_trip = [t["shown"] - t["decoded"] for t in timings]
     med = lambda xs: round(statistics.median(xs), 1) if xs else None  # noqa: E731
-    print(json.dumps({
-        "decoder": decoder, "badges_shown": len(codes), "green_results": len(timings),
-        "median_appear_to_green_ms": med(appear_to_green),
-        "max_appear_to_green_ms": round(max(appear_to_green), 1) if timings else None,
-        "median_decode_ms": med(decode), "median_request_and_render_ms": med(server_round_trip),
-        "camera_fps": FPS, "note": "appearance is estimated as the midpoint between the last empty frame tried "
-                                   "and the first frame holding the code",
-        "target_median_ms": 300,
-    }, indent=2))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "decoder": decoder,
+                "badges_shown": len(codes),
+                "green_results": len(timings),
+                "median_appear_to_green_ms": med(appear_to_green),
+                "max_appear_to_green_ms": round(max(appear_to_green), 1) if timings else None,
+                "median_decode_ms": med(decode),
+                "median_request_and_render_ms": med(server_round_trip),
+                "camera_fps": FPS,
+                "note": "appearance is estimated as the midpoint between the last empty frame tried "
+                "and the first frame holding the code",
+                "target_median_ms": 300,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

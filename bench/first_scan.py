@@ -61,12 +61,23 @@ def main() -> None:
                 volunteer = add_staff(env, f"Bench volunteer {i}", "volunteer")
                 video = work / f"badge-{i}.y4m"
                 write_badge_video(video, codes[i])
-                chrome_args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                               "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                               f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
+                chrome_args = [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--use-fake-device-for-media-stream",
+                    "--use-fake-ui-for-media-stream",
+                    f"--use-file-for-fake-video-capture={video}",
+                ]
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=chrome_args, headless=True)
-                context = browser.new_context(permissions=["camera"], viewport={"width": 360, "height": 740},
-                                              device_scale_factor=2, is_mobile=True, has_touch=True)  # fmt: skip
+                context = browser.new_context(
+                    permissions=["camera"],
+                    viewport={"width": 360, "height": 740},
+                    device_scale_factor=2,
+                    is_mobile=True,
+                    has_touch=True,
+                )
                 page = context.new_page()
                 started = time.monotonic()
                 page.goto(volunteer["login_url"])  # the link from the organizer's message, tapped on the phone
@@ -77,19 +88,32 @@ def main() -> None:
                 page.get_by_role("link", name="Scanner").first.click()
                 page.wait_for_selector('[data-result="ok"]', timeout=30000)
                 green = time.monotonic()
-                runs.append({"seconds": round(green - started, 2), "sign_in_s": round(signed_in - started, 2),
-                             "scanner_to_green_s": round(green - signed_in, 2),
-                             "decoder": page.get_attribute("#scanner", "data-decoder")})  # fmt: skip
+                runs.append(
+                    {
+                        "seconds": round(green - started, 2),
+                        "sign_in_s": round(signed_in - started, 2),
+                        "scanner_to_green_s": round(green - signed_in, 2),
+                        "decoder": page.get_attribute("#scanner", "data-decoder"),
+                    }
+                )
                 browser.close()
     finally:
         stop(server)
     seconds = [r["seconds"] for r in runs]
-    print(json.dumps({
-        "runs": runs, "median_s": round(statistics.median(seconds), 2) if seconds else None,
-        "max_s": max(seconds) if seconds else None, "target_s": TARGET_S, "viewport": "360x740 phone",
-        "note": "from opening the volunteer's sign-in link (fresh browser, no cache) to the first green scan on "
-                "Chromium's fake camera; loopback, no real network",
-    }, indent=2))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "runs": runs,
+                "median_s": round(statistics.median(seconds), 2) if seconds else None,
+                "max_s": max(seconds) if seconds else None,
+                "target_s": TARGET_S,
+                "viewport": "360x740 phone",
+                "note": "from opening the volunteer's sign-in link (fresh browser, no cache) to the first green "
+                "scan on Chromium's fake camera; loopback, no real network",
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import socketio
 from bench_server import bench_env, load_demo, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
-HOOK = '''
+HOOK = """
 import os, sys
 _base = {}
 exec(open(os.environ["EVENTAPP_PROBE_BASE"]).read(), _base)
@@ -45,7 +45,7 @@ def post_worker_init(worker):
                 with open(os.path.join(folder, "report-" + label), "w") as f:
                     json.dump({"collected": n, "top": c.most_common(40)}, f)
     gevent.spawn(loop)
-'''
+"""
 
 
 async def phone(url: str) -> socketio.AsyncClient:
@@ -84,12 +84,30 @@ async def main() -> None:
     env = bench_env(work, port)
     load_demo(env, port)
     (work / "census_conf.py").write_text(HOOK)
-    env.update({"EVENTAPP_PROBE_BASE": str(ROOT / "eventapp" / "gunicorn_conf.py"), "EVENTAPP_PROBE_DIR": str(folder),
-                "EVENTAPP_GC_THRESHOLD": os.environ.get("GCT", "0,0,0")})  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(work / "census_conf.py"), "--bind",
-                             f"127.0.0.1:{port}", "eventapp.wsgi:app"], env=env, cwd=str(ROOT),
-                            stdout=(work / "server.log").open("ab"), stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
+    env.update(
+        {
+            "EVENTAPP_PROBE_BASE": str(ROOT / "eventapp" / "gunicorn_conf.py"),
+            "EVENTAPP_PROBE_DIR": str(folder),
+            "EVENTAPP_GC_THRESHOLD": os.environ.get("GCT", "0,0,0"),
+        }
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(work / "census_conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "eventapp.wsgi:app",
+        ],
+        env=env,
+        cwd=str(ROOT),
+        stdout=(work / "server.log").open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/healthz", proc, timeout=60)
@@ -99,8 +117,15 @@ async def main() -> None:
         await churn(url, count)
         await asyncio.sleep(settle)
         report = ask(folder, "end")
-        print(json.dumps({"reconnects": count, "collected": report["collected"],
-                          "per_reconnect": round(report["collected"] / count, 1)}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "reconnects": count,
+                    "collected": report["collected"],
+                    "per_reconnect": round(report["collected"] / count, 1),
+                }
+            )
+        )
         for name, n in report["top"]:
             print(f"{n / count:8.2f} {name}")
     finally:

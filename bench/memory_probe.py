@@ -24,7 +24,7 @@ from pathlib import Path
 import socketio
 from bench_server import add_staff, bench_env, load_demo, wait_http
 
-HOOK = '''
+HOOK = """
 import os, sys
 sys.path.insert(0, os.path.dirname(os.environ["EVENTAPP_PROBE_BASE"]))
 _base = {}
@@ -66,7 +66,7 @@ def post_worker_init(worker):
                     json.dump(report, f)
 
     gevent.spawn(loop)
-'''
+"""
 
 
 async def phone(url: str) -> socketio.AsyncClient:
@@ -106,9 +106,13 @@ async def main_async(args: argparse.Namespace) -> dict:
     conf.write_text(HOOK)
     root = Path(__file__).resolve().parent.parent
     env.update({"EVENTAPP_PROBE_BASE": str(root / "eventapp" / "gunicorn_conf.py"), "EVENTAPP_PROBE_DIR": str(folder)})
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind", f"127.0.0.1:{args.port}",
-                             "eventapp.wsgi:app"], env=env, stdout=(work / "server.log").open("ab"),
-                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind", f"127.0.0.1:{args.port}", "eventapp.wsgi:app"],
+        env=env,
+        stdout=(work / "server.log").open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{args.port}"
     try:
         wait_http(f"{url}/healthz", proc, timeout=60)
@@ -125,11 +129,16 @@ async def main_async(args: argparse.Namespace) -> dict:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
     per = 1024 / args.reconnects
-    return {"steady": args.steady, "warmup_reconnects": args.warmup, "reconnects": args.reconnects,
-            "traced_mb": {"warm": warm["traced_mb"], "end": end["traced_mb"], "end_after_gc": collected["traced_mb"]},
-            "kb_per_reconnect": round((end["traced_mb"] - warm["traced_mb"]) * per, 2),
-            "kb_per_reconnect_after_gc": round((collected["traced_mb"] - warm["traced_mb"]) * per, 2),
-            "grew": end.get("grew", [])[:12], "grew_after_gc": collected.get("grew", [])[:12]}  # fmt: skip
+    return {
+        "steady": args.steady,
+        "warmup_reconnects": args.warmup,
+        "reconnects": args.reconnects,
+        "traced_mb": {"warm": warm["traced_mb"], "end": end["traced_mb"], "end_after_gc": collected["traced_mb"]},
+        "kb_per_reconnect": round((end["traced_mb"] - warm["traced_mb"]) * per, 2),
+        "kb_per_reconnect_after_gc": round((collected["traced_mb"] - warm["traced_mb"]) * per, 2),
+        "grew": end.get("grew", [])[:12],
+        "grew_after_gc": collected.get("grew", [])[:12],
+    }
 
 
 def main() -> None:

@@ -27,15 +27,20 @@ from run import ROOT, Eventapp, stop  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-FAST_3G = {"offline": False, "latency": 562.5, "downloadThroughput": 1.6 * 1000 * 1000 / 8 * 0.9,
-           "uploadThroughput": 750 * 1000 / 8 * 0.9}  # fmt: skip
+FAST_3G = {
+    "offline": False,
+    "latency": 562.5,
+    "downloadThroughput": 1.6 * 1000 * 1000 / 8 * 0.9,
+    "uploadThroughput": 750 * 1000 / 8 * 0.9,
+}
 FCP_JS = "() => { const e = performance.getEntriesByName('first-contentful-paint')[0]; return e && e.startTime }"
 PAGES = [("/rooms/main/qa", None), ("/checkin/scan", "volunteer"), ("/rooms/main/chair", "chair")]
 
 
 def nginx_conf(workdir: Path, listen: int, backend: int) -> str:
-    temp = "".join(f"{name}_temp_path {workdir / name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi",
-                                                                         "scgi"))  # fmt: skip
+    temp = "".join(
+        f"{name}_temp_path {workdir / name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (workdir / name).mkdir(exist_ok=True)
     return f"""daemon off;
@@ -94,8 +99,10 @@ def measure(browser, base: str, path: str, login_url: str | None) -> dict:
         wire: dict[str, int] = {}
         bodies: dict[str, int] = {}
         cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
-        cdp.on("Network.dataReceived", lambda e: bodies.__setitem__(e["requestId"], bodies.get(e["requestId"], 0)
-                                                                    + e.get("encodedDataLength", 0)))  # fmt: skip
+        cdp.on(
+            "Network.dataReceived",
+            lambda e: bodies.__setitem__(e["requestId"], bodies.get(e["requestId"], 0) + e.get("encodedDataLength", 0)),
+        )
         cdp.on("Network.loadingFinished", lambda e: wire.__setitem__(e["requestId"], int(e["encodedDataLength"])))
         t0 = time.perf_counter()
         page.goto(base + path, wait_until="load", timeout=60000)
@@ -129,14 +136,18 @@ def main() -> None:
         work = Path(tmp)
         app = Eventapp(work, {"EVENTAPP_BASE_URL": base, "EVENTAPP_PROXY_HOPS": "1"})
         app.prepare()
-        logins = {role: json.loads(app.cli("staff", "add", "--name", f"Bench {role}", "--role", role, "--json"))
-                  ["login_url"] for role in ("volunteer", "chair")}  # fmt: skip
+        logins = {
+            role: json.loads(app.cli("staff", "add", "--name", f"Bench {role}", "--role", role, "--json"))["login_url"]
+            for role in ("volunteer", "chair")
+        }
         (work / "nginx.conf").write_text(nginx_conf(work, args.nginx_port, args.port))
         with app.serve(args.port, env={"EVENTAPP_BASE_URL": base}):
             nginx = subprocess.Popen(
                 ["nginx", "-p", str(work), "-c", str(work / "nginx.conf")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             try:
                 wait_http(f"{base}/healthz", nginx)
                 with sync_playwright() as p:

@@ -98,8 +98,9 @@ async def drive(args: argparse.Namespace, url: str, token: str) -> dict:
         await http.patch(f"{url}/api/v1/sessions/opening/qa", json={"premoderation": True}, headers=auth)
         for r in range(args.rounds):
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone:
-                resp = await phone.post(f"{url}/api/v1/slots/{SLOT}/questions",
-                                        json={"text": f"Benchmark question number {r}?"})  # fmt: skip
+                resp = await phone.post(
+                    f"{url}/api/v1/slots/{SLOT}/questions", json={"text": f"Benchmark question number {r}?"}
+                )
                 qid = (await resp.json())["id"]
             await asyncio.sleep(1.0)
             sent[qid] = time.time()
@@ -114,8 +115,11 @@ async def drive(args: argparse.Namespace, url: str, token: str) -> dict:
             await asyncio.sleep(k * args.seconds / args.votes)
             cookie = serializer.dumps(f"bench-voter-{k:06d}-{secrets.token_hex(4)}")
             try:
-                resp = await http.post(f"{url}/api/v1/questions/{qid}/vote", headers={"Cookie": f"qa_voter={cookie}"},
-                                       timeout=aiohttp.ClientTimeout(total=30))  # fmt: skip
+                resp = await http.post(
+                    f"{url}/api/v1/questions/{qid}/vote",
+                    headers={"Cookie": f"qa_voter={cookie}"},
+                    timeout=aiohttp.ClientTimeout(total=30),
+                )
                 statuses.append(resp.status)
                 await resp.read()
             except Exception:  # a lost request is a result to report, not a crash
@@ -158,9 +162,15 @@ def run(args: argparse.Namespace, url: str, token: str) -> dict:
     for qid, at in driven["sent"].items():
         got = [(t - at) * 1000 for part in parts for t in part["arrivals"].get(qid, [])]
         all_ms += got
-        rounds.append({"received": len(got), "first_ms": round(min(got, default=float("nan")), 1),
-                       "p50_ms": round(pct(got, 50), 1), "p99_ms": round(pct(got, 99), 1),
-                       "max_ms": round(max(got, default=float("nan")), 1)})  # fmt: skip
+        rounds.append(
+            {
+                "received": len(got),
+                "first_ms": round(min(got, default=float("nan")), 1),
+                "p50_ms": round(pct(got, 50), 1),
+                "p99_ms": round(pct(got, 99), 1),
+                "max_ms": round(max(got, default=float("nan")), 1),
+            }
+        )
     pushes = [n for part in parts for n in part["vote_pushes"]]
     last = [n for part in parts for n in part["last_votes"]]
     statuses = driven["statuses"]

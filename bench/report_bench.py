@@ -49,8 +49,18 @@ def generate(s, papers: int, rooms: int = 10, seed: int = 19) -> None:
         s.add(Room(id=room, name=f"Room {r}", position=r))
         s.add(ProgramSession(id=f"sess{r}", room_id=room, title=f"Session {r}", chair_person_id=people[r].id))
         s.flush()
-        s.add(Slot(id=f"key{r}", session_id=f"sess{r}", position=0, kind="keynote", title="Keynote",
-                   starts_at=start, talk_seconds=1800, qa_seconds=600))  # fmt: skip
+        s.add(
+            Slot(
+                id=f"key{r}",
+                session_id=f"sess{r}",
+                position=0,
+                kind="keynote",
+                title="Keynote",
+                starts_at=start,
+                talk_seconds=1800,
+                qa_seconds=600,
+            )
+        )
         used = r != rooms - 1  # one room never used its timer
         room_slots = []
         for i in range(per_room):
@@ -63,8 +73,19 @@ def generate(s, papers: int, rooms: int = 10, seed: int = 19) -> None:
                 s.add(Authorship(paper_id=pid, position=pos, person_id=person.id))
             at = start + timedelta(minutes=40 + 15 * i)
             slot_id = f"talk-{pid}"
-            s.add(Slot(id=slot_id, session_id=f"sess{r}", position=i + 1, kind="paper", title=f"Paper {n}",
-                       starts_at=at, talk_seconds=600, qa_seconds=300, paper_id=pid))  # fmt: skip
+            s.add(
+                Slot(
+                    id=slot_id,
+                    session_id=f"sess{r}",
+                    position=i + 1,
+                    kind="paper",
+                    title=f"Paper {n}",
+                    starts_at=at,
+                    talk_seconds=600,
+                    qa_seconds=300,
+                    paper_id=pid,
+                )
+            )
             room_slots.append((slot_id, at))
             n += 1
         s.flush()
@@ -74,16 +95,34 @@ def generate(s, papers: int, rooms: int = 10, seed: int = 19) -> None:
                 if k % 7 == 3:
                     continue  # passed over
                 t0 = int((at + timedelta(seconds=rnd.randint(-60, 600))).timestamp() * 1000)
-                s.add(TimerSegment(room_id=room, slot_id=slot_id, segment="talk", started_at_ms=t0,
-                                   ended_at_ms=t0 + 600_000))  # fmt: skip
-                s.add(TimerSegment(room_id=room, slot_id=slot_id, segment="qa", started_at_ms=t0 + 600_000,
-                                   ended_at_ms=t0 + 900_000))  # fmt: skip
+                s.add(
+                    TimerSegment(
+                        room_id=room, slot_id=slot_id, segment="talk", started_at_ms=t0, ended_at_ms=t0 + 600_000
+                    )
+                )
+                s.add(
+                    TimerSegment(
+                        room_id=room,
+                        slot_id=slot_id,
+                        segment="qa",
+                        started_at_ms=t0 + 600_000,
+                        ended_at_ms=t0 + 900_000,
+                    )
+                )
             current = ran[-1][0] if ran else None
             s.add(TimerRow(room_id=room, slot_id=current, clock={}, last_command_id="bench"))
         for slot_id, at in room_slots:
             for q in range(2):
-                s.add(Question(slot_id=slot_id, voter_id=f"v{q}", text="A question?", votes=q,
-                               status="answered" if q else "visible", created_at=at))  # fmt: skip
+                s.add(
+                    Question(
+                        slot_id=slot_id,
+                        voter_id=f"v{q}",
+                        text="A question?",
+                        votes=q,
+                        status="answered" if q else "visible",
+                        created_at=at,
+                    )
+                )
     for i, person in enumerate(people):
         if i % 2 == 0:
             at = start + timedelta(minutes=rnd.randint(-60, 400))

@@ -41,8 +41,14 @@ def one_start(env: dict[str, str]) -> dict[str, float]:
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     marks: dict[str, float] = {}
-    proc = subprocess.Popen([EVENTAPP, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [EVENTAPP, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
     def read() -> None:
         for line in proc.stdout:
@@ -84,12 +90,17 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite", help="sqlite (a fresh demo file) or a database URL with the demo")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="eventapp-restart-"))
-    env = {**os.environ, "EVENTAPP_INSTANCE_PATH": str(work), "EVENTAPP_SECRET_KEY": "restart-bench",
-           "EVENTAPP_ACCESS_LOG": ""}  # fmt: skip
+    env = {
+        **os.environ,
+        "EVENTAPP_INSTANCE_PATH": str(work),
+        "EVENTAPP_SECRET_KEY": "restart-bench",
+        "EVENTAPP_ACCESS_LOG": "",
+    }
     if args.db != "sqlite":
         env["EVENTAPP_DATABASE_URL"] = args.db
-    subprocess.run([EVENTAPP, "demo", "--no-serve", "--date", "2024-08-04"], env=env, check=True,
-                   capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [EVENTAPP, "demo", "--no-serve", "--date", "2024-08-04"], env=env, check=True, capture_output=True, timeout=120
+    )
     runs = [one_start(env) for _ in range(max(1, min(args.runs, 20)))]
     result = {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
     result["worst_total"] = round(max(r["total"] for r in runs), 3)

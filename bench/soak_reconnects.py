@@ -108,10 +108,14 @@ def run(args: argparse.Namespace) -> dict:
     ready = [ctx.Event() for _ in range(procs)]
     stop_event = ctx.Event()
     out = ctx.Queue()
-    share = [(steady_total // procs + (i < steady_total % procs), churn_total // procs + (i < churn_total % procs))
-             for i in range(procs)]  # fmt: skip
-    workers = [ctx.Process(target=phones_process, args=(url, s, c, args.reconnects / procs, r, stop_event, out))
-               for (s, c), r in zip(share, ready, strict=True)]  # fmt: skip
+    share = [
+        (steady_total // procs + (i < steady_total % procs), churn_total // procs + (i < churn_total % procs))
+        for i in range(procs)
+    ]
+    workers = [
+        ctx.Process(target=phones_process, args=(url, s, c, args.reconnects / procs, r, stop_event, out))
+        for (s, c), r in zip(share, ready, strict=True)
+    ]
     samples: list[dict] = []
     broadcasts: list[int] = []
     try:
@@ -128,8 +132,12 @@ def run(args: argparse.Namespace) -> dict:
         while time.monotonic() - started < duration:
             now = time.monotonic()
             if now >= next_broadcast:
-                answer = requests.post(f"{url}/api/v1/rooms/{ROOM}/timer", headers=headers, timeout=20, json={
-                    "action": "adjust", "seconds": 1 if n % 2 else -1, "command_id": uuid.uuid4().hex})  # fmt: skip
+                answer = requests.post(
+                    f"{url}/api/v1/rooms/{ROOM}/timer",
+                    headers=headers,
+                    timeout=20,
+                    json={"action": "adjust", "seconds": 1 if n % 2 else -1, "command_id": uuid.uuid4().hex},
+                )
                 answer.raise_for_status()
                 broadcasts.append(answer.json()["revision"])
                 n += 1
@@ -137,10 +145,15 @@ def run(args: argparse.Namespace) -> dict:
             if now >= next_sample:
                 m = read_metrics(url)
                 rss_mb = round(m["process_resident_memory_bytes"] / 2**20, 1)
-                samples.append({"t": round(now - started, 1), "rss_mb": rss_mb,
-                                "sockets": m.get("eventapp_socket_connections"),
-                                "gc2": m.get('python_gc_collections_total{generation="2"}'),
-                                "gc_pending2": m.get('eventapp_gc_pending{generation="2"}')})  # fmt: skip
+                samples.append(
+                    {
+                        "t": round(now - started, 1),
+                        "rss_mb": rss_mb,
+                        "sockets": m.get("eventapp_socket_connections"),
+                        "gc2": m.get('python_gc_collections_total{generation="2"}'),
+                        "gc_pending2": m.get('eventapp_gc_pending{generation="2"}'),
+                    }
+                )
                 next_sample += args.sample_seconds
             time.sleep(0.05)
         time.sleep(2.0)  # the last broadcast's deliveries
@@ -155,16 +168,27 @@ def run(args: argparse.Namespace) -> dict:
     warm = next((x for x in samples if x["t"] >= args.minutes * 60 / 3), samples[-1])
     growth = (samples[-1]["rss_mb"] - warm["rss_mb"]) / warm["rss_mb"] * 100
     return {
-        "benchmark": "soak_reconnects", "phones": args.phones, "steady_phones": len(seen),
-        "reconnects_per_second": args.reconnects, "minutes": args.minutes, "broadcasts": len(broadcasts),
-        "missed_by_steady_phones": missed, "reconnects": sum(r["reconnects"] for r in results),
+        "benchmark": "soak_reconnects",
+        "phones": args.phones,
+        "steady_phones": len(seen),
+        "reconnects_per_second": args.reconnects,
+        "minutes": args.minutes,
+        "broadcasts": len(broadcasts),
+        "missed_by_steady_phones": missed,
+        "reconnects": sum(r["reconnects"] for r in results),
         "reconnect_failures": sum(r["reconnect_failures"] for r in results),
-        "rss_mb": {"start": samples[0]["rss_mb"], "after_warmup": warm["rss_mb"], "end": samples[-1]["rss_mb"],
-                   "max": max(x["rss_mb"] for x in samples)},
-        "growth_after_warmup_percent": round(growth, 1), "gc_threshold": args.gc_threshold or "server default",
+        "rss_mb": {
+            "start": samples[0]["rss_mb"],
+            "after_warmup": warm["rss_mb"],
+            "end": samples[-1]["rss_mb"],
+            "max": max(x["rss_mb"] for x in samples),
+        },
+        "growth_after_warmup_percent": round(growth, 1),
+        "gc_threshold": args.gc_threshold or "server default",
         "target": {"missed": 0, "growth_percent_below": 10, "met": missed == 0 and growth < 10},
-        "samples": samples, "load_average": os.getloadavg()[0],
-    }  # fmt: skip
+        "samples": samples,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def main() -> None:

@@ -77,8 +77,11 @@ async def chair_main(url: str, token: str, room: str, commands: int) -> tuple[di
     acks: list[float] = []
     for n in range(commands):
         sent = time.time()
-        ack = await chair.call("timer_command", {"room_id": room, "action": "adjust", "seconds": 1 if n % 2 else -1,
-                                                 "command_id": uuid.uuid4().hex}, timeout=20)  # fmt: skip
+        ack = await chair.call(
+            "timer_command",
+            {"room_id": room, "action": "adjust", "seconds": 1 if n % 2 else -1, "command_id": uuid.uuid4().hex},
+            timeout=20,
+        )
         acks.append((time.time() - sent) * 1000)
         assert ack["ok"], ack
         sent_at[ack["state"]["revision"]] = sent
@@ -120,14 +123,25 @@ def run(url: str, token: str, screens: int, commands: int, room: str, procs: int
         return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))], 1) if latencies else None
 
     return {
-        "benchmark": "timer_fanout", "screens": screens, "client_processes": procs, "commands": len(sent_at),
-        "deliveries": len(latencies), "missing": missing, "connect_seconds": round(connect_s, 2),
-        "latency_ms": {"p50": pct(50), "p95": pct(95), "p99": pct(99), "max": round(latencies[-1], 1)
-                       if latencies else None, "mean": round(statistics.fmean(latencies), 1) if latencies else None},
+        "benchmark": "timer_fanout",
+        "screens": screens,
+        "client_processes": procs,
+        "commands": len(sent_at),
+        "deliveries": len(latencies),
+        "missing": missing,
+        "connect_seconds": round(connect_s, 2),
+        "latency_ms": {
+            "p50": pct(50),
+            "p95": pct(95),
+            "p99": pct(99),
+            "max": round(latencies[-1], 1) if latencies else None,
+            "mean": round(statistics.fmean(latencies), 1) if latencies else None,
+        },
         "chair_ack_ms": {"p50": round(statistics.median(acks), 1), "max": round(max(acks), 1)} if acks else None,
         "target": {"p99_ms": 150, "met": bool(latencies) and pct(99) < 150 and missing == 0},
-        "load_average": os.getloadavg()[0], "cpus": os.cpu_count(),
-    }  # fmt: skip
+        "load_average": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
+    }
 
 
 def main() -> None:

@@ -60,8 +60,9 @@ async def delayed_pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
 async def start_proxy(target_port: int, low: float, high: float) -> tuple[asyncio.AbstractServer, int]:
     async def handle(client_r, client_w):
         up_r, up_w = await asyncio.open_connection("127.0.0.1", target_port)
-        await asyncio.gather(delayed_pipe(client_r, up_w, low, high), delayed_pipe(up_r, client_w, low, high),
-                             return_exceptions=True)  # fmt: skip
+        await asyncio.gather(
+            delayed_pipe(client_r, up_w, low, high), delayed_pipe(up_r, client_w, low, high), return_exceptions=True
+        )
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     return server, server.sockets[0].getsockname()[1]
@@ -122,19 +123,25 @@ async def run(url: str, token: str, clients: int, low_ms: float, high_ms: float)
         errors = sorted(abs(o) for o in offsets)  # one machine: the true offset is 0
         return {
             "displayed_vs_median_ms": {
-                "p50": p(deviation, 50), "p95": p(deviation, 95), "max": round(deviation[-1], 1),
+                "p50": p(deviation, 50),
+                "p95": p(deviation, 95),
+                "max": round(deviation[-1], 1),
             },
             "pairwise_max_spread_ms": round(max(displayed) - min(displayed), 1),
             "offset_error_ms": {"p50": p(errors, 50), "p95": p(errors, 95), "max": round(errors[-1], 1)},
-        }  # fmt: skip
+        }
 
     filtered = spread("filtered")
     return {
-        "benchmark": "timer_sync", "clients": clients, "proxy_delay_ms": [low_ms, high_ms], "samples": SAMPLES,
-        "live_js_filtered": filtered, "lowest_rtt_only": spread("lowest"),
+        "benchmark": "timer_sync",
+        "clients": clients,
+        "proxy_delay_ms": [low_ms, high_ms],
+        "samples": SAMPLES,
+        "live_js_filtered": filtered,
+        "lowest_rtt_only": spread("lowest"),
         "best_rtt_ms": {"p50": p(sorted(r["rtt_ms"] for r in results), 50)},
         "target": {"p95_ms": 25, "met": filtered["displayed_vs_median_ms"]["p95"] < 25},
-    }  # fmt: skip
+    }
 
 
 def main() -> None:

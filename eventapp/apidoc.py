@@ -125,8 +125,10 @@ def model_table(model: type[Schema]) -> list[str]:
         if name not in required and prop.get("default") is not None:
             notes.append(f"default `{json.dumps(prop['default'], ensure_ascii=False)}`")
         notes += _limits(prop)
-        lines.append(f"| `{name}` | {_cell(_type(prop, defs))} | {'yes' if name in required else 'no'} | "
-                     f"{_cell(', '.join(notes))} |")  # fmt: skip
+        lines.append(
+            f"| `{name}` | {_cell(_type(prop, defs))} | {'yes' if name in required else 'no'} | "
+            f"{_cell(', '.join(notes))} |"
+        )
     if schema.get("additionalProperties") is False:
         lines += ["", "Other fields are refused."]
     elif schema.get("additionalProperties") is True:
@@ -149,8 +151,10 @@ def render(app: Flask, socketio: Any) -> str:
     for path, methods, endpoint, view in routes(app):
         roles = getattr(view, ROLES_ATTR, None)
         shapes = declared_shapes(view)
-        index.append(f"| {methods} | `{_cell(path)}` | `{endpoint}` | {', '.join(roles) if roles else ''} | "
-                     f"{', '.join(f'{k}: `{m.__name__}`' for k, m in shapes.items())} |")  # fmt: skip
+        index.append(
+            f"| {methods} | `{_cell(path)}` | `{endpoint}` | {', '.join(roles) if roles else ''} | "
+            f"{', '.join(f'{k}: `{m.__name__}`' for k, m in shapes.items())} |"
+        )
         summary = _summary(view)
         section = ["", f"### {methods} `{path}`", "", f"Endpoint `{endpoint}`."]
         if roles:
@@ -161,8 +165,13 @@ def render(app: Flask, socketio: Any) -> str:
             section += _shapes_section(view)
         sections += section
     out += ["| method | path | endpoint | roles | request |", "|---|---|---|---|---|", *index, *sections]
-    out += ["", "## Socket events", "", "Each event is acked with `{\"ok\": true, ...}` or "
-            "`{\"ok\": false, \"error\", \"message\"}` (the HTTP API's codes).", ""]  # fmt: skip
+    out += [
+        "",
+        "## Socket events",
+        "",
+        'Each event is acked with `{"ok": true, ...}` or `{"ok": false, "error", "message"}` (the HTTP API\'s codes).',
+        "",
+    ]
     for event, namespace, handler in socket_events(socketio):
         section = ["", f"### `{event}`" + (f" (namespace `{namespace}`)" if namespace != "/" else "")]
         summary = _summary(handler)

@@ -54,9 +54,16 @@ def _serve(host: str, port: int, database_url: str | None) -> None:
         env["EVENTAPP_DATABASE_URL"] = database_url
     env.setdefault("EVENTAPP_BASE_URL", f"http://{host}:{port}")
     argv = [
-        sys.executable, "-m", "gunicorn", "-c", str(PACKAGE_DIR / "gunicorn_conf.py"),
-        "--bind", f"{host}:{port}", *planned().gunicorn_args, "eventapp.wsgi:app",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        str(PACKAGE_DIR / "gunicorn_conf.py"),
+        "--bind",
+        f"{host}:{port}",
+        *planned().gunicorn_args,
+        "eventapp.wsgi:app",
+    ]
     sys.stdout.flush()
     os.execvpe(argv[0], argv, env)
 
@@ -106,10 +113,13 @@ def _shift_text(shift: timedelta) -> str:
 @main.command()
 @click.option("--db", "database_url", default=None, help="Database URL (default: SQLite under instance/).")
 @click.option(
-    "--date", "day", default="live", show_default=True,
+    "--date",
+    "day",
+    default="live",
+    show_default=True,
     help="live: shift the day so that a talk is on now; today: planned times today; YYYY-MM-DD: that day "
     "(2024-08-04 is the real one).",
-)  # fmt: skip
+)
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Load and print the links, then exit.")
@@ -197,8 +207,19 @@ def staff_add(name: str, role: str, rooms: tuple[str, ...], sessions: tuple[str,
         token = auth.issue_api_token(member.id, label="cli")
         link = auth.issue_login_link(member.id)
     if as_json:
-        click.echo(json.dumps({"id": member.id, "name": member.name, "role": member.role, "room_ids": list(rooms),
-                               "session_ids": list(sessions), "token": token, "login_url": link}))  # fmt: skip
+        click.echo(
+            json.dumps(
+                {
+                    "id": member.id,
+                    "name": member.name,
+                    "role": member.role,
+                    "room_ids": list(rooms),
+                    "session_ids": list(sessions),
+                    "token": token,
+                    "login_url": link,
+                }
+            )
+        )
     else:
         click.echo(f"staff #{member.id} {member.name} ({member.role})")
         click.echo(f"login link (one use): {link}")
@@ -235,8 +256,17 @@ def staff_list(as_json: bool) -> None:
     """List staff members."""
     with app_context():
         members = auth.list_staff()
-    rows = [{"id": m.id, "name": m.name, "role": m.role, "room_ids": m.room_ids, "session_ids": m.session_ids,
-             "revoked": m.revoked_at is not None} for m in members]  # fmt: skip
+    rows = [
+        {
+            "id": m.id,
+            "name": m.name,
+            "role": m.role,
+            "room_ids": m.room_ids,
+            "session_ids": m.session_ids,
+            "revoked": m.revoked_at is not None,
+        }
+        for m in members
+    ]
     if as_json:
         click.echo(json.dumps(rows))
         return
@@ -256,17 +286,32 @@ PARSERS = {
 @main.command(name="import")
 @click.argument("kind", type=click.Choice(sorted(PARSERS)))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--authors", "authors", type=click.Path(path_type=Path), default=None,
-              help="papers: EasyChair's author.csv (default: an author.csv beside the file).")
-@click.option("--accept", "accept", multiple=True, metavar="VALUE",
-              help="papers: a decision that counts as accepted, besides any starting with 'accept' (repeatable).")
+@click.option(
+    "--authors",
+    "authors",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="papers: EasyChair's author.csv (default: an author.csv beside the file).",
+)
+@click.option(
+    "--accept",
+    "accept",
+    multiple=True,
+    metavar="VALUE",
+    help="papers: a decision that counts as accepted, besides any starting with 'accept' (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="papers: print what would change and change nothing.")
-@click.option("--replace", is_flag=True, help="papers: the accepted papers become exactly the file's; the others "
-                                              "are withdrawn (no prompt; --dry-run previews).")
-def import_file(kind: str, file: Path, authors: Path | None, accept: tuple[str, ...], dry_run: bool,
-                replace: bool) -> None:
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="papers: the accepted papers become exactly the file's; the others "
+    "are withdrawn (no prompt; --dry-run previews).",
+)
+def import_file(
+    kind: str, file: Path, authors: Path | None, accept: tuple[str, ...], dry_run: bool, replace: bool
+) -> None:
     """Import a program JSON, accepted papers (the project's CSV/JSON, CMT's .xlsx/CSV/tab export, EasyChair's
-    submission.csv + author.csv) or a people file. All or nothing; re-imports update."""  # fmt: skip
+    submission.csv + author.csv) or a people file. All or nothing; re-imports update."""
     if kind == "papers":
         _import_papers(file, authors, accept, dry_run, replace)
         return
@@ -295,8 +340,10 @@ def import_file(kind: str, file: Path, authors: Path | None, accept: tuple[str, 
         for warning in read.warnings:
             click.echo(f"warning: {warning}")
     if kind == "people" and read.assumed_in_person:
-        click.echo(f"attendance not given: {read.assumed_in_person} people assumed to come in person "
-                   "(the in-person rule's assumption)")  # fmt: skip
+        click.echo(
+            f"attendance not given: {read.assumed_in_person} people assumed to come in person "
+            "(the in-person rule's assumption)"
+        )
 
 
 def _import_papers(file: Path, authors: Path | None, accept: tuple[str, ...], dry_run: bool, replace: bool) -> None:
@@ -306,8 +353,10 @@ def _import_papers(file: Path, authors: Path | None, accept: tuple[str, ...], dr
         fail(str(exc))
     if replace and not read.papers:
         skipped = ", ".join(f"{n} {why}" for why, n in read.skipped.most_common()) or "none"
-        fail(f"{file.name}: no accepted paper (skipped: {skipped}), so --replace would withdraw every paper; nothing "
-             "was changed. If a decision means accepted, give it with --accept VALUE.")  # fmt: skip
+        fail(
+            f"{file.name}: no accepted paper (skipped: {skipped}), so --replace would withdraw every paper; nothing "
+            "was changed. If a decision means accepted, give it with --accept VALUE."
+        )
     with app_context():
         outcome = import_papers(read, replace=replace, dry_run=dry_run)
         if not dry_run:

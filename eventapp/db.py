@@ -113,6 +113,7 @@ def checkpoint_in_background(engine: Engine) -> Any:
     path = engine.url.database
     if engine.dialect.name != "sqlite" or not path or path == ":memory:":
         return None
+
     @event.listens_for(engine, "connect")
     def _backstop(dbapi_conn, _record):
         dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")

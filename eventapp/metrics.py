@@ -25,15 +25,26 @@ CHECKINS = Counter("eventapp_checkins", "Badge scans, by result.", ["result"], r
 TIMER_COMMANDS = Counter("eventapp_timer_commands", "Timer commands applied, by action.", ["action"], registry=REGISTRY)
 QUESTIONS = Counter("eventapp_questions", "Questions asked.", registry=REGISTRY)
 VOTES = Counter("eventapp_votes", "Votes cast and taken back, by change.", ["change"], registry=REGISTRY)
-RATELIMIT_FALLBACKS = Counter("eventapp_ratelimit_fallbacks", "Rate-limit checks counted in this process because the "
-                              "shared store (Redis) did not answer.", registry=REGISTRY)
+RATELIMIT_FALLBACKS = Counter(
+    "eventapp_ratelimit_fallbacks",
+    "Rate-limit checks counted in this process because the shared store (Redis) did not answer.",
+    registry=REGISTRY,
+)
 QUEUE_OUTAGES = Counter("eventapp_queue_outages", "Times this process lost the message queue.", registry=REGISTRY)
-QUEUE_DROPPED = Counter("eventapp_queue_dropped", "Messages for other servers that could not be published (their "
-                        "phones catch up when the queue returns).", registry=REGISTRY)
-QUEUE_RESYNCS = Counter("eventapp_queue_resyncs", "Fresh snapshots sent to this process's subscribers after the "
-                        "queue came back, by channel kind.", ["channel"], registry=REGISTRY)
-ERRORS = Counter("eventapp_errors", "Refused or failed requests, by status and code.", ["status", "code"],
-                 registry=REGISTRY)  # fmt: skip
+QUEUE_DROPPED = Counter(
+    "eventapp_queue_dropped",
+    "Messages for other servers that could not be published (their phones catch up when the queue returns).",
+    registry=REGISTRY,
+)
+QUEUE_RESYNCS = Counter(
+    "eventapp_queue_resyncs",
+    "Fresh snapshots sent to this process's subscribers after the queue came back, by channel kind.",
+    ["channel"],
+    registry=REGISTRY,
+)
+ERRORS = Counter(
+    "eventapp_errors", "Refused or failed requests, by status and code.", ["status", "code"], registry=REGISTRY
+)
 
 
 class SocketCollector:
@@ -57,8 +68,11 @@ class SocketCollector:
         yield per_channel
         # Objects counted toward each generation's next collection: with the server's high thresholds
         # (gunicorn_conf.GC_THRESHOLD) cyclic garbage waits here, which is memory that grows until a collection.
-        pending = GaugeMetricFamily("eventapp_gc_pending", "Allocations counted toward the next garbage collection of "
-                                    "each generation (gc.get_count()).", labels=["generation"])  # fmt: skip
+        pending = GaugeMetricFamily(
+            "eventapp_gc_pending",
+            "Allocations counted toward the next garbage collection of each generation (gc.get_count()).",
+            labels=["generation"],
+        )
         for generation, count in enumerate(gc.get_count()):
             pending.add_metric([str(generation)], count)
         yield pending

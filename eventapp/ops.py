@@ -36,8 +36,13 @@ def _check_database() -> None:
 
 
 def _database_down(why: str) -> ApiError:
-    err = ApiError(503, "database_unavailable", f"The database cannot take a write ({why}).",
-                   retry_after=DATABASE_RETRY_AFTER, database="unavailable")  # fmt: skip
+    err = ApiError(
+        503,
+        "database_unavailable",
+        f"The database cannot take a write ({why}).",
+        retry_after=DATABASE_RETRY_AFTER,
+        database="unavailable",
+    )
     err.extra["status"] = "unavailable"
     return err
 

@@ -25,9 +25,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 # it (Debian's fonts-dejavu-core), else Bitstream Vera, which reportlab ships.
 _SANS_CANDIDATES = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    (str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "Vera.ttf"),
-     str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "VeraBd.ttf")),
-)  # fmt: skip
+    (
+        str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "Vera.ttf"),
+        str(Path(pdfmetrics.__file__).parent.parent / "fonts" / "VeraBd.ttf"),
+    ),
+)
 SANS, SANS_BOLD = "AppSans", "AppSans-Bold"
 
 KOREAN, SIMPLIFIED, TRADITIONAL, JAPANESE = "ko", "zh-Hans", "zh-Hant", "ja"
@@ -69,8 +71,14 @@ def _is_han(ch: str) -> bool:
 def is_cjk(ch: str) -> bool:
     """A character a Latin TrueType font lacks: Hangul, kana, Han, CJK punctuation and full-width forms."""
     o = ord(ch)
-    return (_is_hangul(ch) or _is_kana(ch) or _is_han(ch) or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF
-            or 0x3200 <= o <= 0x33FF)  # fmt: skip
+    return (
+        _is_hangul(ch)
+        or _is_kana(ch)
+        or _is_han(ch)
+        or 0x3000 <= o <= 0x303F
+        or 0xFF00 <= o <= 0xFFEF
+        or 0x3200 <= o <= 0x33FF
+    )
 
 
 def _encodes(text: str, codec: str) -> bool:

@@ -73,8 +73,9 @@ class QueueState:
             self.down_at = utcnow()
             self.changes += 1
             metrics.QUEUE_OUTAGES.inc()
-            log.warning("message queue unavailable (%s: %s): serving this server's clients only",
-                        where, exc.__class__.__name__)  # fmt: skip
+            log.warning(
+                "message queue unavailable (%s: %s): serving this server's clients only", where, exc.__class__.__name__
+            )
 
     def mark_up(self, where: str) -> bool:
         """Returns whether that side (listen or publish) was down until now."""

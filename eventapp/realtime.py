@@ -226,8 +226,15 @@ def on_disconnect(*_args):
 
 # after: SOCKET_GC_AFTER_DISCONNECTS; since: disconnects counted toward the next; task: the last collection's greenlet
 # (or thread); collections, last_ms, max_ms: how many ran and their pauses.
-_gc_policy: dict[str, Any] = {"after": 0, "since": 0, "running": False, "task": None,
-                              "collections": 0, "last_ms": 0.0, "max_ms": 0.0}  # fmt: skip
+_gc_policy: dict[str, Any] = {
+    "after": 0,
+    "since": 0,
+    "running": False,
+    "task": None,
+    "collections": 0,
+    "last_ms": 0.0,
+    "max_ms": 0.0,
+}
 
 
 def _count_disconnect() -> None:
@@ -250,8 +257,13 @@ def _collect_after_disconnects() -> int:
         _gc_policy["collections"] += 1
         _gc_policy["last_ms"] = pause_ms
         _gc_policy["max_ms"] = max(_gc_policy["max_ms"], pause_ms)
-        log.info("full garbage collection after %d disconnects: %d objects freed in %.1f ms (%.1f ms CPU)",
-                 _gc_policy["after"], freed, pause_ms, cpu_ms)  # fmt: skip
+        log.info(
+            "full garbage collection after %d disconnects: %d objects freed in %.1f ms (%.1f ms CPU)",
+            _gc_policy["after"],
+            freed,
+            pause_ms,
+            cpu_ms,
+        )
         return freed
     finally:
         _gc_policy["running"] = False
@@ -452,7 +464,6 @@ def _revoked_elsewhere(_room: str | None) -> None:
             disconnect_revoked()
 
     socketio.start_background_task(later)
-
 
 
 def _leave_all(sid: str) -> None:

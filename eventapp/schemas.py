@@ -212,4 +212,3 @@ def init_app(app: Flask) -> None:
     """Before any blueprint: routes bind their converters when they are added."""
     app.request_class = GuardedRequest
     app.url_map.converters["int"] = IdConverter
-

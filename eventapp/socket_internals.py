@@ -363,8 +363,12 @@ class WatchedRedisManager(RemoteEvents, socketio.RedisManager):
     def __init__(self, url: str, channel: str) -> None:
         # No retries inside redis-py: its pub/sub would reconnect on its own and this server would never learn that
         # events were lost meanwhile; a connection attempt that hangs ends after TIMEOUT_SECONDS.
-        super().__init__(url, channel=channel, write_only=False,
-                         redis_options={"socket_connect_timeout": TIMEOUT_SECONDS, "retry": Retry(NoBackoff(), 0)})
+        super().__init__(
+            url,
+            channel=channel,
+            write_only=False,
+            redis_options={"socket_connect_timeout": TIMEOUT_SECONDS, "retry": Retry(NoBackoff(), 0)},
+        )
         self.watch: QueueWatch | None = None
         self._publisher: Any = None
         self._publish_tried_at = 0.0
@@ -377,9 +381,11 @@ class WatchedRedisManager(RemoteEvents, socketio.RedisManager):
             return super()._publish(data)
         if self._publisher is None:
             self._publisher = redis.Redis.from_url(
-                self.redis_url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS,
+                self.redis_url,
+                socket_timeout=TIMEOUT_SECONDS,
+                socket_connect_timeout=TIMEOUT_SECONDS,
                 retry=Retry(NoBackoff(), 0),
-            )  # fmt: skip
+            )
         now = time.monotonic()
         if not watch.up and now - self._publish_tried_at < RETRY_SECONDS:
             # Down: drop at once rather than make every request wait for a queue that may hang (a network cut

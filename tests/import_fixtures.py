@@ -55,10 +55,16 @@ def submissions() -> list[dict]:
     """21 submissions: the 13 accepted TAI4H papers (numbered 1..21 with the rejected between them)."""
     data = tai4h()
     accepted = [
-        {"title": p["title"], "authors": p["authors"], "contact": p["marked_author"], "status": "Accept",
-         "abstract": f"We study {p['title'].lower()}.\nSecond paragraph of the abstract.", "source_id": p["id"]}
+        {
+            "title": p["title"],
+            "authors": p["authors"],
+            "contact": p["marked_author"],
+            "status": "Accept",
+            "abstract": f"We study {p['title'].lower()}.\nSecond paragraph of the abstract.",
+            "source_id": p["id"],
+        }
         for p in data["papers"]
-    ]  # fmt: skip
+    ]
     rejected = [
         {"title": t, "authors": a, "contact": a[0], "status": "Reject", "abstract": "Rejected.", "source_id": None}
         for t, a in REJECTED
@@ -72,11 +78,33 @@ def submissions() -> list[dict]:
     return rows
 
 
-CMT_HEADER = ["Paper ID", "Created", "Last Modified", "Paper Title", "Abstract", "Primary Contact Author Name",
-              "Primary Contact Author Email", "Authors", "Author Names", "Author Emails", "Track Name",
-              "Primary Subject Area", "Secondary Subject Areas", "Conflicts", "Domains", "Assigned", "Completed",
-              "% Completed", "Bids", "Discussion", "Status", "Requested For Camera Ready",
-              "Camera Ready Submitted?", "Files", "Number of Files"]  # fmt: skip
+CMT_HEADER = [
+    "Paper ID",
+    "Created",
+    "Last Modified",
+    "Paper Title",
+    "Abstract",
+    "Primary Contact Author Name",
+    "Primary Contact Author Email",
+    "Authors",
+    "Author Names",
+    "Author Emails",
+    "Track Name",
+    "Primary Subject Area",
+    "Secondary Subject Areas",
+    "Conflicts",
+    "Domains",
+    "Assigned",
+    "Completed",
+    "% Completed",
+    "Bids",
+    "Discussion",
+    "Status",
+    "Requested For Camera Ready",
+    "Camera Ready Submitted?",
+    "Files",
+    "Number of Files",
+]
 
 
 def cmt_rows() -> list[list[str]]:
@@ -85,15 +113,38 @@ def cmt_rows() -> list[list[str]]:
         authors = sub["authors"]
         star = [a == sub["contact"] for a in authors]
         affiliations = [AFFILIATIONS.get(a, DEFAULT_AFFILIATION) for a in authors]
-        rows.append([
-            sub["number"], "5/1/2024 10:00:00 AM", "5/2/2024 11:00:00 AM", sub["title"], sub["abstract"],
-            display(sub["contact"]), email_of(sub["contact"]),
-            "; ".join(f"{display(a)} ({aff}){'*' if s else ''}" for a, aff, s in zip(authors, affiliations, star, strict=True)),
-            "; ".join(display(a) for a in authors),
-            "; ".join(f"{email_of(a)}{'*' if s else ''}" for a, s in zip(authors, star, strict=True)),
-            "Main Track", "Healthcare -> Trust", "", "0", "example.org", "3", "3", "100%", "0", "0",
-            sub["status"], "Yes" if sub["status"] == "Accept" else "No", "", "paper.pdf", "1",
-        ])  # fmt: skip
+        rows.append(
+            [
+                sub["number"],
+                "5/1/2024 10:00:00 AM",
+                "5/2/2024 11:00:00 AM",
+                sub["title"],
+                sub["abstract"],
+                display(sub["contact"]),
+                email_of(sub["contact"]),
+                "; ".join(
+                    f"{display(a)} ({aff}){'*' if s else ''}"
+                    for a, aff, s in zip(authors, affiliations, star, strict=True)
+                ),
+                "; ".join(display(a) for a in authors),
+                "; ".join(f"{email_of(a)}{'*' if s else ''}" for a, s in zip(authors, star, strict=True)),
+                "Main Track",
+                "Healthcare -> Trust",
+                "",
+                "0",
+                "example.org",
+                "3",
+                "3",
+                "100%",
+                "0",
+                "0",
+                sub["status"],
+                "Yes" if sub["status"] == "Accept" else "No",
+                "",
+                "paper.pdf",
+                "1",
+            ]
+        )
     return rows
 
 
@@ -145,27 +196,74 @@ def write_cmt(path: Path, layout: str) -> Path:
 def write_easychair(folder: Path) -> tuple[Path, Path]:
     """submission.csv (`#,title,authors,...,decision,...`, authors as `A, B and C`) and author.csv."""
     subs = submissions()
-    header = ["#", "title", "authors", "submitted", "last updated", "form fields", "keywords", "decision",
-              "notified", "reviews sent", "abstract", "deleted?"]  # fmt: skip
+    header = [
+        "#",
+        "title",
+        "authors",
+        "submitted",
+        "last updated",
+        "form fields",
+        "keywords",
+        "decision",
+        "notified",
+        "reviews sent",
+        "abstract",
+        "deleted?",
+    ]
     rows = [header]
     for sub in subs:
         names = [display(a) for a in sub["authors"]]
         joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         decision = "accept" if sub["status"] == "Accept" else "reject"
-        rows.append([sub["number"], sub["title"], joined, "2024-05-01 10:00", "2024-05-02 11:00", "", "trust\nhealth",
-                     decision, "yes", "yes", sub["abstract"], "no"])  # fmt: skip
+        rows.append(
+            [
+                sub["number"],
+                sub["title"],
+                joined,
+                "2024-05-01 10:00",
+                "2024-05-02 11:00",
+                "",
+                "trust\nhealth",
+                decision,
+                "yes",
+                "yes",
+                sub["abstract"],
+                "no",
+            ]
+        )
     submission = folder / "submission.csv"
     submission.write_text(csv_text(rows), encoding="utf-8")
-    arows = [["submission #", "first name", "last name", "email", "country", "affiliation", "Web page", "person #",
-              "corresponding?"]]  # fmt: skip
+    arows = [
+        [
+            "submission #",
+            "first name",
+            "last name",
+            "email",
+            "country",
+            "affiliation",
+            "Web page",
+            "person #",
+            "corresponding?",
+        ]
+    ]
     people: dict[str, int] = {}
     for sub in subs:
         for a in sub["authors"]:
             last, _, first = a.partition(",")
             person = people.setdefault(a, len(people) + 1)
-            arows.append([sub["number"], first.strip(), last.strip(), email_of(a), "Korea",
-                          AFFILIATIONS.get(a, DEFAULT_AFFILIATION), "", str(person),
-                          "yes" if a == sub["contact"] else "no"])  # fmt: skip
+            arows.append(
+                [
+                    sub["number"],
+                    first.strip(),
+                    last.strip(),
+                    email_of(a),
+                    "Korea",
+                    AFFILIATIONS.get(a, DEFAULT_AFFILIATION),
+                    "",
+                    str(person),
+                    "yes" if a == sub["contact"] else "no",
+                ]
+            )
     author = folder / "author.csv"
     author.write_text(csv_text(arows), encoding="utf-8")
     return submission, author
@@ -173,8 +271,18 @@ def write_easychair(folder: Path) -> tuple[Path, Path]:
 
 def write_cmt_people(path: Path) -> Path:
     """CMT's people export: tab-separated, `# First Name` first."""
-    header = ["# First Name", "Middle Initial (optional)", "Last Name", "E-mail", "Organization", "Country",
-              "Google Scholar URL", "Semantic Scholar URL", "DBLP URL", "Domain Conflicts"]  # fmt: skip
+    header = [
+        "# First Name",
+        "Middle Initial (optional)",
+        "Last Name",
+        "E-mail",
+        "Organization",
+        "Country",
+        "Google Scholar URL",
+        "Semantic Scholar URL",
+        "DBLP URL",
+        "Domain Conflicts",
+    ]
     rows = [header]
     seen = set()
     for sub in submissions():
@@ -185,7 +293,19 @@ def write_cmt_people(path: Path) -> Path:
                 continue
             seen.add(a)
             last, _, first = a.partition(",")
-            rows.append([first.strip(), "", last.strip(), email_of(a), AFFILIATIONS.get(a, DEFAULT_AFFILIATION),
-                         "South Korea", "", "", "", "example.org"])  # fmt: skip
+            rows.append(
+                [
+                    first.strip(),
+                    "",
+                    last.strip(),
+                    email_of(a),
+                    AFFILIATIONS.get(a, DEFAULT_AFFILIATION),
+                    "South Korea",
+                    "",
+                    "",
+                    "",
+                    "example.org",
+                ]
+            )
     path.write_text(csv_text(rows, "\t"), encoding="utf-8")
     return path

@@ -77,22 +77,33 @@ def _undeclared_parsers() -> list[str]:
         where = path.relative_to(PACKAGE).as_posix()
         for name, func in defs.items():
             calls = _parser_calls(func, modules, functions)
-            in_place = [c for c in calls if (len(c.args) >= 2 if _name_of(c) == "payload" else
-                                             _name_of(c) != "declared" and len(c.args) >= 1)]  # fmt: skip
+            in_place = [
+                c
+                for c in calls
+                if (len(c.args) >= 2 if _name_of(c) == "payload" else _name_of(c) != "declared" and len(c.args) >= 1)
+            ]
             if in_place and (where, name) not in NAMED_IN_PLACE:
                 problems.append(f"{where}:{func.lineno} {name}() names its model in place: use @schemas.accepts")
             if len(in_place) == len(calls):
                 continue
             if _declares(func):
                 continue
-            callers = [f for f in defs.values() if f is not func and any(
-                isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name for n in ast.walk(f))]
+            callers = [
+                f
+                for f in defs.values()
+                if f is not func
+                and any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name for n in ast.walk(f)
+                )
+            ]
             if not name.startswith("_") or not callers:
                 problems.append(f"{where}:{func.lineno} {name}() parses input without @schemas.accepts")
             for caller in callers:
                 if not _declares(caller):
-                    problems.append(f"{where}:{caller.lineno} {caller.name}() calls {name}() (which parses input) "
-                                    "without @schemas.accepts")  # fmt: skip
+                    problems.append(
+                        f"{where}:{caller.lineno} {caller.name}() calls {name}() (which parses input) "
+                        "without @schemas.accepts"
+                    )
     return problems
 
 

@@ -170,8 +170,9 @@ def test_tokens_are_stored_hashed(demo_app, make_staff):
     assert auth.hash_token(staff["token"]) in hashes
 
 
-def test_a_revocation_in_another_process_takes_effect_within_the_token_cache_time(demo_app, client, make_staff,
-                                                                                    monkeypatch):
+def test_a_revocation_in_another_process_takes_effect_within_the_token_cache_time(
+    demo_app, client, make_staff, monkeypatch
+):
     from sqlalchemy import update
 
     from eventapp.db import session_scope

@@ -145,7 +145,12 @@ def test_every_role_gets_exactly_what_the_matrix_allows(target, capsys):
                 problems.append(where)
             elif allowed is None:
                 # Undeclared: nobody without credentials writes to the API.
-                if role in NO_CREDENTIALS and method != "GET" and rule.rule.startswith("/api/") and response.status_code < 300:
+                if (
+                    role in NO_CREDENTIALS
+                    and method != "GET"
+                    and rule.rule.startswith("/api/")
+                    and response.status_code < 300
+                ):
                     problems.append(f"undeclared route accepts a write without credentials: {where}")
             elif role in ("bad_token", "revoked"):
                 # A dead token is refused (401; 429 once the address has sent too many) or ignored on public routes.
@@ -216,7 +221,9 @@ def test_the_security_page_names_every_channel_and_public_api_route():
     public_api = {(endpoint, method) for (endpoint, method), (allowed, _a, _b) in MATRIX.items() if allowed == ALL}
     from eventapp import create_app
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "SOCKET_ASYNC_MODE": "threading"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "SOCKET_ASYNC_MODE": "threading"}
+    )
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") and any((rule.endpoint, m) in public_api for m in rule.methods):
             assert shape.sub("<>", rule.rule) in written, f"public route {rule.rule} is not in docs/security.md"

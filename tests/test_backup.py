@@ -28,9 +28,12 @@ def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict:
-    return {**os.environ, "EVENTAPP_INSTANCE_PATH": str(tmp_path / "instance"),
-            "EVENTAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'eventapp.db'}",
-            "EVENTAPP_SECRET_KEY": "backup-test"}  # fmt: skip
+    return {
+        **os.environ,
+        "EVENTAPP_INSTANCE_PATH": str(tmp_path / "instance"),
+        "EVENTAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'eventapp.db'}",
+        "EVENTAPP_SECRET_KEY": "backup-test",
+    }
 
 
 @pytest.fixture
@@ -42,8 +45,11 @@ def demo_db(env: dict, tmp_path: Path) -> Path:
 
 def replaced(database: Path) -> list[Path]:
     """The databases a restore kept beside `database` (their -wal and -shm left out)."""
-    return [p for p in database.parent.iterdir()
-            if p.name.startswith(f"{database.name}.replaced-") and not p.name.endswith(("-wal", "-shm"))]  # fmt: skip
+    return [
+        p
+        for p in database.parent.iterdir()
+        if p.name.startswith(f"{database.name}.replaced-") and not p.name.endswith(("-wal", "-shm"))
+    ]
 
 
 def integrity(path: Path) -> str:
@@ -191,9 +197,13 @@ def test_restore_refuses_a_file_that_is_not_a_sound_eventapp_database(env, demo_
     data[3 * page : 6 * page] = b"\xff" * (3 * page)  # a few pages of a table overwritten
     torn.write_bytes(bytes(data))
     before = demo_db.read_bytes()
-    for bad, says in ((junk, "not a sound SQLite database"), (plain, "not an eventapp one"),
-                      (future, "another version of eventapp"), (torn, "SQLite database"),
-                      (tmp_path / "missing.db", "no such file")):  # fmt: skip
+    for bad, says in (
+        (junk, "not a sound SQLite database"),
+        (plain, "not an eventapp one"),
+        (future, "another version of eventapp"),
+        (torn, "SQLite database"),
+        (tmp_path / "missing.db", "no such file"),
+    ):
         out = cli(env, "restore", str(bad))
         assert out.returncode != 0, bad
         assert says in out.stderr, (bad, out.stderr)
@@ -227,8 +237,14 @@ def test_backup_and_restore_on_postgresql_point_to_pg_dump_and_change_nothing(en
 
 
 def test_prune_keeps_the_newest_in_time_order(tmp_path):
-    names = ["eventapp-20240804T010000Z.db", "eventapp-20240804T010500Z.db", "eventapp-20240804T010500Z-2.db",
-             "eventapp-20240804T011000Z.db", "notes.txt", "eventapp.db"]  # fmt: skip
+    names = [
+        "eventapp-20240804T010000Z.db",
+        "eventapp-20240804T010500Z.db",
+        "eventapp-20240804T010500Z-2.db",
+        "eventapp-20240804T011000Z.db",
+        "notes.txt",
+        "eventapp.db",
+    ]
     for name in names:
         (tmp_path / name).write_text("x")
     gone = periodic.prune(tmp_path, keep=2)

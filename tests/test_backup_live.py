@@ -63,8 +63,11 @@ def test_a_backup_during_a_20_device_check_in_load(tmp_path):
                     return
                 nonce = uuid.uuid4().hex
                 try:
-                    status = session.post(server.url + "/api/v1/checkins", timeout=10,
-                                          json={"code": code, "nonce": nonce, "device": f"Door {n}"}).status_code  # fmt: skip
+                    status = session.post(
+                        server.url + "/api/v1/checkins",
+                        timeout=10,
+                        json={"code": code, "nonce": nonce, "device": f"Door {n}"},
+                    ).status_code
                 except requests.RequestException as exc:
                     status = type(exc).__name__
                 with lock:
@@ -77,8 +80,13 @@ def test_a_backup_during_a_20_device_check_in_load(tmp_path):
         while len(acks) < DEVICES * 5 and time.monotonic() < deadline:
             time.sleep(0.02)
         started = time.monotonic()
-        backup = subprocess.run([EVENTAPP, "backup", "--out", str(tmp_path / "during.db")], env=server.env,
-                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        backup = subprocess.run(
+            [EVENTAPP, "backup", "--out", str(tmp_path / "during.db")],
+            env=server.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         finished = time.monotonic()
         for t in threads:
             t.join()
@@ -108,17 +116,28 @@ def the_day(tmp_path_factory):
     try:
         badges = requests.get(server.url + "/api/v1/badges.csv", headers=bearer(organizer), timeout=10).text
         code = next(iter(csv.DictReader(io.StringIO(badges))))["code"]
-        scan = requests.post(server.url + "/api/v1/checkins", headers=bearer(volunteer), timeout=10,
-                             json={"code": code, "nonce": uuid.uuid4().hex})  # fmt: skip
+        scan = requests.post(
+            server.url + "/api/v1/checkins",
+            headers=bearer(volunteer),
+            timeout=10,
+            json={"code": code, "nonce": uuid.uuid4().hex},
+        )
         assert scan.status_code in (200, 201)
         for action in ("start", "pause"):
-            answer = requests.post(server.url + "/api/v1/rooms/main/timer", headers=bearer(organizer), timeout=10,
-                                   json={"action": action, "command_id": uuid.uuid4().hex})  # fmt: skip
+            answer = requests.post(
+                server.url + "/api/v1/rooms/main/timer",
+                headers=bearer(organizer),
+                timeout=10,
+                json={"action": action, "command_id": uuid.uuid4().hex},
+            )
             assert answer.status_code == 200, answer.text
         program = requests.get(server.url + "/api/v1/program", timeout=10).json()
         slot = next(s["id"] for sess in program["sessions"] for s in sess["slots"] if s["kind"] == "paper")
-        asked = requests.post(f"{server.url}/api/v1/slots/{slot}/questions", timeout=10,
-                              json={"text": "Does the backup keep this question?"})  # fmt: skip
+        asked = requests.post(
+            f"{server.url}/api/v1/slots/{slot}/questions",
+            timeout=10,
+            json={"text": "Does the backup keep this question?"},
+        )
         assert asked.status_code == 201, asked.text
         yield server, organizer, slot
     finally:
@@ -132,8 +151,7 @@ def what_it_serves(url: str, organizer: dict, slot: str) -> dict:
     coverage = get("/api/v1/coverage")["papers"]
     for paper in coverage:
         paper.pop("minutes_to_start")  # counted from now: a restore that crosses a minute changes it, nothing else
-    return {"coverage": coverage, "timer": timer,
-            "questions": get(f"/api/v1/slots/{slot}/questions")["questions"]}  # fmt: skip
+    return {"coverage": coverage, "timer": timer, "questions": get(f"/api/v1/slots/{slot}/questions")["questions"]}
 
 
 def test_restore_on_a_fresh_folder_serves_the_same_day(the_day, tmp_path):
@@ -161,8 +179,9 @@ def test_restore_is_refused_while_the_server_runs(the_day, tmp_path):
     server, _organizer, _slot = the_day
     backup = tmp_path / "b.db"
     server.run_cli("backup", "--out", str(backup))
-    refused = subprocess.run([EVENTAPP, "restore", str(backup)], env=server.env, capture_output=True, text=True,
-                             timeout=60)  # fmt: skip
+    refused = subprocess.run(
+        [EVENTAPP, "restore", str(backup)], env=server.env, capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode != 0
     assert "A server is running on" in refused.stderr
     assert not [p for p in server.workdir.iterdir() if "replaced" in p.name]

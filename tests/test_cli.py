@@ -85,7 +85,9 @@ def test_staff_add_json_gives_a_token_and_a_login_link(env):
 
 def test_staff_add_refuses_an_unknown_room_and_role(env):
     run(env, "demo", "--no-serve", "--date", "2024-08-04")
-    assert "unknown room: hall-9" in run(env, "staff", "add", "--name", "A", "--role", "chair", "--room", "hall-9", code=1)
+    assert "unknown room: hall-9" in run(
+        env, "staff", "add", "--name", "A", "--role", "chair", "--room", "hall-9", code=1
+    )
     result = CliRunner().invoke(cli.main, ["staff", "add", "--name", "A", "--role", "king"], env=env)
     assert result.exit_code == 2
 

@@ -50,8 +50,11 @@ def test_landing_health_me_and_program(server):
 
 def test_check_in_coverage_and_badges(server):
     volunteer = auth(server.volunteer)
-    rows = list(csv.DictReader(io.StringIO(
-        requests.get(server.url + "/api/v1/badges.csv", headers=auth(server.organizer), timeout=5).text)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(requests.get(server.url + "/api/v1/badges.csv", headers=auth(server.organizer), timeout=5).text)
+        )
+    )
     assert {"person_id", "name", "code"} <= set(rows[0])
     assert requests.get(server.url + "/api/v1/badges.csv", headers=volunteer, timeout=5).status_code == 403
     coverage = requests.get(server.url + "/api/v1/coverage", headers=auth(server.organizer), timeout=5).json()
@@ -60,31 +63,47 @@ def test_check_in_coverage_and_badges(server):
     program = requests.get(server.url + "/api/v1/program", timeout=5).json()
     absent = [a["person_id"] for p in program["papers"] for a in p["authors"] if a["person_id"] not in present]
     code = next(r["code"] for r in rows if int(r["person_id"]) == absent[-1])
-    first = requests.post(server.url + "/api/v1/checkins", json={"code": f"  {code.lower()} ", "nonce": "c-1"},
-                          headers=volunteer, timeout=5)  # fmt: skip
+    first = requests.post(
+        server.url + "/api/v1/checkins",
+        json={"code": f"  {code.lower()} ", "nonce": "c-1"},
+        headers=volunteer,
+        timeout=5,
+    )
     assert first.status_code == 201 and first.json()["result"] == "ok" and {"person", "papers"} <= set(first.json())
-    again = requests.post(server.url + "/api/v1/checkins", json={"code": code, "nonce": "c-1"}, headers=volunteer,
-                          timeout=5)  # fmt: skip
+    again = requests.post(
+        server.url + "/api/v1/checkins", json={"code": code, "nonce": "c-1"}, headers=volunteer, timeout=5
+    )
     assert again.status_code == 201  # the same nonce: the first answer, nothing new recorded
     assert {k: v for k, v in again.json().items() if k != "replayed"} == first.json()
-    repeat = requests.post(server.url + "/api/v1/checkins", json={"code": code, "nonce": "c-2"}, headers=volunteer,
-                           timeout=5)  # fmt: skip
+    repeat = requests.post(
+        server.url + "/api/v1/checkins", json={"code": code, "nonce": "c-2"}, headers=volunteer, timeout=5
+    )
     assert repeat.status_code == 200 and repeat.json()["result"] == "already"
-    forged = requests.post(server.url + "/api/v1/checkins", json={"code": code[:-1] + ("A" if code[-1] != "A" else "B"),
-                           "nonce": "c-3"}, headers=volunteer, timeout=5)  # fmt: skip
+    forged = requests.post(
+        server.url + "/api/v1/checkins",
+        json={"code": code[:-1] + ("A" if code[-1] != "A" else "B"), "nonce": "c-3"},
+        headers=volunteer,
+        timeout=5,
+    )
     assert 400 <= forged.status_code < 500 and forged.json()["error"]
 
 
 def test_timer_over_http_and_socket(server):
     state = requests.get(server.url + "/api/v1/rooms/main/timer", timeout=5).json()
-    assert {"room_id", "slot_id", "segment", "state", "ends_at_ms", "remaining_ms", "revision", "server_ms"} <= set(state)
+    assert {"room_id", "slot_id", "segment", "state", "ends_at_ms", "remaining_ms", "revision", "server_ms"} <= set(
+        state
+    )
     assert state["ends_at_ms"] is None
     screen = socketio.SimpleClient()
     screen.connect(server.url, transports=["websocket"], wait_timeout=10)
     try:
         assert screen.call("subscribe", {"channel": "timer:main"}, timeout=5)["ok"]
-        started = requests.post(server.url + "/api/v1/rooms/main/timer", headers=auth(server.chair), timeout=5,
-                                json={"action": "start", "command_id": "contract-1"})  # fmt: skip
+        started = requests.post(
+            server.url + "/api/v1/rooms/main/timer",
+            headers=auth(server.chair),
+            timeout=5,
+            json={"action": "start", "command_id": "contract-1"},
+        )
         assert started.status_code == 200 and started.json()["state"] == "running" and started.json()["ends_at_ms"]
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
@@ -93,8 +112,12 @@ def test_timer_over_http_and_socket(server):
                 break
         else:
             pytest.fail("no timer event")
-        denied = requests.post(server.url + "/api/v1/rooms/main/timer", headers=auth(server.volunteer), timeout=5,
-                               json={"action": "pause", "command_id": "contract-2"})  # fmt: skip
+        denied = requests.post(
+            server.url + "/api/v1/rooms/main/timer",
+            headers=auth(server.volunteer),
+            timeout=5,
+            json={"action": "pause", "command_id": "contract-2"},
+        )
         assert denied.status_code == 403
     finally:
         screen.disconnect()
@@ -103,8 +126,12 @@ def test_timer_over_http_and_socket(server):
 def test_questions_votes_and_moderation(server):
     slot = requests.get(server.url + "/api/v1/rooms/main/qa", timeout=5).json()["slot_id"]
     phone = requests.Session()
-    asked = phone.post(f"{server.url}/api/v1/slots/{slot}/questions", json={"text": "  Is the code public?  "},
-                       headers={"Origin": server.url}, timeout=5)  # fmt: skip
+    asked = phone.post(
+        f"{server.url}/api/v1/slots/{slot}/questions",
+        json={"text": "  Is the code public?  "},
+        headers={"Origin": server.url},
+        timeout=5,
+    )
     assert asked.status_code == 201
     question = asked.json()
     assert {"id", "slot_id", "text", "name", "status", "votes", "highlighted"} <= set(question)
@@ -114,8 +141,12 @@ def test_questions_votes_and_moderation(server):
     for _ in range(2):  # repeats included
         assert voter.post(f"{server.url}/api/v1/questions/{question['id']}/vote", timeout=5).json()["votes"] == 1
     assert voter.delete(f"{server.url}/api/v1/questions/{question['id']}/vote", timeout=5).json()["votes"] == 0
-    patched = requests.patch(f"{server.url}/api/v1/questions/{question['id']}", json={"highlighted": True},
-                             headers=auth(server.chair), timeout=5)  # fmt: skip
+    patched = requests.patch(
+        f"{server.url}/api/v1/questions/{question['id']}",
+        json={"highlighted": True},
+        headers=auth(server.chair),
+        timeout=5,
+    )
     assert patched.status_code == 200 and patched.json()["highlighted"] is True
     listed = requests.get(f"{server.url}/api/v1/slots/{slot}/questions", timeout=5).json()["questions"]
     assert question["id"] in {q["id"] for q in listed}
@@ -133,12 +164,15 @@ def test_socket_time_sync_channels_and_refusals(server):
             assert audience.call("subscribe", {"channel": channel}, timeout=5)["ok"], channel
         for channel in ("coverage", f"qa-mod:{slot}"):
             assert audience.call("subscribe", {"channel": channel}, timeout=5) == {
-                **audience.call("subscribe", {"channel": channel}, timeout=5), "ok": False}
+                **audience.call("subscribe", {"channel": channel}, timeout=5),
+                "ok": False,
+            }
             ack = staff.call("subscribe", {"channel": channel}, timeout=5)
             assert ack["ok"] and "snapshot" in ack, channel
     finally:
         staff.disconnect()
         audience.disconnect()
     with pytest.raises(socketio.exceptions.ConnectionError):
-        socketio.SimpleClient().connect(server.url, transports=["websocket"], auth={"token": "revoked-or-forged"},
-                                        wait_timeout=5)  # fmt: skip
+        socketio.SimpleClient().connect(
+            server.url, transports=["websocket"], auth={"token": "revoked-or-forged"}, wait_timeout=5
+        )

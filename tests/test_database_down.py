@@ -55,9 +55,7 @@ def test_a_timer_command_ack_on_a_full_disk_says_database_unavailable(demo_app, 
     chair = make_staff("chair", room_ids=["main"])
     sock = socket_client(chair["token"])
     full_disk()
-    ack = sock.emit(
-        "timer_command", {"room_id": "main", "action": "start", "command_id": "full-c1"}, callback=True
-    )
+    ack = sock.emit("timer_command", {"room_id": "main", "action": "start", "command_id": "full-c1"}, callback=True)
     assert ack["ok"] is False and ack["error"] == "database_unavailable" and ack["retry_after"] >= 1
 
 
@@ -112,8 +110,12 @@ def test_postgresql_errors_that_mean_not_now_are_503_and_statement_errors_are_no
     import psycopg
     from psycopg import errors as pg
 
-    for exc in (psycopg.OperationalError("connection refused"), pg.ConnectionTimeout("timed out"),
-                pg.AdminShutdown("terminating connection"), pg.ReadOnlySqlTransaction("read-only")):  # fmt: skip
+    for exc in (
+        psycopg.OperationalError("connection refused"),
+        pg.ConnectionTimeout("timed out"),
+        pg.AdminShutdown("terminating connection"),
+        pg.ReadOnlySqlTransaction("read-only"),
+    ):
         assert database_unavailable(exc) is not None, exc
     assert database_unavailable(pg.UndefinedTable("no such table")) is None
     assert database_unavailable(pg.UniqueViolation("duplicate")) is None

@@ -49,9 +49,11 @@ def test_the_real_day_and_today_are_not_shifted():
 @pytest.fixture
 def env(tmp_path):
     return {
-        "EVENTAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "EVENTAPP_SECRET_KEY": "test-secret",
-        "EVENTAPP_INSTANCE_PATH": str(tmp_path), "EVENTAPP_BASE_URL": "http://127.0.0.1:5999",
-    }  # fmt: skip
+        "EVENTAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "EVENTAPP_SECRET_KEY": "test-secret",
+        "EVENTAPP_INSTANCE_PATH": str(tmp_path),
+        "EVENTAPP_BASE_URL": "http://127.0.0.1:5999",
+    }
 
 
 def run(env, *args) -> str:
@@ -66,9 +68,11 @@ def test_demo_defaults_to_live_and_says_so_on_the_banner(env):
     program = json.loads(run(env, "export", "program"))
     now = datetime.now(UTC)
     on = [
-        slot for session in program["sessions"] for slot in session["slots"]
+        slot
+        for session in program["sessions"]
+        for slot in session["slots"]
         if datetime.fromisoformat(slot["starts_at"]) <= now < datetime.fromisoformat(slot["ends_at"])
-    ]  # fmt: skip
+    ]
     assert [s["kind"] for s in on] == ["paper"]
     assert program["now"]["current_slot_id"] == on[0]["id"]
     assert "shifted" in program["event"]["synthetic_note"]

@@ -27,8 +27,12 @@ def test_served_pages_carry_their_css_and_js(live_server):
         assert page.status_code == 200, path
         for asset in ("/static/css/app.css",):
             assert asset in page.text
-    for asset in ("/static/css/app.css", "/static/js/live.js", "/static/js/program.js",
-                  "/static/vendor/socket.io-client/socket.io.esm.min.js"):  # fmt: skip
+    for asset in (
+        "/static/css/app.css",
+        "/static/js/live.js",
+        "/static/js/program.js",
+        "/static/vendor/socket.io-client/socket.io.esm.min.js",
+    ):
         response = requests.get(live_server.url + asset, timeout=5)
         assert response.status_code == 200, asset
         assert len(response.content) > 100

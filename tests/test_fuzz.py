@@ -37,41 +37,138 @@ SOCKET_PER_RUN = 520  # two runs: 1,040 socket events
 BATCH = 20  # requests per generated example: fewer, larger examples keep Hypothesis's own cost small
 
 ROLES = ("none", "audience", "bad_token", "revoked", "organizer", "chair", "chair_elsewhere", "moderator", "volunteer")
-STAFF_ROLES = {"organizer": ("organizer", {}), "chair": ("chair", {"room_ids": ["main"]}),
-               "chair_elsewhere": ("chair", {"room_ids": ["annex"]}),
-               "moderator": ("moderator", {"session_ids": ["opening"]}), "volunteer": ("volunteer", {})}  # fmt: skip
+STAFF_ROLES = {
+    "organizer": ("organizer", {}),
+    "chair": ("chair", {"room_ids": ["main"]}),
+    "chair_elsewhere": ("chair", {"room_ids": ["annex"]}),
+    "moderator": ("moderator", {"session_ids": ["opening"]}),
+    "volunteer": ("volunteer", {}),
+}
 ORIGIN = "http://localhost"
 
 # Known ids of the demo day, so generated requests reach past "not found" into the services.
 KNOWN = {
     "int": [1, 2, 3, 4, 5, 6],
-    "str": ["main", "annex", "keynote-1", "keynote-2", "talk-L1", "talk-S8", "L1", "S6", "opening", "orals-1", "csv",
-            "json", "x"],
-}  # fmt: skip
-NASTY_TEXT = ["", " ", "\ud800", "a\x00b", "\u202eevil", "\u2066x\u2069", "x" * 5000, "<script>", "../../etc/passwd",
-              "%00", "null", "1e999", "NaN", "😀" * 50, "\ufeff", "=cmd|' /C calc'!A0", "DROP TABLE staff;--"]  # fmt: skip
-KEYS = ["text", "name", "origin", "reason", "code", "nonce", "person_id", "device", "scanned_at", "offline",
-        "action", "command_id", "seconds", "flash", "expected_revision", "status", "highlighted", "starred", "words",
-        "premoderation", "closed", "affiliation", "attendance", "check_in", "channel", "question_id", "slot_id",
-        "room_id", "up", "t0", "staff_id", "q", "sort", "only", "kind"]  # fmt: skip
+    "str": [
+        "main",
+        "annex",
+        "keynote-1",
+        "keynote-2",
+        "talk-L1",
+        "talk-S8",
+        "L1",
+        "S6",
+        "opening",
+        "orals-1",
+        "csv",
+        "json",
+        "x",
+    ],
+}
+NASTY_TEXT = [
+    "",
+    " ",
+    "\ud800",
+    "a\x00b",
+    "\u202eevil",
+    "\u2066x\u2069",
+    "x" * 5000,
+    "<script>",
+    "../../etc/passwd",
+    "%00",
+    "null",
+    "1e999",
+    "NaN",
+    "😀" * 50,
+    "\ufeff",
+    "=cmd|' /C calc'!A0",
+    "DROP TABLE staff;--",
+]
+KEYS = [
+    "text",
+    "name",
+    "origin",
+    "reason",
+    "code",
+    "nonce",
+    "person_id",
+    "device",
+    "scanned_at",
+    "offline",
+    "action",
+    "command_id",
+    "seconds",
+    "flash",
+    "expected_revision",
+    "status",
+    "highlighted",
+    "starred",
+    "words",
+    "premoderation",
+    "closed",
+    "affiliation",
+    "attendance",
+    "check_in",
+    "channel",
+    "question_id",
+    "slot_id",
+    "room_id",
+    "up",
+    "t0",
+    "staff_id",
+    "q",
+    "sort",
+    "only",
+    "kind",
+]
 VALUES_BY_KEY = {
-    "action": ["start", "pause", "resume", "next", "previous", "qa", "adjust", "reset", "undo", "message",
-               "clear_message", "bogus"],
+    "action": [
+        "start",
+        "pause",
+        "resume",
+        "next",
+        "previous",
+        "qa",
+        "adjust",
+        "reset",
+        "undo",
+        "message",
+        "clear_message",
+        "bogus",
+    ],
     "status": ["pending", "visible", "answered", "hidden", "x"],
-    "channel": ["timer:main", "qa:keynote-2", "qa-mod:keynote-2", "coverage", "coverage-room:main", "program",
-                "qa-stage:main", "staff:1", "timer:", "nope"],
+    "channel": [
+        "timer:main",
+        "qa:keynote-2",
+        "qa-mod:keynote-2",
+        "coverage",
+        "coverage-room:main",
+        "program",
+        "qa-stage:main",
+        "staff:1",
+        "timer:",
+        "nope",
+    ],
     "origin": ["room", "online", "moon"],
-}  # fmt: skip
+}
 
-text = st.one_of(st.sampled_from(NASTY_TEXT + KNOWN["str"]), st.text(max_size=30),
-                 st.text(st.characters(exclude_categories=()), max_size=12))  # fmt: skip
-number = st.one_of(st.sampled_from(KNOWN["int"]), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
-                   st.sampled_from([0, -1, 2**63, 2**63 - 1, 2**64, 10**30, 1e308, True, False]))  # fmt: skip
+text = st.one_of(
+    st.sampled_from(NASTY_TEXT + KNOWN["str"]),
+    st.text(max_size=30),
+    st.text(st.characters(exclude_categories=()), max_size=12),
+)
+number = st.one_of(
+    st.sampled_from(KNOWN["int"]),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.sampled_from([0, -1, 2**63, 2**63 - 1, 2**64, 10**30, 1e308, True, False]),
+)
 leaf = st.one_of(st.none(), st.booleans(), number, text)
 # What a URL can carry (a lone surrogate cannot be percent-encoded as UTF-8: the client would fail, not the app).
 url_text = text.map(lambda s: s.encode("utf-8", "replace").decode())
-json_value = st.recursive(leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
-                          max_leaves=10)  # fmt: skip
+json_value = st.recursive(
+    leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=10
+)
 
 
 @st.composite
@@ -88,12 +185,22 @@ raw_body = st.one_of(
     st.just(None),
     shaped_object(),
     json_value,
-    st.sampled_from(["[" * 50_000, "{" * 3000, '{"a":' * 2000, "\x00\xff garbage", "[]", '"s"', "123", "{", "nul\x00l"])
-    .map(str.encode),
+    st.sampled_from(
+        ["[" * 50_000, "{" * 3000, '{"a":' * 2000, "\x00\xff garbage", "[]", '"s"', "123", "{", "nul\x00l"]
+    ).map(str.encode),
     st.binary(max_size=64),
 )
-content_type = st.sampled_from(["application/json", "application/json", "text/plain", "application/x-www-form-urlencoded",
-                                "multipart/form-data; boundary=x", "application/json; charset=latin-1", ""])  # fmt: skip
+content_type = st.sampled_from(
+    [
+        "application/json",
+        "application/json",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=latin-1",
+        "",
+    ]
+)
 
 
 # --- the app under fire ----------------------------------------------------------------------------------------
@@ -152,8 +259,9 @@ class Target:
         sock = self.sockets.get(role)
         if sock is None or not sock.is_connected():
             token = self.tokens[role]
-            sock = socketio.test_client(self.app, auth={"token": token} if token else None,
-                                        flask_test_client=self.clients[role])  # fmt: skip
+            sock = socketio.test_client(
+                self.app, auth={"token": token} if token else None, flask_test_client=self.clients[role]
+            )
             if not sock.is_connected():
                 # Refused only when the walk itself ended this account (an organizer removing a co-moderator).
                 assert token and auth.principal_for_token(token) is None, f"{role} socket refused"
@@ -200,7 +308,9 @@ def http_walk(target: Target, data) -> None:
         rule, method = data.draw(st.sampled_from(target.routes))
         role = data.draw(st.sampled_from(ROLES))
         path = path_for(rule, data.draw)
-        query = data.draw(st.dictionaries(st.sampled_from(KEYS), url_text, max_size=2)) if data.draw(st.booleans()) else {}
+        query = (
+            data.draw(st.dictionaries(st.sampled_from(KEYS), url_text, max_size=2)) if data.draw(st.booleans()) else {}
+        )
         body = data.draw(raw_body)
         extra: dict[str, str] = {}
         if data.draw(st.booleans()):
@@ -241,8 +351,15 @@ def socket_walk(target: Target, data) -> None:
 
 def run(target: Target, walk, examples: int, run_seed: int) -> None:
     @seed(run_seed)
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=False, print_blob=True,
-              phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        print_blob=True,
+        phases=(Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def walked(data):
         walk(target, data)

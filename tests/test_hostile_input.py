@@ -126,8 +126,9 @@ def test_a_lone_surrogate_or_nul_in_text_is_400(demo_app, client, make_staff, me
 
     org = make_staff("organizer")
     # json.dumps writes the surrogate as the escape \ud800, exactly what a hostile client sends.
-    response = getattr(client, method)(path, data=json.dumps(body), content_type="application/json",
-                                       headers=org["headers"])  # fmt: skip
+    response = getattr(client, method)(
+        path, data=json.dumps(body), content_type="application/json", headers=org["headers"]
+    )
     is_error_json(response, 400)
 
 
@@ -141,17 +142,21 @@ def test_pairing_a_staff_id_that_does_not_exist_is_4xx(demo_app, make_staff, sta
 
 def test_bidi_controls_are_removed_from_names_messages_and_questions(demo_app, client, make_staff):
     org = make_staff("organizer")
-    walkin = client.post("/api/v1/checkin/walkins", json={"name": "Eve \u202egnp.exe\u202c", "check_in": False},
-                         headers=org["headers"])  # fmt: skip
+    walkin = client.post(
+        "/api/v1/checkin/walkins", json={"name": "Eve \u202egnp.exe\u202c", "check_in": False}, headers=org["headers"]
+    )
     assert walkin.status_code == 201, walkin.data
     assert walkin.get_json()["badge"]["name"] == "Eve gnp.exe"
-    state = client.post("/api/v1/rooms/main/timer", json={"action": "message", "command_id": "bidi-1",
-                                                           "text": "\u2066Wrap\u2069 up \u202e"},
-                        headers=org["headers"])  # fmt: skip
+    state = client.post(
+        "/api/v1/rooms/main/timer",
+        json={"action": "message", "command_id": "bidi-1", "text": "\u2066Wrap\u2069 up \u202e"},
+        headers=org["headers"],
+    )
     assert state.status_code == 200, state.data
     assert state.get_json()["message"]["text"] == "Wrap up"
-    asked = client.post("/api/v1/slots/keynote-2/questions", json={"text": "Why \u202dthis\u202c?", "name": "\u202bAl"},
-                        headers=ORIGIN)  # fmt: skip
+    asked = client.post(
+        "/api/v1/slots/keynote-2/questions", json={"text": "Why \u202dthis\u202c?", "name": "\u202bAl"}, headers=ORIGIN
+    )
     assert asked.status_code == 201, asked.data
     assert asked.get_json()["text"] == "Why this?" and asked.get_json()["name"] == "Al"
 
@@ -188,8 +193,9 @@ def test_a_socket_handler_that_raises_acks_internal_error(demo_app, make_staff, 
 
     monkeypatch.setattr(commands, "command", boom)
     org = make_staff("organizer")
-    ack = socket_client(org["token"]).emit("timer_command", {"room_id": "main", "action": "start", "command_id": "c"},
-                                           callback=True)  # fmt: skip
+    ack = socket_client(org["token"]).emit(
+        "timer_command", {"room_id": "main", "action": "start", "command_id": "c"}, callback=True
+    )
     assert ack == {"ok": False, "error": "internal_error", "message": ack["message"]}
 
 

@@ -68,8 +68,11 @@ def test_cmt_export_as_it_comes_keeps_only_the_accepted(tmp_path, layout):
     assert first.title == "Knowledge Injected Multimodal Irregular EHRs Model for Medical Prediction"
     liu, chen = first.authors
     assert (liu.name, liu.email, liu.affiliation, liu.contact) == (
-        "Sicen Liu", "sicen.liu@example.org", "Harbin Institute of Technology (Shenzhen)", False,
-    )  # fmt: skip
+        "Sicen Liu",
+        "sicen.liu@example.org",
+        "Harbin Institute of Technology (Shenzhen)",
+        False,
+    )
     assert (chen.name, chen.email, chen.contact) == ("Hao Chen", "hao.chen@example.org", True)  # no trailing *
     assert chen.affiliation.endswith("(Hong Kong University of Science and Technology (HKUST))")
     if layout != "cp1252":
@@ -217,8 +220,11 @@ def test_cli_imports_a_cmt_workbook_and_says_what_it_did(cli_env, tmp_path):
     assert people == len({a for p in fx.tai4h()["papers"] for a in p["authors"]})  # one person per e-mail
     assert f"attendance not given: {people} new people assumed to come in person" in out
     with db.session_scope() as s:
-        contacts = s.exec(select(Authorship.paper_id, Person.name).join(Person, Person.id == Authorship.person_id)
-                          .where(Authorship.contact)).all()  # fmt: skip
+        contacts = s.exec(
+            select(Authorship.paper_id, Person.name)
+            .join(Person, Person.id == Authorship.person_id)
+            .where(Authorship.contact)
+        ).all()
     assert ("1", "Hao Chen") in contacts and len(contacts) == 13  # one contact author per paper, kept as a flag
     again = run(cli_env, "import", "papers", str(path))
     assert "0 added, 0 updated, 13 unchanged" in again and "0 created" in again
@@ -246,8 +252,17 @@ def _slot_for(paper_id: str) -> None:
         s.add(Session(id="s1", room_id="hall", title="Papers"))
         s.flush()
         title = s.get(Paper, paper_id).title
-        s.add(Slot(id="t1", session_id="s1", kind="paper", title=title, paper_id=paper_id, talk_seconds=600,
-                   starts_at=datetime(2024, 8, 4, 1, 0, tzinfo=UTC)))  # fmt: skip
+        s.add(
+            Slot(
+                id="t1",
+                session_id="s1",
+                kind="paper",
+                title=title,
+                paper_id=paper_id,
+                talk_seconds=600,
+                starts_at=datetime(2024, 8, 4, 1, 0, tzinfo=UTC),
+            )
+        )
 
 
 def test_replace_undoes_an_import_of_every_submission(cli_env, tmp_path):
@@ -346,16 +361,27 @@ def test_the_import_log_can_be_read_and_a_program_naming_a_withdrawn_paper_says_
     run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")), "--replace")
     log = [json.loads(line) for line in run(cli_env, "export", "imports").splitlines()]
     assert [(e["kind"], e["file"], e["replace"]) for e in log] == [
-        ("papers", "all.csv", False), ("papers", "Papers.xlsx", True),
-    ]  # fmt: skip
+        ("papers", "all.csv", False),
+        ("papers", "Papers.xlsx", True),
+    ]
     assert sorted(log[1]["counts"]["withdrawn"], key=int) == ["2", "5", "8", "11", "14", "17", "20", "21"]
     program = tmp_path / "program.json"
-    program.write_text(json.dumps({
-        "event": {"name": "TAI4H", "date": "2024-08-04", "timezone": "Asia/Seoul"},
-        "rooms": [{"id": "hall", "name": "Hall"}],
-        "sessions": [{"id": "s1", "room_id": "hall", "title": "Papers",
-                      "slots": [{"id": "t1", "kind": "paper", "paper_id": "5", "start": "09:00", "talk_minutes": 10}]}],
-    }))  # fmt: skip
+    program.write_text(
+        json.dumps(
+            {
+                "event": {"name": "TAI4H", "date": "2024-08-04", "timezone": "Asia/Seoul"},
+                "rooms": [{"id": "hall", "name": "Hall"}],
+                "sessions": [
+                    {
+                        "id": "s1",
+                        "room_id": "hall",
+                        "title": "Papers",
+                        "slots": [{"id": "t1", "kind": "paper", "paper_id": "5", "start": "09:00", "talk_minutes": 10}],
+                    }
+                ],
+            }
+        )
+    )
     out = run(cli_env, "import", "program", str(program), code=1)
     assert "slot t1: paper 5 was withdrawn: import it again or take paper_id out of the slot" in out
 

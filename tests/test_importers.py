@@ -167,10 +167,16 @@ def test_bad_times_in_a_program_are_named(tmp_path):
         ("", "people.csv:1: the file is empty; it needs a header row"),
         ("email\nx@example.org\n", "people.csv:1: the header has no name column (or first name and last name)"),
         ("name,attendance\nAda,sometimes\n", "people.csv:2: attendance: 'sometimes' is not 'in person' or 'online'"),
-        ("name,email\nAda,ada@example.org\nBob,ADA@example.org\n", "people.csv:3: email: ada@example.org is already on line 2"),
+        (
+            "name,email\nAda,ada@example.org\nBob,ADA@example.org\n",
+            "people.csv:3: email: ada@example.org is already on line 2",
+        ),
         ("name,organizer\nAda,maybe\n", "people.csv:2: organizer: 'maybe' is not yes or no"),
         ("name,email\n,x@example.org\n", "people.csv:2: name: empty"),
-        ("name\nAda,extra\n", "people.csv:2: 2 fields but the header (line 1) has 1: quote fields that hold the delimiter"),
+        (
+            "name\nAda,extra\n",
+            "people.csv:2: 2 fields but the header (line 1) has 1: quote fields that hold the delimiter",
+        ),
     ],
 )
 def test_bad_people_csv(tmp_path, content, message):

@@ -17,8 +17,9 @@ def _author_of_a_main_paper(client) -> tuple[str, int]:
 
 
 def _check_in(client, volunteer, person_id: int, nonce: str) -> None:
-    response = client.post("/api/v1/checkins", json={"code": get_badge(person_id).code, "nonce": nonce},
-                           headers=volunteer["headers"])  # fmt: skip
+    response = client.post(
+        "/api/v1/checkins", json={"code": get_badge(person_id).code, "nonce": nonce}, headers=volunteer["headers"]
+    )
     assert response.status_code in (200, 201), response.data
 
 
@@ -38,8 +39,11 @@ def test_the_public_timer_never_names_who_checked_in(demo_app, client, make_staf
     assert snapshot["ok"] is True
     states = [client.get(f"/api/v1/rooms/{ROOM}/timer").get_json(), snapshot["snapshot"]]
     for n in range(40):
-        r = client.post(f"/api/v1/rooms/{ROOM}/timer", json={"action": "previous", "command_id": f"walk-{n}"},
-                        headers=chair["headers"])  # fmt: skip
+        r = client.post(
+            f"/api/v1/rooms/{ROOM}/timer",
+            json={"action": "previous", "command_id": f"walk-{n}"},
+            headers=chair["headers"],
+        )
         if r.status_code == 429:
             continue
         states.append(client.get(f"/api/v1/rooms/{ROOM}/timer").get_json())
@@ -59,8 +63,10 @@ def test_a_chair_of_other_rooms_gets_only_their_coverage_over_the_socket(demo_ap
     elsewhere = socket_client(make_staff("chair", room_ids=["annex"])["token"])
     here = socket_client(make_staff("chair", room_ids=[ROOM])["token"])
     every = socket_client(make_staff("organizer")["token"])
-    acks = {name: s.emit("subscribe", {"channel": "coverage"}, callback=True)
-            for name, s in (("elsewhere", elsewhere), ("here", here), ("every", every))}  # fmt: skip
+    acks = {
+        name: s.emit("subscribe", {"channel": "coverage"}, callback=True)
+        for name, s in (("elsewhere", elsewhere), ("here", here), ("every", every))
+    }
     assert all(a["ok"] for a in acks.values()), acks  # filtered, not refused
     assert acks["elsewhere"]["snapshot"]["papers"] == []
     assert acks["here"]["snapshot"]["papers"] and acks["every"]["snapshot"]["papers"]
@@ -68,8 +74,10 @@ def test_a_chair_of_other_rooms_gets_only_their_coverage_over_the_socket(demo_ap
         s.get_received()
     paper_id, person = _author_of_a_main_paper(client)
     _check_in(client, make_staff("volunteer"), person, "push-1")
-    pushes = {name: [m["args"][0] for m in s.get_received() if m["name"] == "coverage"]
-              for name, s in (("elsewhere", elsewhere), ("here", here), ("every", every))}  # fmt: skip
+    pushes = {
+        name: [m["args"][0] for m in s.get_received() if m["name"] == "coverage"]
+        for name, s in (("elsewhere", elsewhere), ("here", here), ("every", every))
+    }
     assert pushes["elsewhere"] == []
     assert any(p["paper_id"] == paper_id for push in pushes["here"] for p in push["papers"])
     assert any(p["paper_id"] == paper_id for push in pushes["every"] for p in push["papers"])
@@ -126,6 +134,8 @@ def test_a_revocation_from_another_server_clears_this_servers_token_cache(demo_a
 
     org = make_staff("organizer")
     assert auth.principal_for_token(org["token"]) is not None
-    assert auth_tokens._token_cache  # cached here; the revocation ran elsewhere, only the queue's event tells this server
+    assert (
+        auth_tokens._token_cache
+    )  # cached here; the revocation ran elsewhere, only the queue's event tells this server
     realtime._revoked_elsewhere(realtime.staff_room(org["id"]))
     assert auth_tokens._token_cache == {}

@@ -54,8 +54,9 @@ def test_json_logs_carry_the_event_fields():
 
     from eventapp import logs
 
-    record = logging.makeLogRecord({"name": "eventapp.test", "levelname": "INFO", "msg": "scan",
-                                    "fields": {"result": "ok", "device": "Door 2"}})  # fmt: skip
+    record = logging.makeLogRecord(
+        {"name": "eventapp.test", "levelname": "INFO", "msg": "scan", "fields": {"result": "ok", "device": "Door 2"}}
+    )
     data = json.loads(logs.JsonFormatter().format(record))
     assert (data["message"], data["result"], data["device"], data["level"]) == ("scan", "ok", "Door 2", "info")
     assert logs.TextFormatter().format(record).endswith('scan {"result": "ok", "device": "Door 2"}')

@@ -33,9 +33,12 @@ def two_servers_own_redis(tmp_path, postgres_url):
     """Servers A and B on one PostgreSQL database and a Redis of this test's own (which it stops)."""
     redis = OwnRedis(tmp_path / "redis")
     redis.start()
-    env = {"EVENTAPP_DATABASE_URL": postgres_url, "EVENTAPP_MESSAGE_QUEUE": redis.url,
-           "EVENTAPP_MESSAGE_QUEUE_CHANNEL": f"outage-{uuid.uuid4().hex[:8]}",
-           "EVENTAPP_SECRET_KEY": "outage-secret"}  # fmt: skip
+    env = {
+        "EVENTAPP_DATABASE_URL": postgres_url,
+        "EVENTAPP_MESSAGE_QUEUE": redis.url,
+        "EVENTAPP_MESSAGE_QUEUE_CHANNEL": f"outage-{uuid.uuid4().hex[:8]}",
+        "EVENTAPP_SECRET_KEY": "outage-secret",
+    }
     a = LiveServer(tmp_path / "a", env)
     b = LiveServer(tmp_path / "b", env)
     for server in (a, b):
@@ -64,8 +67,12 @@ def test_the_day_goes_on_through_a_queue_outage_and_every_screen_converges(two_s
             s = requests.Session()
             s.get(f"{servers[i % 2].url}/slots/{SLOT}/qa", timeout=10).raise_for_status()
             voters.append((s, servers[i % 2]))
-        asked = requests.post(f"{a.url}/api/v1/slots/{SLOT}/questions", json={"text": "Before the outage?"},
-                              headers={"Origin": a.url}, timeout=10)  # fmt: skip
+        asked = requests.post(
+            f"{a.url}/api/v1/slots/{SLOT}/questions",
+            json={"text": "Before the outage?"},
+            headers={"Origin": a.url},
+            timeout=10,
+        )
         assert asked.status_code == 201, asked.text
         qid = asked.json()["id"]
 
@@ -79,31 +86,46 @@ def test_the_day_goes_on_through_a_queue_outage_and_every_screen_converges(two_s
         during_question = None
         while time.monotonic() - outage_started < OUTAGE_SECONDS:
             server = servers[step % 2]
-            answer = requests.post(f"{server.url}/api/v1/rooms/main/timer", timeout=10, headers=bearer(chair),
-                                   json={"action": actions[step % len(actions)], "command_id": f"out-{step}"})  # fmt: skip
+            answer = requests.post(
+                f"{server.url}/api/v1/rooms/main/timer",
+                timeout=10,
+                headers=bearer(chair),
+                json={"action": actions[step % len(actions)], "command_id": f"out-{step}"},
+            )
             answers.append(("command", answer.status_code, answer.text))
             if answer.status_code == 200:  # the phones of the server that took it see it at once, queue or not
                 own = phones[step % 2]
                 waited = time.monotonic()
-                while own.timer_revision(initial[step % 2]) < answer.json()["revision"] and time.monotonic() - waited < 1:
+                while (
+                    own.timer_revision(initial[step % 2]) < answer.json()["revision"] and time.monotonic() - waited < 1
+                ):
                     time.sleep(0.02)
                 local_seen.append(own.timer_revision(initial[step % 2]) >= answer.json()["revision"])
             for s, voter_server in voters[(step % 3) * 2 : (step % 3) * 2 + 2]:
-                vote = s.post(f"{voter_server.url}/api/v1/questions/{qid}/vote", headers={"Origin": voter_server.url},
-                              timeout=10)  # fmt: skip
+                vote = s.post(
+                    f"{voter_server.url}/api/v1/questions/{qid}/vote", headers={"Origin": voter_server.url}, timeout=10
+                )
                 answers.append(("vote", vote.status_code, vote.text))
             if step == 1:
                 for s2 in servers:
                     healths.append(requests.get(f"{s2.url}/healthz", timeout=10))
-                new = requests.post(f"{a.url}/api/v1/slots/{SLOT}/questions", json={"text": "During the outage?"},
-                                    headers={"Origin": a.url}, timeout=10)  # fmt: skip
+                new = requests.post(
+                    f"{a.url}/api/v1/slots/{SLOT}/questions",
+                    json={"text": "During the outage?"},
+                    headers={"Origin": a.url},
+                    timeout=10,
+                )
                 answers.append(("question", new.status_code, new.text))
                 during_question = new.json().get("id")
             step += 1
             time.sleep(max(0.0, outage_started + 2.0 * step - time.monotonic()))
         # The chair's last press, on A just before the queue returns: B's phone can learn it only from B's resync.
-        last = requests.post(f"{a.url}/api/v1/rooms/main/timer", headers=bearer(chair), timeout=10,
-                             json={"action": "adjust", "seconds": 30, "command_id": "out-last"})  # fmt: skip
+        last = requests.post(
+            f"{a.url}/api/v1/rooms/main/timer",
+            headers=bearer(chair),
+            timeout=10,
+            json={"action": "adjust", "seconds": 30, "command_id": "out-last"},
+        )
         answers.append(("command", last.status_code, last.text))
         assert all(200 <= status < 300 for _kind, status, _ in answers), [x for x in answers if x[1] >= 300]
         assert local_seen and all(local_seen), local_seen
@@ -233,8 +255,9 @@ def test_sqlite_on_a_full_disk_is_503_never_500_and_writes_resume_when_space_ret
     disk = SmallDisk("8m")
     try:
         path = disk.path / "live.db"
-        server = LiveServer(tmp_path / "server", {"EVENTAPP_DATABASE_URL": f"sqlite:///{path}",
-                                                  "EVENTAPP_HEALTH_MIN_FREE_MB": "0.25"})  # fmt: skip
+        server = LiveServer(
+            tmp_path / "server", {"EVENTAPP_DATABASE_URL": f"sqlite:///{path}", "EVENTAPP_HEALTH_MIN_FREE_MB": "0.25"}
+        )
         server.workdir.mkdir()
         server.load_demo()
         server.start()
@@ -255,7 +278,9 @@ def test_sqlite_on_a_full_disk_is_503_never_500_and_writes_resume_when_space_ret
             for code in codes[1:4]:
                 scanner.scan(code)
             full_answers = scanner.answers[1:]
-            assert {a.status_code for a in full_answers} == {503} and len(scanner.queue) == 3, [a.text for a in full_answers]
+            assert {a.status_code for a in full_answers} == {503} and len(scanner.queue) == 3, [
+                a.text for a in full_answers
+            ]
             assert all(a.json()["error"] == "database_unavailable" and a.headers["Retry-After"] for a in full_answers)
             disk.free()
             assert requests.get(f"{server.url}/healthz", timeout=15).status_code == 200
@@ -287,11 +312,19 @@ def test_kill_9_during_scans_votes_questions_and_a_running_timer_keeps_all_that_
     database = server.env["EVENTAPP_DATABASE_URL"]
     already = set(present(database))
     badges = {pid: code for pid, code in badge_codes(server, organizer).items() if pid not in already}
-    started = requests.post(f"{server.url}/api/v1/rooms/main/timer", headers=bearer(chair), timeout=10,
-                            json={"action": "start", "command_id": "crash-start"})  # fmt: skip
+    started = requests.post(
+        f"{server.url}/api/v1/rooms/main/timer",
+        headers=bearer(chair),
+        timeout=10,
+        json={"action": "start", "command_id": "crash-start"},
+    )
     assert started.status_code == 200, started.text
-    asked = requests.post(f"{server.url}/api/v1/slots/{SLOT}/questions", json={"text": "Survives a crash?"},
-                          headers={"Origin": server.url}, timeout=10)  # fmt: skip
+    asked = requests.post(
+        f"{server.url}/api/v1/slots/{SLOT}/questions",
+        json={"text": "Survives a crash?"},
+        headers={"Origin": server.url},
+        timeout=10,
+    )
     qid = asked.json()["id"]
     acked = {"scans": set(), "questions": set(), "votes": 0}
     lock = threading.Lock()
@@ -302,8 +335,12 @@ def test_kill_9_during_scans_votes_questions_and_a_running_timer_keeps_all_that_
             if crashed.is_set():
                 return
             try:
-                r = requests.post(f"{server.url}/api/v1/checkins", json={"code": code, "nonce": uuid.uuid4().hex},
-                                  headers=bearer(volunteer), timeout=5)  # fmt: skip
+                r = requests.post(
+                    f"{server.url}/api/v1/checkins",
+                    json={"code": code, "nonce": uuid.uuid4().hex},
+                    headers=bearer(volunteer),
+                    timeout=5,
+                )
             except requests.RequestException:
                 return
             if r.status_code in (200, 201):
@@ -315,8 +352,12 @@ def test_kill_9_during_scans_votes_questions_and_a_running_timer_keeps_all_that_
             if crashed.is_set():
                 return
             try:
-                r = requests.post(f"{server.url}/api/v1/slots/{SLOT}/questions", json={"text": f"Crash question {n}?"},
-                                  headers={"Origin": server.url}, timeout=5)  # fmt: skip
+                r = requests.post(
+                    f"{server.url}/api/v1/slots/{SLOT}/questions",
+                    json={"text": f"Crash question {n}?"},
+                    headers={"Origin": server.url},
+                    timeout=5,
+                )
             except requests.RequestException:
                 return
             if r.status_code == 201:
@@ -330,7 +371,9 @@ def test_kill_9_during_scans_votes_questions_and_a_running_timer_keeps_all_that_
             try:
                 with requests.Session() as phone:  # a new phone each time: its own voter cookie
                     phone.get(f"{server.url}/slots/{SLOT}/qa", timeout=5)
-                    r = phone.post(f"{server.url}/api/v1/questions/{qid}/vote", headers={"Origin": server.url}, timeout=5)
+                    r = phone.post(
+                        f"{server.url}/api/v1/questions/{qid}/vote", headers={"Origin": server.url}, timeout=5
+                    )
             except requests.RequestException:
                 return
             if r.status_code == 200:
@@ -379,16 +422,18 @@ def test_the_chair_console_retries_a_command_the_database_refused_and_says_so(li
                 return route.continue_()
             sent.append(json.loads(route.request.post_data)["command_id"])
             if len(sent) <= 2:
-                return route.fulfill(status=503, body=unavailable, content_type="application/json",
-                                     headers={"Retry-After": "1"})  # fmt: skip
+                return route.fulfill(
+                    status=503, body=unavailable, content_type="application/json", headers={"Retry-After": "1"}
+                )
             return route.continue_()
 
         page.route("**/api/v1/rooms/main/timer", timer_post)
         page.goto(f"{live_server.url}/rooms/main/chair")
         before = requests.get(f"{live_server.url}/api/v1/rooms/main/timer", timeout=10).json()["revision"]
         page.get_by_role("button", name="+30 s").click()
-        page.wait_for_function("document.querySelector('[data-ack]').textContent.includes('retrying by itself')",
-                               timeout=5000)  # fmt: skip
+        page.wait_for_function(
+            "document.querySelector('[data-ack]').textContent.includes('retrying by itself')", timeout=5000
+        )
         page.wait_for_function("document.querySelector('[data-ack]').textContent.startsWith('✓')", timeout=10000)
         assert len(sent) == 3 and len(set(sent)) == 1, sent  # the same command, sent again
         after = requests.get(f"{live_server.url}/api/v1/rooms/main/timer", timeout=10).json()["revision"]

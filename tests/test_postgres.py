@@ -12,8 +12,15 @@ from tests_support import DEMO_DAY, race_login_link
 
 
 def test_migrations_demo_and_program_on_postgres(postgres_url, tmp_path):
-    app = create_app({"DATABASE_URL": postgres_url, "SECRET_KEY": "pg", "INSTANCE_PATH": str(tmp_path),
-                      "SOCKET_ASYNC_MODE": "threading", "TESTING": True})  # fmt: skip
+    app = create_app(
+        {
+            "DATABASE_URL": postgres_url,
+            "SECRET_KEY": "pg",
+            "INSTANCE_PATH": str(tmp_path),
+            "SOCKET_ASYNC_MODE": "threading",
+            "TESTING": True,
+        }
+    )
     try:
         with app.app_context():
             db.upgrade()

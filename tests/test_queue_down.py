@@ -16,9 +16,17 @@ ORIGIN = {"Origin": "http://localhost"}
 def dead_queue_app(tmp_path):
     """The demo day, with rate-limit counters in a Redis that does not answer (nothing listens on its port)."""
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "INSTANCE_PATH": str(tmp_path),
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}", "BASE_URL": "http://localhost",
-                      "SOCKET_ASYNC_MODE": "threading", "RATELIMIT_STORAGE": dead})  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+            "BASE_URL": "http://localhost",
+            "SOCKET_ASYNC_MODE": "threading",
+            "RATELIMIT_STORAGE": dead,
+        }
+    )
     db.create_all_for_tests(app.extensions[db.ENGINE_KEY])
     with app.app_context():
         with db.session_scope() as s:
@@ -53,8 +61,9 @@ def test_votes_and_questions_are_answered_while_the_limit_store_is_down(dead_que
 def test_a_forged_badge_is_refused_not_failed_while_the_limit_store_is_down(dead_queue_app):
     client = dead_queue_app.test_client()
     volunteer = staff("volunteer")
-    answer = client.post("/api/v1/checkins", json={"code": "AAAAAAAAAAAAAAAAAAAAAAAAAA", "nonce": "forged-1"},
-                         headers=volunteer)  # fmt: skip
+    answer = client.post(
+        "/api/v1/checkins", json={"code": "AAAAAAAAAAAAAAAAAAAAAAAAAA", "nonce": "forged-1"}, headers=volunteer
+    )
     assert 400 <= answer.status_code < 500, answer.get_data(as_text=True)
     assert answer.get_json()["error"] != "internal_error"
 

@@ -48,14 +48,18 @@ def test_a_channel_registered_by_a_feature_checks_roles_and_ids(demo_app, socket
             raise ApiError(404, "not_found", "no such thing")
         return {"arg": arg}
 
-    realtime.register_channel("secret", allow=lambda who, _arg: who.has_role("chair"), snapshot=snapshot,
-                              needs_arg=True)  # fmt: skip
+    realtime.register_channel(
+        "secret", allow=lambda who, _arg: who.has_role("chair"), snapshot=snapshot, needs_arg=True
+    )
     try:
         audience = socket_client()
         assert audience.emit("subscribe", {"channel": "secret:known"}, callback=True)["error"] == "forbidden"
         chair = socket_client(make_staff("chair")["token"])
         assert chair.emit("subscribe", {"channel": "secret:known"}, callback=True) == {
-            "ok": True, "channel": "secret:known", "snapshot": {"arg": "known"}}  # fmt: skip
+            "ok": True,
+            "channel": "secret:known",
+            "snapshot": {"arg": "known"},
+        }
         assert chair.emit("subscribe", {"channel": "secret:other"}, callback=True)["error"] == "not_found"
         # Only the subscribed room receives a publish.
         realtime.publish("secret:known", "secret", {"n": 1})
@@ -96,8 +100,7 @@ def test_program_publish_reaches_subscribers(demo_app, socket_client):
 
 def test_allowed_origins_are_the_public_address():
     assert realtime.allowed_origins("https://event.example.org") == ["https://event.example.org"]
-    assert set(realtime.allowed_origins("http://127.0.0.1:5000")) == {
-        "http://127.0.0.1:5000", "http://localhost:5000"}  # fmt: skip
+    assert set(realtime.allowed_origins("http://127.0.0.1:5000")) == {"http://127.0.0.1:5000", "http://localhost:5000"}
 
 
 def test_another_servers_event_calls_on_remote_before_this_servers_sockets_get_it(app, monkeypatch):

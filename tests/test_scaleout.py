@@ -44,8 +44,12 @@ def cluster(tmp_path_factory, module_postgres_url, redis_url):
     tmp_path = tmp_path_factory.mktemp("cluster")
     postgres_url = module_postgres_url
     url, channel = redis_url
-    env = {"EVENTAPP_DATABASE_URL": postgres_url, "EVENTAPP_MESSAGE_QUEUE": url,
-           "EVENTAPP_MESSAGE_QUEUE_CHANNEL": channel, "EVENTAPP_SECRET_KEY": "cluster-secret"}  # fmt: skip
+    env = {
+        "EVENTAPP_DATABASE_URL": postgres_url,
+        "EVENTAPP_MESSAGE_QUEUE": url,
+        "EVENTAPP_MESSAGE_QUEUE_CHANNEL": channel,
+        "EVENTAPP_SECRET_KEY": "cluster-secret",
+    }
     a = LiveServer(tmp_path / "a", env)
     b = LiveServer(tmp_path / "b", env)
     proxy = Nginx(tmp_path / "nginx", [a.port, b.port])
@@ -108,7 +112,10 @@ def test_first_reads_of_a_rooms_timer_on_both_servers_race_safely(cluster):
 def test_both_servers_are_healthy_with_the_queue(cluster):
     for server in cluster:
         assert requests.get(server.url + "/healthz", timeout=5).json() == {
-            **requests.get(server.url + "/healthz", timeout=5).json(), "database": "ok", "queue": "ok"}  # fmt: skip
+            **requests.get(server.url + "/healthz", timeout=5).json(),
+            "database": "ok",
+            "queue": "ok",
+        }
 
 
 def test_a_command_beside_the_servers_reaches_clients_of_both(cluster, tmp_path):
@@ -144,7 +151,9 @@ def test_rate_limits_are_shared_through_redis(cluster):
     statuses = []
     for i in range(40):
         server = a if i % 2 else b
-        statuses.append(requests.get(f"{server.url}/api/v1/me", headers={"Authorization": "Bearer nope"}, timeout=5).status_code)
+        statuses.append(
+            requests.get(f"{server.url}/api/v1/me", headers={"Authorization": "Bearer nope"}, timeout=5).status_code
+        )
     assert statuses.count(401) == 30
     assert statuses.count(429) == 10
 
@@ -158,8 +167,12 @@ def test_a_screen_on_a_gets_the_timer_command_sent_to_b(cluster):
     screen = Listener(a.url)
     try:
         before = screen.client.call("subscribe", {"channel": "timer:main"}, timeout=5)["snapshot"]
-        answer = requests.post(f"{b.url}/api/v1/rooms/main/timer", json={"action": "start", "command_id": "x-1"},
-                               headers={"Authorization": f"Bearer {chair['token']}"}, timeout=10)  # fmt: skip
+        answer = requests.post(
+            f"{b.url}/api/v1/rooms/main/timer",
+            json={"action": "start", "command_id": "x-1"},
+            headers={"Authorization": f"Bearer {chair['token']}"},
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
         deadline = threading.Event()
         for _ in range(100):
@@ -183,9 +196,12 @@ def test_a_phone_subscribing_on_a_gets_the_state_changed_on_b(cluster):
         requests.get(f"{a.url}/api/v1/rooms/main/timer", timeout=10).raise_for_status()  # the room's row exists
         screen.client.call("subscribe", {"channel": "timer:main"}, timeout=5)  # A builds and keeps a snapshot
         text = f"Wrap up, from B {uuid.uuid4().hex[:6]}"
-        answer = requests.post(f"{b.url}/api/v1/rooms/main/timer",
-                               json={"action": "message", "text": text, "command_id": uuid.uuid4().hex},
-                               headers={"Authorization": f"Bearer {chair['token']}"}, timeout=10)  # fmt: skip
+        answer = requests.post(
+            f"{b.url}/api/v1/rooms/main/timer",
+            json={"action": "message", "text": text, "command_id": uuid.uuid4().hex},
+            headers={"Authorization": f"Bearer {chair['token']}"},
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
         revision = answer.json()["revision"]
         deadline = threading.Event()
@@ -214,8 +230,12 @@ def test_the_day_plan_on_each_server_follows_a_timer_command_on_the_other(cluste
     try:
         for listener in (on_a, on_b):
             assert listener.client.call("subscribe", {"channel": "program"}, timeout=5)["ok"]
-        answer = requests.post(f"{a.url}/api/v1/rooms/main/timer", json={"action": "pause", "command_id": "plan-1"},
-                               headers={"Authorization": f"Bearer {chair['token']}"}, timeout=10)  # fmt: skip
+        answer = requests.post(
+            f"{a.url}/api/v1/rooms/main/timer",
+            json={"action": "pause", "command_id": "plan-1"},
+            headers={"Authorization": f"Bearer {chair['token']}"},
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
         for listener in (on_a, on_b):
             plans = listener.wait_for("program")
@@ -237,8 +257,12 @@ def test_the_same_timer_command_on_both_servers_applies_once(cluster):
     def send(i):
         barrier.wait()
         server = a if i % 2 else b
-        return requests.post(f"{server.url}/api/v1/rooms/main/timer", json={"action": "next", "command_id": "once"},
-                             headers=headers, timeout=20)  # fmt: skip
+        return requests.post(
+            f"{server.url}/api/v1/rooms/main/timer",
+            json={"action": "next", "command_id": "once"},
+            headers=headers,
+            timeout=20,
+        )
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(send, range(6)))
@@ -248,8 +272,9 @@ def test_the_same_timer_command_on_both_servers_applies_once(cluster):
 
 
 def badge_codes(server, organizer) -> dict[int, str]:
-    text = requests.get(f"{server.url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"},
-                        timeout=10).text  # fmt: skip
+    text = requests.get(
+        f"{server.url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {organizer['token']}"}, timeout=10
+    ).text
     return {int(row["person_id"]): row["code"] for row in csv.DictReader(io.StringIO(text))}
 
 
@@ -258,17 +283,27 @@ def test_twenty_scans_of_one_badge_across_both_servers_make_one_check_in(cluster
     organizer = a.staff("organizer")
     volunteers = [a.staff("volunteer") for _ in range(2)]
     codes = badge_codes(a, organizer)
-    present = {r["person_id"] for r in requests.get(f"{a.url}/api/v1/checkin/log", timeout=5,
-               headers={"Authorization": f"Bearer {organizer['token']}"}).json().get("scans", [])
-               if r.get("result") == "ok"}  # fmt: skip
+    present = {
+        r["person_id"]
+        for r in requests.get(
+            f"{a.url}/api/v1/checkin/log", timeout=5, headers={"Authorization": f"Bearer {organizer['token']}"}
+        )
+        .json()
+        .get("scans", [])
+        if r.get("result") == "ok"
+    }
     person = next(pid for pid in sorted(codes) if pid not in present)
     barrier = threading.Barrier(20)
 
     def scan(i):
         barrier.wait()
         server = a if i % 2 else b
-        return requests.post(f"{server.url}/api/v1/checkins", json={"code": codes[person], "nonce": f"race-{i}"},
-                             headers={"Authorization": f"Bearer {volunteers[i % 2]['token']}"}, timeout=20)  # fmt: skip
+        return requests.post(
+            f"{server.url}/api/v1/checkins",
+            json={"code": codes[person], "nonce": f"race-{i}"},
+            headers={"Authorization": f"Bearer {volunteers[i % 2]['token']}"},
+            timeout=20,
+        )
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(scan, range(20)))
@@ -280,8 +315,12 @@ def test_twenty_scans_of_one_badge_across_both_servers_make_one_check_in(cluster
 def test_votes_split_across_servers_are_each_counted_once(cluster):
     a, b = cluster
     slot = "keynote-2"
-    asked = requests.post(f"{a.url}/api/v1/slots/{slot}/questions", json={"text": "Across both servers?"},
-                          headers={"Origin": a.url}, timeout=10)  # fmt: skip
+    asked = requests.post(
+        f"{a.url}/api/v1/slots/{slot}/questions",
+        json={"text": "Across both servers?"},
+        headers={"Origin": a.url},
+        timeout=10,
+    )
     assert asked.status_code == 201, asked.text
     qid = asked.json()["id"]
 
@@ -313,10 +352,12 @@ def test_killing_a_server_moves_its_clients_to_the_other(cluster, tmp_path):
     try:
         snapshots = []
         listener = Listener(proxy.url, reconnection=True)
-        listener.client.on("connect", lambda: snapshots.append(
-            listener.client.call("subscribe", {"channel": "program"}, timeout=5)))  # fmt: skip
+        listener.client.on(
+            "connect", lambda: snapshots.append(listener.client.call("subscribe", {"channel": "program"}, timeout=5))
+        )
         snapshots.append(listener.client.call("subscribe", {"channel": "program"}, timeout=5))
         assert snapshots[0]["ok"]
+
         # Which server holds the socket? Its /metrics counts it.
         def connections(server):
             text = requests.get(server.url + "/metrics", timeout=5).text

@@ -77,8 +77,13 @@ print(written, os.path.getsize(sys.argv[1] + "-wal") // 4096)  # the WAL file's 
 @pytest.mark.parametrize("rewind", [True, False])
 def test_the_wal_rewinds_under_writes_that_never_pause(tmp_path, rewind):
     pages_mark = "50" if rewind else str(10**9)
-    run = subprocess.run([sys.executable, "-c", REWIND_RUN, str(tmp_path / "wal.db"), pages_mark],
-                         capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-c", REWIND_RUN, str(tmp_path / "wal.db"), pages_mark],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     written, wal_pages = map(int, run.stdout.split())
     assert written > 300  # each writes a page or more
     if rewind:

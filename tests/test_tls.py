@@ -27,8 +27,12 @@ NAMES = ["localhost", "127.0.0.1", "192.168.1.20", "laptop.local"]
 
 def test_server_names_always_name_localhost_and_loopback_then_the_lan_and_the_mdns_name():
     assert certs.server_names(["192.168.1.20", "10.0.0.5", "192.168.1.20"], "Laptop.example.org") == [
-        "localhost", "127.0.0.1", "192.168.1.20", "10.0.0.5", "laptop.local"
-    ]  # fmt: skip
+        "localhost",
+        "127.0.0.1",
+        "192.168.1.20",
+        "10.0.0.5",
+        "laptop.local",
+    ]
     assert certs.server_names([], "") == ["localhost", "127.0.0.1"]
 
 
@@ -188,8 +192,9 @@ def test_cli_refuses_cert_without_https(tmp_path: Path):
 
     cert = tmp_path / "c.pem"
     cert.write_text("x")
-    result = CliRunner().invoke(main, ["serve", "--cert", str(cert), "--key", str(cert)],
-                                env={"EVENTAPP_INSTANCE_PATH": str(tmp_path)})  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["serve", "--cert", str(cert), "--key", str(cert)], env={"EVENTAPP_INSTANCE_PATH": str(tmp_path)}
+    )
     assert result.exit_code != 0 and "--https" in result.output
 
 

@@ -41,11 +41,20 @@ class HttpsServer(LiveServer):
 
     def start(self, timeout: float = 30.0) -> float:
         log = self.log.open("ab")
-        args = ["serve", "--https", "--host", "127.0.0.1", "--port", str(self.port),
-                "--http-port", str(self.landing_port)]  # fmt: skip
+        args = [
+            "serve",
+            "--https",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--http-port",
+            str(self.landing_port),
+        ]
         began = time.monotonic()
-        self.proc = subprocess.Popen([EVENTAPP, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [EVENTAPP, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = began + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()
@@ -59,8 +68,9 @@ class HttpsServer(LiveServer):
         raise TimeoutError(f"no TLS /healthz in {timeout} s:\n{self.log.read_text()}")
 
     def api(self, path: str, token: str) -> requests.Response:
-        return requests.get(f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}, verify=str(self.ca),
-                            timeout=10)  # fmt: skip
+        return requests.get(
+            f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}, verify=str(self.ca), timeout=10
+        )
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +104,10 @@ def test_serve_https_without_a_certificate_answers_healthz_over_tls_from_its_own
     with pytest.raises(requests.exceptions.SSLError):  # not a publicly trusted certificate
         requests.get(f"{https_server.url}/healthz", timeout=5)
     # A local CA's certificate: no HSTS, so plain HTTP on the same address is never locked out.
-    assert "Strict-Transport-Security" not in requests.get(f"{https_server.url}/", verify=str(https_server.ca),
-                                                           timeout=5).headers  # fmt: skip
+    assert (
+        "Strict-Transport-Security"
+        not in requests.get(f"{https_server.url}/", verify=str(https_server.ca), timeout=5).headers
+    )
 
 
 def test_the_base_url_defaults_to_https_and_cookies_are_secure(https_server):
@@ -123,8 +135,9 @@ def test_the_plain_http_landing_explains_and_serves_the_ca(https_server):
 
 
 def badge_code(server, token: str, name: str, verify=True) -> str:
-    r = requests.get(f"{server.url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {token}"},
-                     verify=verify, timeout=10)  # fmt: skip
+    r = requests.get(
+        f"{server.url}/api/v1/badges.csv", headers={"Authorization": f"Bearer {token}"}, verify=verify, timeout=10
+    )
     return next(row for row in csv.DictReader(io.StringIO(r.text)) if row["name"] == name)["code"]
 
 

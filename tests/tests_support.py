@@ -72,8 +72,11 @@ class LiveServer:
         log = self.log.open("ab")
         self.proc = subprocess.Popen(
             [EVENTAPP, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for_http(f"{self.url}/healthz", proc=self.proc)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -96,8 +99,6 @@ class LiveServer:
                 break
             time.sleep(0.05)
         self.proc = None
-
-
 
 
 class Nginx:
@@ -125,8 +126,11 @@ class Nginx:
             f"proxy_temp_path {workdir}/proxy;\nfastcgi_temp_path {workdir}/fastcgi;\n"
             f"uwsgi_temp_path {workdir}/uwsgi;\nscgi_temp_path {workdir}/scgi;\n{site}\n}}\n"
         )
-        self.proc = subprocess.Popen(["nginx", "-p", str(self.workdir), "-c", str(self.workdir / "nginx.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+        self.proc = subprocess.Popen(
+            ["nginx", "-p", str(self.workdir), "-c", str(self.workdir / "nginx.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
         wait_for_http(f"{self.url}/healthz", proc=self.proc)
 
     def stop(self) -> None:

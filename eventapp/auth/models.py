@@ -14,8 +14,6 @@ from ..db import UTCDateTime, utcnow
 ROLES = ("organizer", "chair", "moderator", "volunteer")
 
 
-
-
 class Staff(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)

@@ -32,8 +32,12 @@ def _find_link_limited(token: str) -> tuple[LoginLink, Staff]:
         return find_login_link(token)
     except ApiError as err:
         if err.code == "unknown_link":
-            ratelimit.hit(BAD_LINK_LIMIT, "bad-link", request.remote_addr or "?",
-                          message="Too many sign-in links that do not exist. Wait a minute.")  # fmt: skip
+            ratelimit.hit(
+                BAD_LINK_LIMIT,
+                "bad-link",
+                request.remote_addr or "?",
+                message="Too many sign-in links that do not exist. Wait a minute.",
+            )
         raise
 
 

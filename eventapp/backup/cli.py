@@ -26,8 +26,13 @@ def _database() -> Path:
 
 def register(group: click.Group) -> None:
     @group.command()
-    @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="The file to write (default: one named by the time in EVENTAPP_BACKUP_DIR).")  # fmt: skip
+    @click.option(
+        "--out",
+        "out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The file to write (default: one named by the time in EVENTAPP_BACKUP_DIR).",
+    )
     def backup(out: Path | None) -> None:
         """A consistent copy of the SQLite database, safe while `eventapp serve` runs."""
         from ..config import load_settings

@@ -81,8 +81,9 @@ def add_walkin(principal: Principal, body: WalkinBody) -> dict[str, Any]:
     affiliation = body.affiliation or ""
     attendance = body.attendance or "in_person"
     with session_scope() as s:
-        person = Person(name=name.strip(), sort_name=name.strip(), affiliation=affiliation.strip(),
-                        attendance=attendance)  # fmt: skip
+        person = Person(
+            name=name.strip(), sort_name=name.strip(), affiliation=affiliation.strip(), attendance=attendance
+        )
         s.add(person)
         s.flush()
         write_audit(s, principal, "walkin", f"person {person.id}", "")

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from ..db import session_scope
 from ..errors import ApiError
-from ..program.models import Authorship, Paper, Person, Session, Slot
+from ..program.models import Authorship, Paper, Person, Slot
+from ..program.models import Session as ProgramSession
 from . import codes
 from .lookups import signing_secret
 from .models import BadgeVersion
@@ -43,11 +44,17 @@ class Badge:
 
     def to_row(self) -> dict[str, Any]:
         return {
-            "person_id": self.person_id, "name": self.name, "sort_name": self.sort_name,
-            "affiliation": self.affiliation, "attendance": self.attendance, "roles": " ".join(self.roles),
-            "papers": " ".join(p for p, _ in self.papers), "code": self.code, "short_code": self.short_code,
+            "person_id": self.person_id,
+            "name": self.name,
+            "sort_name": self.sort_name,
+            "affiliation": self.affiliation,
+            "attendance": self.attendance,
+            "roles": " ".join(self.roles),
+            "papers": " ".join(p for p, _ in self.papers),
+            "code": self.code,
+            "short_code": self.short_code,
             "version": self.version,
-        }  # fmt: skip
+        }
 
 
 def badges(person_ids: list[int] | None = None) -> list[Badge]:
@@ -64,7 +71,7 @@ def badges(person_ids: list[int] | None = None) -> list[Badge]:
             .order_by(Paper.id)
         ).all()
         speakers = set(s.exec(select(Slot.presenter_person_id).where(Slot.kind == "keynote")).all())
-        chairs = set(s.exec(select(Session.chair_person_id)).all())
+        chairs = set(s.exec(select(ProgramSession.chair_person_id)).all())
     by_person: dict[int, list[tuple[str, str]]] = {}
     for pid, paper_id, title in papers:
         by_person.setdefault(pid, []).append((paper_id, title))
@@ -73,11 +80,15 @@ def badges(person_ids: list[int] | None = None) -> list[Badge]:
     for p in people:
         version = versions.get(p.id, 1)
         roles = tuple(
-            r for r, yes in (
-                ("organizer", p.is_organizer), ("keynote speaker", p.id in speakers), ("chair", p.id in chairs),
+            r
+            for r, yes in (
+                ("organizer", p.is_organizer),
+                ("keynote speaker", p.id in speakers),
+                ("chair", p.id in chairs),
                 ("author", p.id in by_person),
-            ) if yes
-        ) or ("participant",)  # fmt: skip
+            )
+            if yes
+        ) or ("participant",)
         result.append(
             Badge(
                 p.id,
@@ -90,7 +101,7 @@ def badges(person_ids: list[int] | None = None) -> list[Badge]:
                 codes.make_code(secret, p.id, version),
                 codes.short_code(secret, p.id, version),
                 version,
-            )  # fmt: skip
+            )
         )
     return result
 

@@ -28,17 +28,28 @@ ROOM_CHANNEL = "coverage-room"  # a chair limited to some rooms follows coverage
 def _entry(r: coverage.PaperStatus, tz: str) -> dict[str, Any]:
     p = r.paper
     return {
-        "paper_id": p.paper_id, "title": p.title, "status": r.status,
+        "paper_id": p.paper_id,
+        "title": p.title,
+        "status": r.status,
         "present_authors": [{"person_id": a.person_id, "name": a.name} for a in r.present],
         "missing_authors": [{"person_id": a.person_id, "name": a.name, "attendance": a.attendance} for a in r.missing],
         "authors_expected": sum(a.attendance == "in_person" for a in p.authors),
-        "slot_id": p.slot_id, "session_id": p.session_id, "session_title": p.session_title, "room_id": p.room_id,
-        "starts_at": schedule.local_iso(p.starts_at, tz), "hhmm": hhmm(p.starts_at, tz),
-        "minutes_to_start": r.minutes_to_start, "mode": p.mode,
-        "excuse": None if r.excuse is None else {
-            "reason": r.excuse.reason, "by": r.excuse.by, "at": schedule.local_iso(r.excuse.at, tz),
+        "slot_id": p.slot_id,
+        "session_id": p.session_id,
+        "session_title": p.session_title,
+        "room_id": p.room_id,
+        "starts_at": schedule.local_iso(p.starts_at, tz),
+        "hhmm": hhmm(p.starts_at, tz),
+        "minutes_to_start": r.minutes_to_start,
+        "mode": p.mode,
+        "excuse": None
+        if r.excuse is None
+        else {
+            "reason": r.excuse.reason,
+            "by": r.excuse.by,
+            "at": schedule.local_iso(r.excuse.at, tz),
         },
-    }  # fmt: skip
+    }
 
 
 def _in_scope(room_ids: Iterable[str] | None, room_id: str | None) -> bool:
@@ -60,15 +71,20 @@ def coverage_payload(room_ids: Iterable[str] | None = None, now: datetime | None
         "summary": _summary(statuses, len(arrivals), now, tz),
         "sessions": [
             {
-                "session_id": x.session_id, "title": x.title, "room_id": x.room_id,
+                "session_id": x.session_id,
+                "title": x.title,
+                "room_id": x.room_id,
                 "starts_at": schedule.local_iso(x.starts_at, tz),
                 "hhmm": schedule.local_hhmm(x.starts_at, tz) if x.starts_at else None,
-                "papers": x.papers, "ready": x.ready, "covered": x.covered, "minutes_to_start": x.minutes_to_start,
+                "papers": x.papers,
+                "ready": x.ready,
+                "covered": x.covered,
+                "minutes_to_start": x.minutes_to_start,
             }
             for x in coverage.readiness(statuses, now)
         ],
         "arrivals": _arrivals(arrivals, tz),
-    }  # fmt: skip
+    }
 
 
 def _summary(statuses: list[coverage.PaperStatus], checked_in: int, now: datetime, tz: str) -> dict[str, Any]:
@@ -122,8 +138,13 @@ def publish_coverage_for_papers(
         publish(COVERAGE_CHANNEL, "coverage", {"papers": entries, "summary": _summary(statuses, checked_in, now, tz)})
         for room in {r.paper.room_id for r in changed if r.paper.room_id}:
             mine = [r for r in statuses if r.paper.room_id == room]
-            publish(f"{ROOM_CHANNEL}:{room}", "coverage", {
-                "papers": [e for e in entries if e["room_id"] == room], "summary": _summary(mine, checked_in, now, tz),
-            })  # fmt: skip
+            publish(
+                f"{ROOM_CHANNEL}:{room}",
+                "coverage",
+                {
+                    "papers": [e for e in entries if e["room_id"] == room],
+                    "summary": _summary(mine, checked_in, now, tz),
+                },
+            )
     send_safely(coverage_changed, entries=entries)  # a follower's bug must never undo or fail a check-in
     return entries

@@ -36,15 +36,30 @@ def register(group: click.Group) -> None:
             if suffix == ".pdf":
                 name = (event.short_name or event.name) if event else ""
                 note = "Demo badge (synthetic data)" if event and event.synthetic else ""
-                faces = [pdf.BadgeFace(b.name, b.affiliation, " · ".join(b.roles),
-                                       " ".join(p for p, _ in b.papers), b.code, b.short_code, name, note)
-                         for b in items]  # fmt: skip
+                faces = [
+                    pdf.BadgeFace(
+                        b.name,
+                        b.affiliation,
+                        " · ".join(b.roles),
+                        " ".join(p for p, _ in b.papers),
+                        b.code,
+                        b.short_code,
+                        name,
+                        note,
+                    )
+                    for b in items
+                ]
                 out.write_bytes(pdf.badges_pdf(faces))
             else:
                 with app.test_request_context("/checkin/badges"):
                     # Our own stylesheet, inlined so the file prints on its own (nothing from the user in it).
                     css = (resource_dir("static") / "css" / "badges.css").read_text(encoding="utf-8")
-                    html = render_template("checkin/badges.html", badges=items, standalone=True, badge_css=css,
-                                           qrs={b.person_id: qr_svg(b.code, border=0) for b in items})  # fmt: skip
+                    html = render_template(
+                        "checkin/badges.html",
+                        badges=items,
+                        standalone=True,
+                        badge_css=css,
+                        qrs={b.person_id: qr_svg(b.code, border=0) for b in items},
+                    )
                 out.write_text(html, encoding="utf-8")
         click.echo(f"{len(items)} badges written to {out}")

@@ -137,7 +137,7 @@ def readiness(statuses: Iterable[PaperStatus], now: datetime) -> list[SessionRea
                 sum(r.status in ("covered", "excused") for r in rows),
                 sum(r.status == "covered" for r in rows),
                 None if starts is None else int((starts - now).total_seconds() // 60),
-            )  # fmt: skip
+            )
         )
     far = datetime.max.replace(tzinfo=now.tzinfo)
     out.sort(key=lambda x: (x.starts_at or far, x.session_id))

@@ -17,8 +17,17 @@ from .models import CheckIn, CheckinAudit, PaperExcuse, ScanLog
 DEVICE = "Door 1 (synthetic)"
 # (paper, author position) of authors already here: Hao Chen (organizer, author of L1 and S5) covers two papers.
 AUTHORS_HERE = [("L1", 1), ("L2", 1), ("L3", 0)]
-OTHERS_HERE = ["Pong Chi Yuen", "Yifan Peng", "Yuyin Zhou", "Luyang Luo",
-               "Attendee 01", "Attendee 02", "Attendee 03", "Attendee 04", "Attendee 06"]  # fmt: skip
+OTHERS_HERE = [
+    "Pong Chi Yuen",
+    "Yifan Peng",
+    "Yuyin Zhou",
+    "Luyang Luo",
+    "Attendee 01",
+    "Attendee 02",
+    "Attendee 03",
+    "Attendee 04",
+    "Attendee 06",
+]
 EXCUSE = "Approved remote presentation: visa not granted in time (synthetic)."
 
 
@@ -31,9 +40,10 @@ def seed(s: DbSession, day: date) -> None:
     people: list[Person] = []
     for paper_id, position in AUTHORS_HERE:
         person = s.exec(
-            select(Person).join(Authorship, Authorship.person_id == Person.id)
+            select(Person)
+            .join(Authorship, Authorship.person_id == Person.id)
             .where(Authorship.paper_id == paper_id, Authorship.position == position)
-        ).first()  # fmt: skip
+        ).first()
         if person is not None:
             people.append(person)
     for name in OTHERS_HERE:
@@ -46,9 +56,21 @@ def seed(s: DbSession, day: date) -> None:
         checkin = CheckIn(person_id=person.id, created_at=at, scanned_at=at, device=DEVICE, nonce=nonce, method="demo")
         s.add(checkin)
         s.flush()
-        s.add(ScanLog(nonce=nonce, created_at=at, scanned_at=at, device=DEVICE, person_id=person.id,
-                      checkin_id=checkin.id, result="ok", method="demo", status=201))  # fmt: skip
+        s.add(
+            ScanLog(
+                nonce=nonce,
+                created_at=at,
+                scanned_at=at,
+                device=DEVICE,
+                person_id=person.id,
+                checkin_id=checkin.id,
+                result="ok",
+                method="demo",
+                status=201,
+            )
+        )
     by = "Demo organizer (synthetic)"
     s.add(PaperExcuse(paper_id=REMOTE_APPROVED, reason=EXCUSE, by_name=by, created_at=start))
-    s.add(CheckinAudit(action="excuse", subject=f"paper {REMOTE_APPROVED}", reason=EXCUSE, by_name=by,
-                       created_at=start))  # fmt: skip
+    s.add(
+        CheckinAudit(action="excuse", subject=f"paper {REMOTE_APPROVED}", reason=EXCUSE, by_name=by, created_at=start)
+    )

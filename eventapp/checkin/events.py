@@ -29,11 +29,16 @@ def _coverage_rooms(who: Principal, _arg: str) -> list[str]:
     return [board.COVERAGE_CHANNEL] if scope is None else [f"{board.ROOM_CHANNEL}:{r}" for r in scope]
 
 
-register_channel(board.COVERAGE_CHANNEL, allow=_all_rooms,
-                 snapshot=lambda _arg: board.coverage_payload(_scope(socket_principal())), needs_arg=False,
-                 rooms=_coverage_rooms)  # fmt: skip
-register_channel(board.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: board.coverage_payload([room_id]),
-                 needs_arg=True)  # fmt: skip
+register_channel(
+    board.COVERAGE_CHANNEL,
+    allow=_all_rooms,
+    snapshot=lambda _arg: board.coverage_payload(_scope(socket_principal())),
+    needs_arg=False,
+    rooms=_coverage_rooms,
+)
+register_channel(
+    board.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: board.coverage_payload([room_id]), needs_arg=True
+)
 # After the queue dropped events: the whole board, in the shape of the `coverage` event (every entry changed).
 on_resync(board.COVERAGE_CHANNEL, lambda _arg, _since: [("coverage", board.coverage_payload())])
 on_resync(board.ROOM_CHANNEL, lambda room_id, _since: [("coverage", board.coverage_payload([room_id]))])

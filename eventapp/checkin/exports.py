@@ -19,8 +19,18 @@ from .models import CheckIn
 
 def badges_csv() -> str:
     buf = io.StringIO()
-    fields = ["person_id", "name", "sort_name", "affiliation", "attendance", "roles", "papers", "code",
-              "short_code", "version"]  # fmt: skip
+    fields = [
+        "person_id",
+        "name",
+        "sort_name",
+        "affiliation",
+        "attendance",
+        "roles",
+        "papers",
+        "code",
+        "short_code",
+        "version",
+    ]
     writer = csv.DictWriter(buf, fieldnames=fields)
     writer.writeheader()
     for badge in badges():
@@ -38,18 +48,43 @@ def attendance_csv() -> str:
             checkins.setdefault(c.person_id, []).append(c)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["person_id", "name", "affiliation", "attendance", "checked_in", "scanned_at", "recorded_at",
-                "device", "method", "offline", "undone_at", "undo_reason"])  # fmt: skip
+    w.writerow(
+        [
+            "person_id",
+            "name",
+            "affiliation",
+            "attendance",
+            "checked_in",
+            "scanned_at",
+            "recorded_at",
+            "device",
+            "method",
+            "offline",
+            "undone_at",
+            "undo_reason",
+        ]
+    )
     for p in people:
         rows = checkins.get(p.id) or [None]
         for c in rows:
-            w.writerow(safe_row([
-                p.id, p.name, p.affiliation, p.attendance,
-                "yes" if c is not None and c.undone_at is None else "no",
-                schedule.local_iso(c.scanned_at, tz) if c else "", schedule.local_iso(c.created_at, tz) if c else "",
-                c.device if c else "", c.method if c else "", ("yes" if c.offline else "no") if c else "",
-                schedule.local_iso(c.undone_at, tz) if c and c.undone_at else "", c.undo_reason if c else "",
-            ]))  # fmt: skip
+            w.writerow(
+                safe_row(
+                    [
+                        p.id,
+                        p.name,
+                        p.affiliation,
+                        p.attendance,
+                        "yes" if c is not None and c.undone_at is None else "no",
+                        schedule.local_iso(c.scanned_at, tz) if c else "",
+                        schedule.local_iso(c.created_at, tz) if c else "",
+                        c.device if c else "",
+                        c.method if c else "",
+                        ("yes" if c.offline else "no") if c else "",
+                        schedule.local_iso(c.undone_at, tz) if c and c.undone_at else "",
+                        c.undo_reason if c else "",
+                    ]
+                )
+            )
     return buf.getvalue()
 
 
@@ -57,12 +92,33 @@ def coverage_csv() -> str:
     payload = coverage_payload()
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["paper_id", "title", "status", "present_authors", "missing_authors", "session", "starts_at",
-                "excuse", "excused_by"])  # fmt: skip
+    w.writerow(
+        [
+            "paper_id",
+            "title",
+            "status",
+            "present_authors",
+            "missing_authors",
+            "session",
+            "starts_at",
+            "excuse",
+            "excused_by",
+        ]
+    )
     for e in payload["papers"]:
-        w.writerow(safe_row([
-            e["paper_id"], e["title"], e["status"], "; ".join(a["name"] for a in e["present_authors"]),
-            "; ".join(a["name"] for a in e["missing_authors"]), e["session_title"], e["starts_at"] or "",
-            e["excuse"]["reason"] if e["excuse"] else "", e["excuse"]["by"] if e["excuse"] else "",
-        ]))  # fmt: skip
+        w.writerow(
+            safe_row(
+                [
+                    e["paper_id"],
+                    e["title"],
+                    e["status"],
+                    "; ".join(a["name"] for a in e["present_authors"]),
+                    "; ".join(a["name"] for a in e["missing_authors"]),
+                    e["session_title"],
+                    e["starts_at"] or "",
+                    e["excuse"]["reason"] if e["excuse"] else "",
+                    e["excuse"]["by"] if e["excuse"] else "",
+                ]
+            )
+        )
     return buf.getvalue()

@@ -17,32 +17,50 @@ from .models import CheckinAudit, ScanLog
 
 
 def write_audit(s: DbSession, principal: Principal, action: str, subject: str, reason: str = "") -> None:
-    s.add(CheckinAudit(action=action, subject=subject, reason=reason, staff_id=principal.staff_id,
-                       by_name=principal.name))  # fmt: skip
+    s.add(
+        CheckinAudit(action=action, subject=subject, reason=reason, staff_id=principal.staff_id, by_name=principal.name)
+    )
 
 
 def scan_log(limit: int = 200) -> list[dict[str, Any]]:
     with session_scope() as s:
         tz = event_tz(s)
         rows = s.exec(
-            select(ScanLog, Person.name).join(Person, Person.id == ScanLog.person_id, isouter=True)
-            .order_by(ScanLog.id.desc()).limit(limit)
-        ).all()  # fmt: skip
+            select(ScanLog, Person.name)
+            .join(Person, Person.id == ScanLog.person_id, isouter=True)
+            .order_by(ScanLog.id.desc())
+            .limit(limit)
+        ).all()
     return [
         {
-            "id": log.id, "at": schedule.local_iso(log.created_at, tz),
+            "id": log.id,
+            "at": schedule.local_iso(log.created_at, tz),
             "scanned_at": schedule.local_iso(log.scanned_at, tz),
-            "result": log.result, "error": log.error or None, "person_id": log.person_id, "name": name,
-            "device": log.device, "offline": log.offline, "method": log.method, "raw": log.raw or None,
+            "result": log.result,
+            "error": log.error or None,
+            "person_id": log.person_id,
+            "name": name,
+            "device": log.device,
+            "offline": log.offline,
+            "method": log.method,
+            "raw": log.raw or None,
             "checkin_id": log.checkin_id,
         }
         for log, name in rows
-    ]  # fmt: skip
+    ]
 
 
 def audit_log(limit: int = 200) -> list[dict[str, Any]]:
     with session_scope() as s:
         tz = event_tz(s)
         rows = list(s.exec(select(CheckinAudit).order_by(CheckinAudit.id.desc()).limit(limit)))
-    return [{"at": schedule.local_iso(a.created_at, tz), "action": a.action, "subject": a.subject,
-             "reason": a.reason, "by": a.by_name} for a in rows]  # fmt: skip
+    return [
+        {
+            "at": schedule.local_iso(a.created_at, tz),
+            "action": a.action,
+            "subject": a.subject,
+            "reason": a.reason,
+            "by": a.by_name,
+        }
+        for a in rows
+    ]

@@ -60,11 +60,18 @@ def presentations(s: DbSession, person_ids: list[int] | None, tz: str) -> dict[i
         if (pid, paper_id) in seen:
             continue
         seen.add((pid, paper_id))
-        out.setdefault(pid, []).append({
-            "paper_id": paper_id, "title": title, "slot_id": slot_id, "kind": "paper",
-            "starts_at": schedule.local_iso(starts_at, tz), "hhmm": hhmm(starts_at, tz),
-            "mode": mode, "presenter": presenter == pid,
-        })  # fmt: skip
+        out.setdefault(pid, []).append(
+            {
+                "paper_id": paper_id,
+                "title": title,
+                "slot_id": slot_id,
+                "kind": "paper",
+                "starts_at": schedule.local_iso(starts_at, tz),
+                "hhmm": hhmm(starts_at, tz),
+                "mode": mode,
+                "presenter": presenter == pid,
+            }
+        )
     kq = select(Slot.presenter_person_id, Slot.id, Slot.title, Slot.starts_at, Slot.mode).where(
         Slot.presenter_person_id.is_not(None), Slot.paper_id.is_(None), Slot.kind == "keynote"
     )
@@ -72,9 +79,16 @@ def presentations(s: DbSession, person_ids: list[int] | None, tz: str) -> dict[i
         kq = kq.where(Slot.presenter_person_id.in_(person_ids))
     keynotes = s.exec(kq).all()
     for pid, slot_id, title, starts_at, mode in keynotes:
-        out.setdefault(pid, []).append({
-            "paper_id": None, "title": title, "slot_id": slot_id, "kind": "keynote",
-            "starts_at": schedule.local_iso(starts_at, tz), "hhmm": schedule.local_hhmm(starts_at, tz),
-            "mode": mode, "presenter": True,
-        })  # fmt: skip
+        out.setdefault(pid, []).append(
+            {
+                "paper_id": None,
+                "title": title,
+                "slot_id": slot_id,
+                "kind": "keynote",
+                "starts_at": schedule.local_iso(starts_at, tz),
+                "hhmm": schedule.local_hhmm(starts_at, tz),
+                "mode": mode,
+                "presenter": True,
+            }
+        )
     return out

@@ -26,10 +26,13 @@ class CheckIn(SQLModel, table=True):
     __tablename__ = "checkin"
     __table_args__ = (
         Index(
-            "uq_checkin_active_person", "person_id", unique=True,
-            sqlite_where=text("undone_at IS NULL"), postgresql_where=text("undone_at IS NULL"),
+            "uq_checkin_active_person",
+            "person_id",
+            unique=True,
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
         ),
-    )  # fmt: skip
+    )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # when the server recorded it

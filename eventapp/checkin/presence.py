@@ -12,7 +12,8 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from ..db import session_scope, utcnow
-from ..program.models import Authorship, Paper, Person, Session, Slot
+from ..program.models import Authorship, Paper, Person, Slot
+from ..program.models import Session as ProgramSession
 from . import coverage
 from .lookups import warning_window
 from .models import CheckIn, PaperExcuse
@@ -34,8 +35,16 @@ def load_papers(s: DbSession, paper_ids: list[str] | None = None) -> list[covera
         authors.setdefault(paper_id, []).append(coverage.Author(pid, name, attendance))
     slots: dict[str, tuple] = {}
     for paper_id, slot_id, starts_at, mode, session_id, title, room_id in s.exec(
-        select(Slot.paper_id, Slot.id, Slot.starts_at, Slot.mode, Session.id, Session.title, Session.room_id)
-        .join(Session, Session.id == Slot.session_id)
+        select(
+            Slot.paper_id,
+            Slot.id,
+            Slot.starts_at,
+            Slot.mode,
+            ProgramSession.id,
+            ProgramSession.title,
+            ProgramSession.room_id,
+        )
+        .join(ProgramSession, ProgramSession.id == Slot.session_id)
         .where(Slot.paper_id.in_(ids))
         .order_by(Slot.starts_at)
     ).all():
@@ -43,10 +52,19 @@ def load_papers(s: DbSession, paper_ids: list[str] | None = None) -> list[covera
     out = []
     for p in papers:
         slot_id, starts_at, mode, session_id, session_title, room_id = slots.get(p.id, (None,) * 6)
-        out.append(coverage.PaperSlot(
-            p.id, p.title, tuple(authors.get(p.id, ())), starts_at, slot_id, session_id, session_title or "",
-            room_id, mode or "in_person",
-        ))  # fmt: skip
+        out.append(
+            coverage.PaperSlot(
+                p.id,
+                p.title,
+                tuple(authors.get(p.id, ())),
+                starts_at,
+                slot_id,
+                session_id,
+                session_title or "",
+                room_id,
+                mode or "in_person",
+            )
+        )
     return out
 
 

@@ -23,10 +23,13 @@ def roster() -> dict[str, Any]:
         "generated_at": schedule.local_iso(utcnow(), tz),
         "people": [
             {
-                "h": codes.roster_hash(b.code), "person_id": b.person_id, "name": b.name,
-                "affiliation": b.affiliation, "papers": talks.get(b.person_id, []),
+                "h": codes.roster_hash(b.code),
+                "person_id": b.person_id,
+                "name": b.name,
+                "affiliation": b.affiliation,
+                "papers": talks.get(b.person_id, []),
                 "checked_in": b.person_id in present,
             }
             for b in items
         ],
-    }  # fmt: skip
+    }

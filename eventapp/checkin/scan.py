@@ -51,8 +51,7 @@ def scan_request(body: ScanBody, principal: Principal) -> ScanRequest:
     code = None if body.person_id is not None else body.code
     device = (body.device or principal.device or principal.name).strip()[:80]
     method = "manual" if body.person_id is not None else "scan"
-    return ScanRequest(body.nonce, code, body.person_id, device, body.scanned_time, body.offline is True,
-                       method)  # fmt: skip
+    return ScanRequest(body.nonce, code, body.person_id, device, body.scanned_time, body.offline is True, method)
 
 
 REFUSALS = {
@@ -92,8 +91,18 @@ def record_scan(principal: Principal, req: ScanRequest) -> ScanOutcome:
                 raise ApiError(409, "busy", "Another scan of this badge is in progress. Scan again.") from None
     result = outcome.body.get("error") if outcome.status >= 400 else outcome.body.get("result")
     metrics.CHECKINS.labels(result=result or "unknown").inc()
-    log.info("scan", extra={"fields": {"result": result, "status": outcome.status, "device": req.device,
-                                       "offline": req.offline, "person_id": outcome.person_id}})  # fmt: skip
+    log.info(
+        "scan",
+        extra={
+            "fields": {
+                "result": result,
+                "status": outcome.status,
+                "device": req.device,
+                "offline": req.offline,
+                "person_id": outcome.person_id,
+            }
+        },
+    )
     if outcome.status >= 400:
         err = outcome.body
         raise ApiError(outcome.status, err["error"], err["message"])
@@ -138,11 +147,19 @@ def _record_once(
     # The phone's clock counts only for offline scans (when the server could not see them happen), and never
     # later than now: an online scan is timed by the server, whatever the phone's clock says.
     scanned_at = min(req.scanned_at, now) if req.offline and req.scanned_at else now
-    log = {
-        "nonce": req.nonce, "created_at": now, "scanned_at": scanned_at, "device": req.device,
-        "staff_id": principal.staff_id, "person_id": None, "checkin_id": None, "error": "", "raw": "",
-        "method": req.method, "offline": req.offline,
-    }  # fmt: skip
+    scan_row = {
+        "nonce": req.nonce,
+        "created_at": now,
+        "scanned_at": scanned_at,
+        "device": req.device,
+        "staff_id": principal.staff_id,
+        "person_id": None,
+        "checkin_id": None,
+        "error": "",
+        "raw": "",
+        "method": req.method,
+        "offline": req.offline,
+    }
     person_id = req.person_id if req.person_id is not None else (badge.person_id if badge else None)
     with write_connection() as conn:
         row = None
@@ -167,29 +184,59 @@ def _record_once(
                     refusal = "revoked"  # an older code; a newer version than issued cannot exist (MAC)
             if refusal is not None:
                 # Only refused scans count against the limit, so a real queue at the door is never slowed.
-                ratelimit.hit(REFUSED_LIMIT, "checkin-refused", str(principal.token_id or principal.staff_id),
-                              message="Too many refused codes from this device. Wait a minute.")  # fmt: skip
+                ratelimit.hit(
+                    REFUSED_LIMIT,
+                    "checkin-refused",
+                    str(principal.token_id or principal.staff_id),
+                    message="Too many refused codes from this device. Wait a minute.",
+                )
                 status, body = _refusal_body(refusal)
-                conn.execute(_INSERT_SCAN, {
-                    **log, "person_id": row[0] if row else None, "result": "refused", "error": body["error"],
-                    "raw": (req.code or str(req.person_id))[:80], "status": status,
-                })  # fmt: skip
+                conn.execute(
+                    _INSERT_SCAN,
+                    {
+                        **scan_row,
+                        "person_id": row[0] if row else None,
+                        "result": "refused",
+                        "error": body["error"],
+                        "raw": (req.code or str(req.person_id))[:80],
+                        "status": status,
+                    },
+                )
                 return ScanOutcome(status, body)
             person = row[:5]
             new = row[6] is None
             if new:
-                inserted = conn.execute(_INSERT_CHECKIN, {
-                    "person_id": person_id, "created_at": now, "scanned_at": scanned_at, "device": req.device,
-                    "staff_id": principal.staff_id, "nonce": req.nonce, "method": req.method, "offline": req.offline,
-                    "in_person": True, "undone_at": None, "undone_by": None, "undo_reason": "",
-                })  # fmt: skip
+                inserted = conn.execute(
+                    _INSERT_CHECKIN,
+                    {
+                        "person_id": person_id,
+                        "created_at": now,
+                        "scanned_at": scanned_at,
+                        "device": req.device,
+                        "staff_id": principal.staff_id,
+                        "nonce": req.nonce,
+                        "method": req.method,
+                        "offline": req.offline,
+                        "in_person": True,
+                        "undone_at": None,
+                        "undone_by": None,
+                        "undo_reason": "",
+                    },
+                )
                 checkin = (inserted.inserted_primary_key[0], scanned_at, req.device, req.offline, None)
             else:
                 checkin = row[6:11]
             result, status = ("ok", 201) if new else ("already", 200)
-            conn.execute(_INSERT_SCAN, {
-                **log, "person_id": person_id, "checkin_id": checkin[0], "result": result, "status": status,
-            })  # fmt: skip
+            conn.execute(
+                _INSERT_SCAN,
+                {
+                    **scan_row,
+                    "person_id": person_id,
+                    "checkin_id": checkin[0],
+                    "result": result,
+                    "status": status,
+                },
+            )
     # The answer is built after the commit, so the write lock is held only for the reads and writes above.
     body = _scan_body(result, person, checkin)
     if previous is not None:
@@ -230,7 +277,10 @@ def _scan_body(result: str, person: tuple, checkin: tuple) -> dict[str, Any]:
     return {
         "result": result,
         "person": {
-            "id": pid, "name": name, "affiliation": affiliation, "attendance": attendance,
+            "id": pid,
+            "name": name,
+            "affiliation": affiliation,
+            "attendance": attendance,
             "is_organizer": bool(is_organizer),
         },
         "papers": talks.get(pid, []),
@@ -240,4 +290,4 @@ def _scan_body(result: str, person: tuple, checkin: tuple) -> dict[str, Any]:
         "device": device,
         "offline": bool(offline),
         "undone": undone_at is not None,
-    }  # fmt: skip
+    }

@@ -27,12 +27,20 @@ def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
     secret = signing_secret()
     with session_scope() as s:
         like = f"%{q.lower()}%"
-        by_name = set(s.exec(select(Person.id).where(or_(func.lower(Person.name).like(like),
-                                                         func.lower(Person.sort_name).like(like)))).all())  # fmt: skip
-        by_paper = set(s.exec(
-            select(Authorship.person_id).join(Paper, Paper.id == Authorship.paper_id)
-            .where(or_(func.lower(Paper.id) == q.lower(), func.lower(Paper.title).like(like)))
-        ).all())  # fmt: skip
+        by_name = set(
+            s.exec(
+                select(Person.id).where(
+                    or_(func.lower(Person.name).like(like), func.lower(Person.sort_name).like(like))
+                )
+            ).all()
+        )
+        by_paper = set(
+            s.exec(
+                select(Authorship.person_id)
+                .join(Paper, Paper.id == Authorship.paper_id)
+                .where(or_(func.lower(Paper.id) == q.lower(), func.lower(Paper.title).like(like)))
+            ).all()
+        )
         ids = by_name | by_paper
         if len(q) == codes.SHORT_LENGTH:
             versions = badge_versions(s)
@@ -43,19 +51,26 @@ def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
         people = {p.id: p for p in s.exec(select(Person).where(Person.id.in_(ids)))}
         tz = event_tz(s)
         talks = presentations(s, ids, tz)
-        active = {c.person_id: c for c in s.exec(select(CheckIn).where(CheckIn.person_id.in_(ids),
-                                                                       CheckIn.undone_at.is_(None)))}  # fmt: skip
+        active = {
+            c.person_id: c
+            for c in s.exec(select(CheckIn).where(CheckIn.person_id.in_(ids), CheckIn.undone_at.is_(None)))
+        }
     out = []
     for pid in ids:
         p = people.get(pid)
         if p is None:
             continue
         c = active.get(pid)
-        out.append({
-            "person_id": pid, "name": p.name, "affiliation": p.affiliation, "attendance": p.attendance,
-            "papers": talks.get(pid, []),
-            "checked_in_hhmm": schedule.local_hhmm(c.scanned_at, tz) if c else None,
-            "checkin_id": c.id if c else None,
-        })  # fmt: skip
+        out.append(
+            {
+                "person_id": pid,
+                "name": p.name,
+                "affiliation": p.affiliation,
+                "attendance": p.attendance,
+                "papers": talks.get(pid, []),
+                "checked_in_hhmm": schedule.local_hhmm(c.scanned_at, tz) if c else None,
+                "checkin_id": c.id if c else None,
+            }
+        )
     out.sort(key=lambda x: (x["name"].lower(), x["person_id"]))
     return out[:limit]

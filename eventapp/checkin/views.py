@@ -33,8 +33,7 @@ def _optional_reason() -> str:
 
 
 def _csv(text: str, name: str) -> Response:
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- API ------------------------------------------------------------------------------------------------
@@ -104,8 +103,9 @@ def badge_svg(person_id: int):
     # The nested QR takes its size from the outer <svg> element: drop its own width and height in mm.
     qr = re.sub(r'^<svg width="[^"]*" height="[^"]*"', "<svg", qr_svg(badge.code, border=0))
     body = render_template("checkin/badge.svg", badge=badge, qr=qr)
-    return Response(body, mimetype="image/svg+xml",
-                    headers={"Content-Disposition": f'inline; filename="badge-{person_id}.svg"'})  # fmt: skip
+    return Response(
+        body, mimetype="image/svg+xml", headers={"Content-Disposition": f'inline; filename="badge-{person_id}.svg"'}
+    )
 
 
 @bp.post("/api/v1/badges/<int:person_id>/reissue")
@@ -157,8 +157,7 @@ def scanner():
 @bp.get("/checkin/sw.js")
 def service_worker():
     """The scanner's service worker, served under /checkin/ so its scope covers the scanner page."""
-    response = send_from_directory(current_app.static_folder, "js/checkin-sw.js", mimetype="text/javascript",
-                                   max_age=0)  # fmt: skip
+    response = send_from_directory(current_app.static_folder, "js/checkin-sw.js", mimetype="text/javascript", max_age=0)
     response.headers["Service-Worker-Allowed"] = "/checkin/"
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -168,8 +167,9 @@ def service_worker():
 def decoder_worker():
     """The scanner's QR decoder worker, served under /checkin/ too: a worker belongs to the service worker whose
     scope holds the worker's own URL, so only from here do it and its jsQR load from the cache offline."""
-    return send_from_directory(current_app.static_folder, "js/checkin-decoder.js", mimetype="text/javascript",
-                               max_age=0)  # fmt: skip
+    return send_from_directory(
+        current_app.static_folder, "js/checkin-decoder.js", mimetype="text/javascript", max_age=0
+    )
 
 
 @bp.get("/checkin/board")
@@ -202,5 +202,6 @@ def badge_sheet():
 def badge_page(person_id: int):
     check_role(current_principal(), "organizer")
     badge = badges.get_badge(person_id)
-    return render_template("checkin/badges.html", badges=[badge], qrs={badge.person_id: qr_svg(badge.code, border=0)},
-                           single=True)  # fmt: skip
+    return render_template(
+        "checkin/badges.html", badges=[badge], qrs={badge.person_id: qr_svg(badge.code, border=0)}, single=True
+    )

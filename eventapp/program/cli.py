@@ -24,9 +24,22 @@ def register(group: click.Group) -> None:
             with app_context(), session_scope() as s:
                 rows = list(s.exec(select(ImportLog).order_by(ImportLog.id)))
             for r in rows:
-                click.echo(json.dumps({"id": r.id, "at": r.created_at.isoformat(), "by": r.by, "kind": r.kind,
-                                       "file": r.file_name, "sha256": r.file_sha256, "format": r.format,
-                                       "replace": r.replace, "counts": r.counts}, ensure_ascii=False))  # fmt: skip
+                click.echo(
+                    json.dumps(
+                        {
+                            "id": r.id,
+                            "at": r.created_at.isoformat(),
+                            "by": r.by,
+                            "kind": r.kind,
+                            "file": r.file_name,
+                            "sha256": r.file_sha256,
+                            "format": r.format,
+                            "replace": r.replace,
+                            "counts": r.counts,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
 
     @group.group()
     def people() -> None:

@@ -46,20 +46,30 @@ def program_doc(day: date, facts: dict[str, Any]) -> dict[str, Any]:
     def keynote(n: int, start: str, fixed: bool = False) -> dict[str, Any]:
         k = keynotes[n - 1]
         return {
-            "id": f"keynote-{n}", "kind": "keynote", "title": k["title"], "start": start, "talk_minutes": 30,
-            "qa_minutes": 10, "presenter": {"name": k["speaker"], "affiliation": k["affiliation"]},
+            "id": f"keynote-{n}",
+            "kind": "keynote",
+            "title": k["title"],
+            "start": start,
+            "talk_minutes": 30,
+            "qa_minutes": 10,
+            "presenter": {"name": k["speaker"], "affiliation": k["affiliation"]},
             "fixed_start": fixed,
-        }  # fmt: skip
+        }
 
     def talk(pid: str, start: str) -> dict[str, Any]:
         p = papers[pid]
         long = p["format"].startswith("long")
         return {
-            "id": f"talk-{pid}", "kind": "paper", "paper_id": pid, "start": start,
-            "talk_minutes": 15 if long else 8, "qa_minutes": 5 if long else 2,
-            "presenter": _presenter(p), "mode": "remote" if pid == REMOTE_APPROVED else "in_person",
+            "id": f"talk-{pid}",
+            "kind": "paper",
+            "paper_id": pid,
+            "start": start,
+            "talk_minutes": 15 if long else 8,
+            "qa_minutes": 5 if long else 2,
+            "presenter": _presenter(p),
+            "mode": "remote" if pid == REMOTE_APPROVED else "in_person",
             "note": "Approved remote presentation (synthetic)" if pid == REMOTE_APPROVED else "",
-        }  # fmt: skip
+        }
 
     def pause(sid: str, title: str, start: str, minutes: int) -> dict[str, Any]:
         return {"id": sid, "kind": "break", "title": title, "start": start, "talk_minutes": minutes}
@@ -67,43 +77,107 @@ def program_doc(day: date, facts: dict[str, Any]) -> dict[str, Any]:
     withdrawn = facts["withdrawn_keynote"]
     return {
         "event": {
-            "name": facts["event"]["name"], "short_name": facts["event"]["short_name"],
-            "host": facts["event"]["host_conference"], "date": day.isoformat(),
-            "timezone": facts["event"]["timezone"], "in_person_rule": True, "rule_text": facts["event"]["rule"],
-            "synthetic": True, "synthetic_note": SYNTHETIC_NOTE,
+            "name": facts["event"]["name"],
+            "short_name": facts["event"]["short_name"],
+            "host": facts["event"]["host_conference"],
+            "date": day.isoformat(),
+            "timezone": facts["event"]["timezone"],
+            "in_person_rule": True,
+            "rule_text": facts["event"]["rule"],
+            "synthetic": True,
+            "synthetic_note": SYNTHETIC_NOTE,
         },
-        "rooms": [{"id": ROOM_ID, "name": "Workshop room (synthetic)", "stream_url": "https://stream.example.org/tai4h"}],
-        "sessions": [
-            {"id": "opening", "room_id": ROOM_ID, "title": "Opening and keynotes I", "chair": "Yuyin Zhou", "slots": [
-                {"id": "opening", "kind": "opening", "title": "Opening remarks", "start": "08:50",
-                 "talk_minutes": 10, "presenter": "Hao Chen"},
-                keynote(1, "09:00"), keynote(2, "09:40"),
-            ]},
-            {"id": "break-am", "room_id": ROOM_ID, "title": "Coffee break", "slots": [
-                pause("break-am", "Coffee break", "10:20", 20)]},
-            {"id": "orals-1", "room_id": ROOM_ID, "title": "Long orals I", "chair": "Luyang Luo", "slots": [
-                talk("L1", "10:40"), talk("L2", "11:00"), talk("L3", "11:20"), talk("L4", "11:40")]},
-            {"id": "lunch", "room_id": ROOM_ID, "title": "Lunch", "slots": [pause("lunch", "Lunch", "12:00", 90)]},
-            {"id": "keynotes-2", "room_id": ROOM_ID, "title": "Keynotes II", "chair": "Lequan Yu", "slots": [
-                keynote(3, "13:30", fixed=True), keynote(4, "14:10")]},
-            {"id": "orals-2", "room_id": ROOM_ID, "title": "Long and short orals", "chair": "Yueming Jin", "slots": [
-                talk("L5", "14:50"), talk("S1", "15:10"), talk("S2", "15:20"), talk("S3", "15:30"),
-                talk("S4", "15:40")]},
-            {"id": "break-pm", "room_id": ROOM_ID, "title": "Coffee break", "slots": [
-                pause("break-pm", "Coffee break", "15:50", 20)]},
-            {"id": "orals-3", "room_id": ROOM_ID, "title": "Short orals and closing keynote", "chair": "Xi Wang",
-             "slots": [
-                talk("S5", "16:10"), talk("S6", "16:20"), talk("S7", "16:30"), talk("S8", "16:40"),
-                keynote(5, "16:50"),
-                {"id": "closing", "kind": "closing", "title": "Closing and best paper award", "start": "17:30",
-                 "talk_minutes": 10, "presenter": "Hao Chen"},
-            ]},
+        "rooms": [
+            {"id": ROOM_ID, "name": "Workshop room (synthetic)", "stream_url": "https://stream.example.org/tai4h"}
         ],
-        "notes": [{
-            "text": f"Program change: the keynote by {withdrawn['speaker']} ({withdrawn['affiliation']}), "
-                    f"\u201c{withdrawn['title']}\u201d, was listed in June and is no longer on the program.",
-        }],
-    }  # fmt: skip
+        "sessions": [
+            {
+                "id": "opening",
+                "room_id": ROOM_ID,
+                "title": "Opening and keynotes I",
+                "chair": "Yuyin Zhou",
+                "slots": [
+                    {
+                        "id": "opening",
+                        "kind": "opening",
+                        "title": "Opening remarks",
+                        "start": "08:50",
+                        "talk_minutes": 10,
+                        "presenter": "Hao Chen",
+                    },
+                    keynote(1, "09:00"),
+                    keynote(2, "09:40"),
+                ],
+            },
+            {
+                "id": "break-am",
+                "room_id": ROOM_ID,
+                "title": "Coffee break",
+                "slots": [pause("break-am", "Coffee break", "10:20", 20)],
+            },
+            {
+                "id": "orals-1",
+                "room_id": ROOM_ID,
+                "title": "Long orals I",
+                "chair": "Luyang Luo",
+                "slots": [talk("L1", "10:40"), talk("L2", "11:00"), talk("L3", "11:20"), talk("L4", "11:40")],
+            },
+            {"id": "lunch", "room_id": ROOM_ID, "title": "Lunch", "slots": [pause("lunch", "Lunch", "12:00", 90)]},
+            {
+                "id": "keynotes-2",
+                "room_id": ROOM_ID,
+                "title": "Keynotes II",
+                "chair": "Lequan Yu",
+                "slots": [keynote(3, "13:30", fixed=True), keynote(4, "14:10")],
+            },
+            {
+                "id": "orals-2",
+                "room_id": ROOM_ID,
+                "title": "Long and short orals",
+                "chair": "Yueming Jin",
+                "slots": [
+                    talk("L5", "14:50"),
+                    talk("S1", "15:10"),
+                    talk("S2", "15:20"),
+                    talk("S3", "15:30"),
+                    talk("S4", "15:40"),
+                ],
+            },
+            {
+                "id": "break-pm",
+                "room_id": ROOM_ID,
+                "title": "Coffee break",
+                "slots": [pause("break-pm", "Coffee break", "15:50", 20)],
+            },
+            {
+                "id": "orals-3",
+                "room_id": ROOM_ID,
+                "title": "Short orals and closing keynote",
+                "chair": "Xi Wang",
+                "slots": [
+                    talk("S5", "16:10"),
+                    talk("S6", "16:20"),
+                    talk("S7", "16:30"),
+                    talk("S8", "16:40"),
+                    keynote(5, "16:50"),
+                    {
+                        "id": "closing",
+                        "kind": "closing",
+                        "title": "Closing and best paper award",
+                        "start": "17:30",
+                        "talk_minutes": 10,
+                        "presenter": "Hao Chen",
+                    },
+                ],
+            },
+        ],
+        "notes": [
+            {
+                "text": f"Program change: the keynote by {withdrawn['speaker']} ({withdrawn['affiliation']}), "
+                f"\u201c{withdrawn['title']}\u201d, was listed in June and is no longer on the program.",
+            }
+        ],
+    }
 
 
 def demo_people(facts: dict[str, Any]) -> list[PersonRef]:
@@ -112,16 +186,21 @@ def demo_people(facts: dict[str, Any]) -> list[PersonRef]:
     for i, name in enumerate(facts["organizers"] + facts["student_organizers"]):
         display, sort_name = split_name(name)
         # A few organizers follow online: the board must not count them.
-        people.append(PersonRef(display, sort_name, attendance="online" if i in (2, 11) else "in_person",
-                                is_organizer=True))  # fmt: skip
+        people.append(
+            PersonRef(display, sort_name, attendance="online" if i in (2, 11) else "in_person", is_organizer=True)
+        )
     for k in facts["keynotes"]:
         display, sort_name = split_name(k["speaker"])
         people.append(PersonRef(display, sort_name, affiliation=k["affiliation"], attendance="in_person"))
     for n in range(1, 28):
         people.append(
-            PersonRef(f"Attendee {n:02d}", f"Attendee {n:02d}", affiliation="Synthetic registration",
-                      attendance="online" if n % 5 == 0 else "in_person")
-        )  # fmt: skip
+            PersonRef(
+                f"Attendee {n:02d}",
+                f"Attendee {n:02d}",
+                affiliation="Synthetic registration",
+                attendance="online" if n % 5 == 0 else "in_person",
+            )
+        )
     return people
 
 
@@ -157,9 +236,10 @@ def seed(s: DbSession, day: date) -> None:
     apply_papers(s, demo_papers(facts))
     for (paper_id, position), attendance in author_attendance(facts).items():
         person = s.exec(
-            select(Person).join(Authorship, Authorship.person_id == Person.id)
+            select(Person)
+            .join(Authorship, Authorship.person_id == Person.id)
             .where(Authorship.paper_id == paper_id, Authorship.position == position)
-        ).one()  # fmt: skip
+        ).one()
         if person.attendance == "none" or attendance == "in_person":
             person.attendance = attendance
         s.add(person)

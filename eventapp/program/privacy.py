@@ -25,5 +25,7 @@ def purge(s: DbSession) -> dict[str, int]:
     ).rowcount
     withdrawn = s.execute(update(WithdrawnPaper).values(authors=[])).rowcount  # their names are not public
     return {
-        "e-mail addresses": emails, "attendees made anonymous": private, "withdrawn papers' author lists": withdrawn,
-    }  # fmt: skip
+        "e-mail addresses": emails,
+        "attendees made anonymous": private,
+        "withdrawn papers' author lists": withdrawn,
+    }

@@ -102,7 +102,7 @@ def slot_views(s: DbSession, room_id: str | None = None) -> list[SlotView]:
             slot.mode,
             slot.fixed_start,
             slot.note,
-        )  # fmt: skip
+        )
         for slot, rid, name in s.exec(query)
     ]
 
@@ -137,12 +137,20 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
 
     def slot_json(v: SlotView) -> dict[str, Any]:
         return {
-            "id": v.id, "kind": v.kind, "title": v.title,
-            "starts_at": schedule.local_iso(v.starts_at, tz), "ends_at": schedule.local_iso(v.ends_at, tz),
-            "paper_id": v.paper_id, "talk_seconds": v.talk_seconds, "qa_seconds": v.qa_seconds,
-            "presenter": v.presenter or None, "presenter_person_id": v.presenter_person_id, "mode": v.mode,
-            "fixed_start": v.fixed_start, "note": v.note or None,
-        }  # fmt: skip
+            "id": v.id,
+            "kind": v.kind,
+            "title": v.title,
+            "starts_at": schedule.local_iso(v.starts_at, tz),
+            "ends_at": schedule.local_iso(v.ends_at, tz),
+            "paper_id": v.paper_id,
+            "talk_seconds": v.talk_seconds,
+            "qa_seconds": v.qa_seconds,
+            "presenter": v.presenter or None,
+            "presenter_person_id": v.presenter_person_id,
+            "mode": v.mode,
+            "fixed_start": v.fixed_start,
+            "note": v.note or None,
+        }
 
     by_session: dict[str, list[SlotView]] = {}
     for v in slots:
@@ -153,15 +161,24 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
     current, upcoming = schedule.now_and_next(slots, now)
     payload = {
         "event": {
-            "name": event.name, "short_name": event.short_name, "host": event.host,
-            "date": event.date.isoformat(), "timezone": tz, "in_person_rule": event.in_person_rule,
-            "rule_text": event.rule_text, "synthetic": event.synthetic, "synthetic_note": event.synthetic_note,
+            "name": event.name,
+            "short_name": event.short_name,
+            "host": event.host,
+            "date": event.date.isoformat(),
+            "timezone": tz,
+            "in_person_rule": event.in_person_rule,
+            "rule_text": event.rule_text,
+            "synthetic": event.synthetic,
+            "synthetic_note": event.synthetic_note,
         },
         "rooms": [{"id": r.id, "name": r.name, "stream_url": r.stream_url or None} for r in rooms],
         "sessions": [
             {
-                "id": x.id, "room_id": x.room_id, "title": x.title,
-                "chair": chairs.get(x.chair_person_id), "chair_person_id": x.chair_person_id,
+                "id": x.id,
+                "room_id": x.room_id,
+                "title": x.title,
+                "chair": chairs.get(x.chair_person_id),
+                "chair_person_id": x.chair_person_id,
                 "starts_at": schedule.local_iso(min((v.starts_at for v in by_session.get(x.id, [])), default=None), tz),
                 "ends_at": schedule.local_iso(max((v.ends_at for v in by_session.get(x.id, [])), default=None), tz),
                 "slots": [slot_json(v) for v in by_session.get(x.id, [])],
@@ -180,7 +197,7 @@ def program_payload(now: datetime | None = None) -> dict[str, Any]:
             "current_slot_id": current.id if current else None,
             "next_slot_id": upcoming.id if upcoming else None,
         },
-    }  # fmt: skip
+    }
     # Features add their part (the timer's day plan) after the read transaction has closed. They may only add keys,
     # so GET /api/v1/program stays backward compatible. Sent plainly, not `send_safely`: a receiver that fails
     # fails the read, as before, rather than serve a payload half-extended.
@@ -294,15 +311,21 @@ def apply_program(s: DbSession, program: ProgramRecord) -> int:
                 if paper is None:
                     message = f"slot {rec.id}: paper {rec.paper_id} is not imported (import the papers first)"
                     if s.get(WithdrawnPaper, rec.paper_id) is not None:  # an import with --replace took it out
-                        message = (f"slot {rec.id}: paper {rec.paper_id} was withdrawn: import it again or take "
-                                   "paper_id out of the slot")  # fmt: skip
+                        message = (
+                            f"slot {rec.id}: paper {rec.paper_id} was withdrawn: import it again or take "
+                            "paper_id out of the slot"
+                        )
                     raise ApiError(400, "unknown_paper", message, line=rec.line)
                 title = title or paper.title
             presenter = resolve_person(s, rec.presenter, update=False) if rec.presenter else None
             slot = s.get(Slot, rec.id) or Slot(
-                id=rec.id, session_id=record.id, kind=rec.kind, title=title, starts_at=rec.starts_at,
+                id=rec.id,
+                session_id=record.id,
+                kind=rec.kind,
+                title=title,
+                starts_at=rec.starts_at,
                 talk_seconds=rec.talk_seconds,
-            )  # fmt: skip
+            )
             slot.session_id, slot.position, slot.kind, slot.title = record.id, slot_position, rec.kind, title
             slot.starts_at, slot.talk_seconds, slot.qa_seconds = rec.starts_at, rec.talk_seconds, rec.qa_seconds
             slot.paper_id, slot.mode, slot.fixed_start, slot.note = rec.paper_id, rec.mode, rec.fixed_start, rec.note

@@ -46,5 +46,3 @@ def room_page(room_id: str):
 @bp.get("/api/v1/program")
 def program_api():
     return jsonify(program_payload())
-
-

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from ..auth import Principal, principal_for_token_id
 from ..db import session_scope
-from ..errors import ApiError, not_found
+from ..errors import ApiError, not_found, unauthenticated
 from ..program.models import Room, Slot
 from ..program.models import Session as ProgramSession
 from ..program.service import list_rooms
@@ -49,9 +49,10 @@ class SlotContext:
 
 def slot_context(s: DbSession, slot_id: str) -> SlotContext:
     row = s.exec(
-        select(Slot, ProgramSession.room_id).join(ProgramSession, ProgramSession.id == Slot.session_id)
+        select(Slot, ProgramSession.room_id)
+        .join(ProgramSession, ProgramSession.id == Slot.session_id)
         .where(Slot.id == slot_id)
-    ).first()  # fmt: skip
+    ).first()
     if row is None:
         raise not_found("slot", slot_id)
     slot, room_id = row
@@ -77,7 +78,7 @@ def can_moderate(principal: Principal, session_id: str, room_id: str) -> bool:
 def require_staff(principal: Principal) -> None:
     """The 401 of every moderator and organizer act, for a caller without valid staff credentials."""
     if not principal.is_staff:
-        raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
+        raise unauthenticated()
 
 
 def check_moderator(principal: Principal, session_id: str, room_id: str) -> None:

@@ -34,26 +34,38 @@ def ask(slot_id: str, voter_id: str, text: Any, name: Any = None, origin: Any = 
             raise ApiError(409, "board_closed", "Questions for this talk are closed.")
         last = s.exec(select(func.max(Question.created_at)).where(Question.voter_id == voter_id)).one()
         pending = s.exec(
-            select(func.count()).select_from(Question)
+            select(func.count())
+            .select_from(Question)
             .where(Question.voter_id == voter_id, Question.status == "pending")
-        ).one()  # fmt: skip
+        ).one()
         with policy_refusals():
             policy.check_can_ask(last_asked=last, pending=pending, now=now)
         flagged = bool(policy.flagged_words(clean, flag_words(s)))
         status = policy.initial_status(premoderation=premoderation_on(s, ctx.session_id), flagged=flagged)
-        q = Question(slot_id=slot_id, voter_id=voter_id, text=clean, name=clean_name, origin=clean_origin,
-                     status=status, flagged=flagged, created_at=now, updated_at=now)  # fmt: skip
+        q = Question(
+            slot_id=slot_id,
+            voter_id=voter_id,
+            text=clean,
+            name=clean_name,
+            origin=clean_origin,
+            status=status,
+            flagged=flagged,
+            created_at=now,
+            updated_at=now,
+        )
         s.add(q)
         s.flush()
         s.refresh(q)
         muted = muted_voters(s)
         board_questions = slot_questions(s, slot_id)
         counts = status_counts(board_questions, muted)
-        similar = policy.similar_ids(clean, [(o.id, o.text) for o in board_questions
-                                             if o.id != q.id and o.status != "hidden"])  # fmt: skip
+        similar = policy.similar_ids(
+            clean, [(o.id, o.text) for o in board_questions if o.id != q.id and o.status != "hidden"]
+        )
     metrics.QUESTIONS.inc()
-    log.info("question", extra={"fields": {"slot_id": slot_id, "question_id": q.id, "status": q.status,
-                                           "flagged": flagged}})  # fmt: skip
+    log.info(
+        "question", extra={"fields": {"slot_id": slot_id, "question_id": q.id, "status": q.status, "flagged": flagged}}
+    )
     publish(mod_channel(slot_id), "question", {**mod_json(q, muted, similar), "counts": counts})
     if policy.is_public(q.status, voter_id in muted):
         publish(public_channel(slot_id), "question", {**public_json(q), "counts": counts})

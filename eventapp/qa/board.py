@@ -73,30 +73,43 @@ def board(slot_id: str, principal: Principal, voter_id: str | None, sort: str | 
         closed = board_closed(s, slot_id)
         voted = set()
         if voter_id:
-            voted = set(s.exec(
-                select(Vote.question_id).join(Question, Question.id == Vote.question_id)
-                .where(Question.slot_id == slot_id, Vote.voter_id == voter_id)
-            ))  # fmt: skip
+            voted = set(
+                s.exec(
+                    select(Vote.question_id)
+                    .join(Question, Question.id == Vote.question_id)
+                    .where(Question.slot_id == slot_id, Vote.voter_id == voter_id)
+                )
+            )
     moderator = can_moderate(principal, ctx.session_id, ctx.room_id)
     now = utcnow()
     if moderator:
         similar = similar_map(questions)
         fresh = fresh_vote_counts(slot_id)
-        shown = [mod_json(q, muted, similar.get(q.id), fresh.get(q.id, 0))
-                 for q in policy.sort_questions(questions, mode, now)]  # fmt: skip
+        shown = [
+            mod_json(q, muted, similar.get(q.id), fresh.get(q.id, 0))
+            for q in policy.sort_questions(questions, mode, now)
+        ]
     else:
         # A shadow-muted asker still sees their own questions, as if nothing had happened.
         shown = [
-            public_json(q) for q in policy.sort_questions(questions, mode, now)
+            public_json(q)
+            for q in policy.sort_questions(questions, mode, now)
             if policy.is_public(q.status, q.voter_id in muted) or (q.voter_id == voter_id and q.status != "hidden")
-        ]  # fmt: skip
+        ]
     own = {q.id for q in questions if voter_id is not None and q.voter_id == voter_id}
     shown = [marked(item, mine=item["id"] in own, voted=item["id"] in voted) for item in shown]
     return {
-        "slot_id": slot_id, "session_id": ctx.session_id, "room_id": ctx.room_id, "title": ctx.title,
-        "questions": shown, "counts": status_counts(questions, muted), "closed": closed, "premoderation": premod,
-        "moderator": moderator, "sort": mode,
-    }  # fmt: skip
+        "slot_id": slot_id,
+        "session_id": ctx.session_id,
+        "room_id": ctx.room_id,
+        "title": ctx.title,
+        "questions": shown,
+        "counts": status_counts(questions, muted),
+        "closed": closed,
+        "premoderation": premod,
+        "moderator": moderator,
+        "sort": mode,
+    }
 
 
 def current_slot_id(room_id: str) -> str | None:
@@ -147,10 +160,13 @@ def resync_events(slot_id: str, since: datetime | None = None, *, moderators: bo
         premod = premoderation_on(s, ctx.session_id)
         voted = set()
         if since is not None and len(questions) > RESYNC_WHOLE_BOARD:
-            voted = set(s.exec(
-                select(Vote.question_id).join(Question, Question.id == Vote.question_id)
-                .where(Question.slot_id == slot_id, Vote.created_at >= since)
-            ))  # fmt: skip
+            voted = set(
+                s.exec(
+                    select(Vote.question_id)
+                    .join(Question, Question.id == Vote.question_id)
+                    .where(Question.slot_id == slot_id, Vote.created_at >= since)
+                )
+            )
     counts = status_counts(questions, muted)
     similar = similar_map(questions) if moderators else {}
     if since is not None and len(questions) > RESYNC_WHOLE_BOARD:

@@ -59,13 +59,27 @@ def export_rows(slot_id: str | None = None, unanswered: bool = False) -> list[di
     for q, title, session_id in rows:
         if unanswered and not (q.status == "visible" and q.voter_id not in muted):
             continue
-        out.append({
-            "id": q.id, "slot_id": q.slot_id, "slot_title": title, "session_id": session_id,
-            "created_at": schedule.local_iso(q.created_at, tz), "status": q.status, "votes": q.votes,
-            "highlighted": q.highlighted, "starred": q.starred, "flagged": q.flagged, "origin": q.origin,
-            "name": q.name, "text": q.text, "original_text": q.original_text, "voter": voter_tag(q.voter_id),
-            "muted": q.voter_id in muted, "answered_at": schedule.local_iso(q.answered_at, tz),
-        })  # fmt: skip
+        out.append(
+            {
+                "id": q.id,
+                "slot_id": q.slot_id,
+                "slot_title": title,
+                "session_id": session_id,
+                "created_at": schedule.local_iso(q.created_at, tz),
+                "status": q.status,
+                "votes": q.votes,
+                "highlighted": q.highlighted,
+                "starred": q.starred,
+                "flagged": q.flagged,
+                "origin": q.origin,
+                "name": q.name,
+                "text": q.text,
+                "original_text": q.original_text,
+                "voter": voter_tag(q.voter_id),
+                "muted": q.voter_id in muted,
+                "answered_at": schedule.local_iso(q.answered_at, tz),
+            }
+        )
     if unanswered:
         out.sort(key=lambda r: (r["slot_id"], -r["votes"], r["id"]))
     return out

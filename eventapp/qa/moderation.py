@@ -57,8 +57,9 @@ def moderate(question_id: int, principal: Principal, changes: ModerateBody) -> d
             q.highlighted = changes.highlighted
             fields.add("highlighted")
             if q.highlighted:
-                for other in s.exec(select(Question).where(Question.slot_id == q.slot_id, Question.highlighted,
-                                                           Question.id != q.id)):  # fmt: skip
+                for other in s.exec(
+                    select(Question).where(Question.slot_id == q.slot_id, Question.highlighted, Question.id != q.id)
+                ):
                     other.highlighted = False
                     s.add(other)
                     others.append((other, policy.is_public(other.status, other.voter_id in muted)))
@@ -123,9 +124,11 @@ def set_muted(question_id: int, principal: Principal, mute: bool) -> dict[str, A
         voted_ids = list(s.exec(select(Vote.question_id).where(Vote.voter_id == voter)))
         if voted_ids:
             recount = (
-                sa_select(func.count()).select_from(Vote)
-                .where(Vote.question_id == Question.id, Vote.counted).scalar_subquery()
-            )  # fmt: skip
+                sa_select(func.count())
+                .select_from(Vote)
+                .where(Vote.question_id == Question.id, Vote.counted)
+                .scalar_subquery()
+            )
             s.execute(update(Question).where(Question.id.in_(voted_ids)).values(votes=recount))
         own = list(s.exec(select(Question).where(Question.voter_id == voter)))
         voted = list(s.exec(select(Question).where(Question.id.in_(voted_ids)))) if voted_ids else []

@@ -30,7 +30,10 @@ def mod_channel(slot_id: str) -> str:
 
 
 def publish_change(
-    q: Question, muted: set[str], was_public: bool, fields: set[str] | None = None,
+    q: Question,
+    muted: set[str],
+    was_public: bool,
+    fields: set[str] | None = None,
     counts: dict[str, int] | None = None,
 ) -> bool:
     """A compact delta: the changed fields (or the whole question) on qa-mod; on qa, the question when it is

@@ -17,20 +17,33 @@ def voter_tag(voter_id: str) -> str:
 
 def public_json(q: Question) -> dict[str, Any]:
     return {
-        "id": q.id, "slot_id": q.slot_id, "text": q.text, "name": q.name, "status": q.status, "votes": q.votes,
-        "highlighted": q.highlighted, "origin": q.origin, "created_at": q.created_at.isoformat(),
+        "id": q.id,
+        "slot_id": q.slot_id,
+        "text": q.text,
+        "name": q.name,
+        "status": q.status,
+        "votes": q.votes,
+        "highlighted": q.highlighted,
+        "origin": q.origin,
+        "created_at": q.created_at.isoformat(),
         "edited": q.original_text is not None,
-    }  # fmt: skip
+    }
 
 
 def mod_json(q: Question, muted: set[str], similar_to: list[int] | None = None, fresh: int = 0) -> dict[str, Any]:
     """`fresh`: counted votes cast by identities in their first minute (qa/identity.py); many of them is a pile-up."""
     return {
-        **public_json(q), "starred": q.starred, "flagged": q.flagged, "original_text": q.original_text,
-        "voter": voter_tag(q.voter_id), "muted": q.voter_id in muted, "similar_to": similar_to or [],
+        **public_json(q),
+        "starred": q.starred,
+        "flagged": q.flagged,
+        "original_text": q.original_text,
+        "voter": voter_tag(q.voter_id),
+        "muted": q.voter_id in muted,
+        "similar_to": similar_to or [],
         "answered_at": q.answered_at.isoformat() if q.answered_at else None,
-        "fresh_votes": fresh, "vote_pileup": identity.piled_on(fresh, q.votes),
-    }  # fmt: skip
+        "fresh_votes": fresh,
+        "vote_pileup": identity.piled_on(fresh, q.votes),
+    }
 
 
 def status_counts(questions: list[Question], muted: set[str]) -> dict[str, int]:

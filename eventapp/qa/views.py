@@ -174,7 +174,6 @@ def export(fmt: str):
 # --- pages ------------------------------------------------------------------------------------------------------
 
 
-
 def _origin() -> str:
     return "online" if schemas.query().origin == "online" else "room"
 
@@ -185,8 +184,14 @@ def room_board(room_id: str):
     """The room's Q&A: follows the room's current talk."""
     room = room_or_404(room_id)
     voter.ensure_voter(required=False)
-    return render_template("qa/audience.html", room=room, slot_id=board.current_slot_id(room_id),
-                           follow=True, origin=_origin(), program=program_payload())  # fmt: skip
+    return render_template(
+        "qa/audience.html",
+        room=room,
+        slot_id=board.current_slot_id(room_id),
+        follow=True,
+        origin=_origin(),
+        program=program_payload(),
+    )
 
 
 @bp.get("/slots/<slot_id>/qa")
@@ -195,8 +200,9 @@ def slot_board(slot_id: str):
     with session_scope() as s:
         ctx = slot_context(s, slot_id)
     voter.ensure_voter(required=False)
-    return render_template("qa/audience.html", room=room_or_404(ctx.room_id), slot_id=slot_id, follow=False,
-                           origin=_origin())  # fmt: skip
+    return render_template(
+        "qa/audience.html", room=room_or_404(ctx.room_id), slot_id=slot_id, follow=False, origin=_origin()
+    )
 
 
 @bp.get("/rooms/<room_id>/qa/screen")
@@ -222,9 +228,13 @@ def console(session_id: str):
     tz = load_event().timezone
     options = [(v.id, f"{schedule.local_hhmm(v.starts_at, tz)} {v.title}") for v in slots]
     return render_template(
-        "qa/moderate.html", session=sess, room=room_or_404(room_id), slots=options, slot_id=chosen,
+        "qa/moderate.html",
+        session=sess,
+        room=room_or_404(room_id),
+        slots=options,
+        slot_id=chosen,
         can_manage=can_manage_moderators(principal, room_id),
-    )  # fmt: skip
+    )
 
 
 @bp.get("/moderate")

@@ -65,8 +65,12 @@ def ensure_voter(*, required: bool) -> str | None:
             key,
             message="Too many new phones from this network right now. Try again in a moment.",
         )
-        ratelimit.hit(f"{NEW_VOTERS_PER_HOUR}/hour", "qa-new-voter-h", key,
-                      message="Too many new phones from this network. Try again later.")  # fmt: skip
+        ratelimit.hit(
+            f"{NEW_VOTERS_PER_HOUR}/hour",
+            "qa-new-voter-h",
+            key,
+            message="Too many new phones from this network. Try again later.",
+        )
     except ApiError:
         if required:
             raise
@@ -80,8 +84,12 @@ def check_fresh_question(voter_id: str) -> None:
     """A question from an identity younger than a minute counts against its address's shared budget: minting
     identities (dropping the cookie) buys a script nothing (qa/identity.py)."""
     if identity.is_fresh(voter_id):
-        ratelimit.hit(f"{identity.FRESH_QUESTIONS_PER_MINUTE}/minute", "qa-fresh-ask", address_key(),
-                      message="Many new phones are asking from this network. Try again in a minute.")  # fmt: skip
+        ratelimit.hit(
+            f"{identity.FRESH_QUESTIONS_PER_MINUTE}/minute",
+            "qa-fresh-ask",
+            address_key(),
+            message="Many new phones are asking from this network. Try again in a minute.",
+        )
 
 
 def require_voter() -> str:
@@ -94,9 +102,14 @@ def set_cookie(response):
     """after_app_request: hand the new identity to the browser (HttpOnly, SameSite=Lax, Secure on https)."""
     if request.environ.get(ENV_KEY):
         response.set_cookie(
-            COOKIE, sign(request.environ[ENV_KEY]), max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), path="/",
-        )  # fmt: skip
+            COOKIE,
+            sign(request.environ[ENV_KEY]),
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            path="/",
+        )
     return response
 
 

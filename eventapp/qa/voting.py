@@ -26,17 +26,19 @@ def _insert_ignore(s: DbSession, values: dict[str, Any]) -> bool:
     dialect = s.get_bind().dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        maker(Vote).values(**values)
+        maker(Vote)
+        .values(**values)
         .on_conflict_do_nothing(index_elements=["question_id", "voter_id"])
         .returning(Vote.question_id)
-    )  # fmt: skip
+    )
     return s.execute(stmt).first() is not None
 
 
 def vote(question_id: int, voter_id: str, up: bool) -> dict[str, Any]:
     """Add (or take back) this voter's vote. Repeats change nothing and answer the same."""
-    ratelimit.hit(f"{policy.VOTES_PER_MINUTE}/minute", "qa-vote", voter_id,
-                  message="That is a lot of votes. Wait a moment.")  # fmt: skip
+    ratelimit.hit(
+        f"{policy.VOTES_PER_MINUTE}/minute", "qa-vote", voter_id, message="That is a lot of votes. Wait a moment."
+    )
     with session_scope() as s:
         q = s.get(Question, question_id)
         if q is None:
@@ -48,18 +50,19 @@ def vote(question_id: int, voter_id: str, up: bool) -> dict[str, Any]:
                 raise ApiError(409, "not_votable", "Only open questions can be upvoted.")
             if board_closed(s, q.slot_id):
                 raise ApiError(409, "board_closed", "Questions for this talk are closed.")
-            inserted = _insert_ignore(s, {"question_id": question_id, "voter_id": voter_id, "counted": not muted,
-                                          "created_at": utcnow()})  # fmt: skip
+            inserted = _insert_ignore(
+                s, {"question_id": question_id, "voter_id": voter_id, "counted": not muted, "created_at": utcnow()}
+            )
             changed = inserted and not muted
             if changed:
                 s.execute(update(Question).where(Question.id == question_id).values(votes=Question.votes + 1))
         else:
             counted = s.execute(
                 sa_select(Vote.counted).where(Vote.question_id == question_id, Vote.voter_id == voter_id)
-            ).scalar()  # fmt: skip
+            ).scalar()
             result = s.execute(
                 Vote.__table__.delete().where(and_(Vote.question_id == question_id, Vote.voter_id == voter_id))
-            )  # fmt: skip
+            )
             changed = result.rowcount == 1 and bool(counted)
             if changed:
                 s.execute(update(Question).where(Question.id == question_id).values(votes=Question.votes - 1))

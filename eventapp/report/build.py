@@ -133,8 +133,9 @@ class Facts:
         self.day_over = bool(ends) and now >= max(ends)
 
     def slot_facts(self, v) -> record.SlotFacts:
-        return record.SlotFacts(v.id, v.room_id, self.index[v.id], v.starts_at, v.ends_at, v.mode,
-                                self.runs.get((v.room_id, v.id)))  # fmt: skip
+        return record.SlotFacts(
+            v.id, v.room_id, self.index[v.id], v.starts_at, v.ends_at, v.mode, self.runs.get((v.room_id, v.id))
+        )
 
 
 def _iso(moment: datetime | None, tz: str) -> str | None:
@@ -171,16 +172,28 @@ def _paper_entry(facts: Facts, title: str, slots: list, r: record.Record) -> dic
     override = facts.overrides.get(r.paper_id)
     q = _q_counts(facts, [v.id for v in slots])
     return {
-        "paper_id": r.paper_id, "title": title, "status": r.status, "derived_status": r.derived_status,
+        "paper_id": r.paper_id,
+        "title": title,
+        "status": r.status,
+        "derived_status": r.derived_status,
         "authors_present": [
-            {"person_id": a.person_id, "name": facts.names.get(a.person_id, ""), "checked_in_at": _iso(a.at, tz),
-             "device": a.device, "volunteer": a.volunteer, "before_slot_end": a.person_id in in_time}
+            {
+                "person_id": a.person_id,
+                "name": facts.names.get(a.person_id, ""),
+                "checked_in_at": _iso(a.at, tz),
+                "device": a.device,
+                "volunteer": a.volunteer,
+                "before_slot_end": a.person_id in in_time,
+            }
             for a in r.present
         ],
         "authors": [{"person_id": pid, "name": name} for pid, name in facts.authors.get(r.paper_id, [])],
-        "slot_id": view.id if view else None, "room_id": view.room_id if view else None,
-        "session_id": view.session_id if view else None, "session_title": session_title,
-        "mode": view.mode if view else None, "presenter": view.presenter if view else "",
+        "slot_id": view.id if view else None,
+        "room_id": view.room_id if view else None,
+        "session_id": view.session_id if view else None,
+        "session_title": session_title,
+        "mode": view.mode if view else None,
+        "presenter": view.presenter if view else "",
         "planned_start": _iso(view.starts_at, tz) if view else None,
         "planned_end": _iso(view.ends_at, tz) if view else None,
         # Actual times only from the timer: a room without a timer record is judged by the plan (see the note).
@@ -191,11 +204,16 @@ def _paper_entry(facts: Facts, title: str, slots: list, r: record.Record) -> dic
         "chair": chair,
         "questions": {"asked": q["asked"], "answered": q["answered"]},
         "excuse": None if excuse is None else {"reason": excuse.reason, "by": excuse.by, "at": _iso(excuse.at, tz)},
-        "override": None if override is None else {
-            "status": override.status, "reason": override.reason, "by": override.by, "at": _iso(override.at, tz),
+        "override": None
+        if override is None
+        else {
+            "status": override.status,
+            "reason": override.reason,
+            "by": override.by,
+            "at": _iso(override.at, tz),
         },
         "note": r.note,
-    }  # fmt: skip
+    }
 
 
 def _talks(facts: Facts) -> list[dict[str, Any]]:
@@ -209,14 +227,26 @@ def _talks(facts: Facts) -> list[dict[str, Any]]:
         start = o.start if o.timer_record and o.phase in ("over", "running") else None
         end = o.end if o.timer_record and o.phase == "over" else None
         actual = int((end - start).total_seconds()) if start and end else None
-        out.append({
-            "slot_id": v.id, "kind": v.kind, "title": v.title, "room_id": v.room_id, "paper_id": v.paper_id,
-            "presenter": v.presenter, "planned_start": _iso(v.starts_at, tz), "planned_seconds": planned,
-            "actual_start": _iso(start, tz), "actual_end": _iso(end, tz), "actual_seconds": actual,
-            "overrun_seconds": None if actual is None else actual - planned,
-            "drift_seconds": None if start is None else int((start - v.starts_at).total_seconds()),
-            "phase": o.phase, "timer_record": o.timer_record, "questions": _q_counts(facts, [v.id]),
-        })  # fmt: skip
+        out.append(
+            {
+                "slot_id": v.id,
+                "kind": v.kind,
+                "title": v.title,
+                "room_id": v.room_id,
+                "paper_id": v.paper_id,
+                "presenter": v.presenter,
+                "planned_start": _iso(v.starts_at, tz),
+                "planned_seconds": planned,
+                "actual_start": _iso(start, tz),
+                "actual_end": _iso(end, tz),
+                "actual_seconds": actual,
+                "overrun_seconds": None if actual is None else actual - planned,
+                "drift_seconds": None if start is None else int((start - v.starts_at).total_seconds()),
+                "phase": o.phase,
+                "timer_record": o.timer_record,
+                "questions": _q_counts(facts, [v.id]),
+            }
+        )
     return out
 
 
@@ -236,8 +266,10 @@ def _quarters(times: list[datetime], tz: str) -> list[dict[str, Any]]:
     for t in times:
         local = schedule.to_local(t, tz)
         counts[local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)] += 1
-    return [{"at": k.isoformat(timespec="seconds"), "hhmm": k.strftime("%H:%M"), "count": n}
-            for k, n in sorted(counts.items())]  # fmt: skip
+    return [
+        {"at": k.isoformat(timespec="seconds"), "hhmm": k.strftime("%H:%M"), "count": n}
+        for k, n in sorted(counts.items())
+    ]
 
 
 def build(s: DbSession, now: datetime | None = None, room_ids: Iterable[str] | None = None) -> dict[str, Any]:
@@ -250,8 +282,14 @@ def build(s: DbSession, now: datetime | None = None, room_ids: Iterable[str] | N
 
 def _event(facts: Facts) -> dict[str, Any]:
     e = facts.event
-    return {"name": e.name, "short_name": e.short_name, "date": e.date.isoformat(), "timezone": e.timezone,
-            "host": e.host, "synthetic": e.synthetic}  # fmt: skip
+    return {
+        "name": e.name,
+        "short_name": e.short_name,
+        "date": e.date.isoformat(),
+        "timezone": e.timezone,
+        "host": e.host,
+        "synthetic": e.synthetic,
+    }
 
 
 def _live_report(facts: Facts, room_ids: Iterable[str] | None) -> dict[str, Any]:
@@ -260,11 +298,15 @@ def _live_report(facts: Facts, room_ids: Iterable[str] | None) -> dict[str, Any]
         if v.paper_id:
             by_paper[v.paper_id].append(v)
     paper_facts = [
-        record.PaperFacts(p.id, tuple(pid for pid, _ in facts.authors.get(p.id, [])),
-                          tuple(facts.slot_facts(v) for v in by_paper.get(p.id, [])),
-                          facts.excuses.get(p.id), facts.overrides.get(p.id))
+        record.PaperFacts(
+            p.id,
+            tuple(pid for pid, _ in facts.authors.get(p.id, [])),
+            tuple(facts.slot_facts(v) for v in by_paper.get(p.id, [])),
+            facts.excuses.get(p.id),
+            facts.overrides.get(p.id),
+        )
         for p in facts.papers
-    ]  # fmt: skip
+    ]
     records = record.decide_all(paper_facts, facts.arrivals, facts.timers, facts.now, facts.day_over)
     titles = {p.id: p.title for p in facts.papers}
     papers = [_paper_entry(facts, titles[r.paper_id], by_paper.get(r.paper_id, []), r) for r in records]
@@ -284,7 +326,7 @@ def _live_report(facts: Facts, room_ids: Iterable[str] | None) -> dict[str, Any]
         "drift": _drift(talks),
         "withdrawn": [
             {"paper_id": pid, "title": title, "withdrawn_at": _iso(at, facts.tz)} for pid, title, at in facts.withdrawn
-        ],  # fmt: skip
+        ],
         "attendance": {
             "registered": facts.registered,
             "checked_in": len(facts.arrival_times),

@@ -53,8 +53,11 @@ def collect(kind: str = "all", person_id: int | None = None) -> list[pdf.Certifi
             pid = presenting_author(p, presenters.get(p["slot_id"]))
             if pid is None or person_id not in (None, pid):
                 continue
-            out.append(pdf.Certificate("presentation", pid, names.get(pid, ""), paper_title=p["title"],
-                                       paper_id=p["paper_id"], **base))  # fmt: skip
+            out.append(
+                pdf.Certificate(
+                    "presentation", pid, names.get(pid, ""), paper_title=p["title"], paper_id=p["paper_id"], **base
+                )
+            )
     return out
 
 
@@ -77,8 +80,9 @@ def presenting_author(paper: dict[str, Any], slot_presenter: int | None) -> int 
 
 def pdf_for(kind: str = "all", person_id: int | None = None, principal: Principal | None = None) -> tuple[bytes, int]:
     items = collect(kind, person_id)
-    service.log_act("certificate", f"{kind} person {person_id}" if person_id else kind, f"{len(items)} pages",
-                    principal)  # fmt: skip
+    service.log_act(
+        "certificate", f"{kind} person {person_id}" if person_id else kind, f"{len(items)} pages", principal
+    )
     return pdf.certificates_pdf(items), len(items)
 
 
@@ -86,7 +90,10 @@ def person_pdf(person_id: int, kind: str, principal: Principal) -> bytes:
     """One person's certificate(s), for the desk; 404 when they have none of this kind."""
     data, count = pdf_for(kind, person_id, principal)
     if count == 0:
-        raise ApiError(404, "no_certificate",
-                       f"Person {person_id} has no {'' if kind == 'all' else kind + ' '}certificate: "
-                       "attendance needs a check-in, presentation a presented paper.")  # fmt: skip
+        raise ApiError(
+            404,
+            "no_certificate",
+            f"Person {person_id} has no {'' if kind == 'all' else kind + ' '}certificate: "
+            "attendance needs a check-in, presentation a presented paper.",
+        )
     return data

@@ -78,8 +78,11 @@ def timing(report: dict[str, Any]) -> Chart:
     worst = (
         "" if drift.get("max_seconds") is None else f"; the day's drift at worst {drift['max_seconds'] / 60:+.0f} min"
     )
-    chart = Chart(f"Timing: planned (light) and actual (dark) per talk, each talk's start drift{worst}", WIDTH,
-                  30 + ROW * max(1, len(talks)) + 20)  # fmt: skip
+    chart = Chart(
+        f"Timing: planned (light) and actual (dark) per talk, each talk's start drift{worst}",
+        WIDTH,
+        30 + ROW * max(1, len(talks)) + 20,
+    )
     if not times:
         chart.shapes.append(Text(10, 30, "No talks."))
         return chart
@@ -160,20 +163,27 @@ def all_charts(report: dict[str, Any]) -> list[Chart]:
 
 def to_svg(chart: Chart) -> str:
     """Inline SVG (no script, no external reference); every text escaped."""
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width:.0f} {chart.height:.0f}" '
-           f'role="img" aria-label="{escape(chart.title)}" class="report-chart" font-family="sans-serif">',
-           f"<title>{escape(chart.title)}</title>"]  # fmt: skip
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width:.0f} {chart.height:.0f}" '
+        f'role="img" aria-label="{escape(chart.title)}" class="report-chart" font-family="sans-serif">',
+        f"<title>{escape(chart.title)}</title>",
+    ]
     for s in chart.shapes:
         if isinstance(s, Rect):
             stroke = f' stroke="{s.stroke}" stroke-width="0.6"' if s.stroke else ""
-            out.append(f'<rect x="{s.x:.1f}" y="{s.y:.1f}" width="{s.w:.1f}" height="{s.h:.1f}" '
-                       f'fill="{s.fill}"{stroke}/>')  # fmt: skip
+            out.append(
+                f'<rect x="{s.x:.1f}" y="{s.y:.1f}" width="{s.w:.1f}" height="{s.h:.1f}" fill="{s.fill}"{stroke}/>'
+            )
         elif isinstance(s, Line):
             dash = ' stroke-dasharray="2 2"' if s.dash else ""
-            out.append(f'<line x1="{s.x1:.1f}" y1="{s.y1:.1f}" x2="{s.x2:.1f}" y2="{s.y2:.1f}" '
-                       f'stroke="{s.stroke}" stroke-width="0.6"{dash}/>')  # fmt: skip
+            out.append(
+                f'<line x1="{s.x1:.1f}" y1="{s.y1:.1f}" x2="{s.x2:.1f}" y2="{s.y2:.1f}" '
+                f'stroke="{s.stroke}" stroke-width="0.6"{dash}/>'
+            )
         else:
-            out.append(f'<text x="{s.x:.1f}" y="{s.y:.1f}" font-size="{s.size}" text-anchor="{s.anchor}" '
-                       f'fill="{INK}">{escape(s.text)}</text>')  # fmt: skip
+            out.append(
+                f'<text x="{s.x:.1f}" y="{s.y:.1f}" font-size="{s.size}" text-anchor="{s.anchor}" '
+                f'fill="{INK}">{escape(s.text)}</text>'
+            )
     out.append("</svg>")
     return "".join(out)

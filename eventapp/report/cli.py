@@ -9,9 +9,13 @@ import click
 
 def register(group: click.Group) -> None:
     @group.command()
-    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                  help="report.pdf (publication chair, records), report.html, report.csv (one row per paper) or "
-                       "report.json.")  # fmt: skip
+    @click.option(
+        "--out",
+        "out",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="report.pdf (publication chair, records), report.html, report.csv (one row per paper) or report.json.",
+    )
     def report(out: Path) -> None:
         """The day's report: the presentation record of every accepted paper, timing, arrivals, Q&A."""
         from ..cli import app_context
@@ -40,10 +44,14 @@ def register(group: click.Group) -> None:
         click.echo(f"{len(data['papers'])} papers ({counts or 'none'}) written to {out}")
 
     @group.command()
-    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                  help="certificates.pdf: one page per certificate.")  # fmt: skip
-    @click.option("--kind", type=click.Choice(["all", "attendance", "presentation"]), default="all",
-                  show_default=True)  # fmt: skip
+    @click.option(
+        "--out",
+        "out",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="certificates.pdf: one page per certificate.",
+    )
+    @click.option("--kind", type=click.Choice(["all", "attendance", "presentation"]), default="all", show_default=True)
     @click.option("--person", "person_id", type=int, default=None, help="Only this person's (their id).")
     def certificates(out: Path, kind: str, person_id: int | None) -> None:
         """Certificates of attendance (each person checked in) and presentation (each presented paper)."""

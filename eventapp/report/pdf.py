@@ -39,8 +39,9 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return sum(pdfmetrics.stringWidth(piece, font, size) for font, piece in runs(text, bold))
 
 
-def draw_text(c: Canvas, x: float, y: float, text: str, size: float, *, bold: bool = False,
-              anchor: str = "start") -> None:  # fmt: skip
+def draw_text(
+    c: Canvas, x: float, y: float, text: str, size: float, *, bold: bool = False, anchor: str = "start"
+) -> None:
     """The one way this module writes text: per run of script, in a font that has its glyphs."""
     if anchor != "start":
         w = text_width(text, size, bold)
@@ -178,8 +179,10 @@ def report_pdf(report: dict[str, Any]) -> bytes:
         pages.y -= 14
     att = report["attendance"]
     q = report["questions"]
-    totals = (f"Registered {att['registered']} · checked in {att['checked_in']} · questions asked {q['asked']}, "
-              f"approved {q['approved']}, answered {q['answered']}, votes {q['votes']}")  # fmt: skip
+    totals = (
+        f"Registered {att['registered']} · checked in {att['checked_in']} · questions asked {q['asked']}, "
+        f"approved {q['approved']}, answered {q['answered']}, votes {q['votes']}"
+    )
     draw_text(c, m, pages.y - 10, fit(totals, 8, width), 8)
     pages.y -= 20
 
@@ -203,8 +206,7 @@ def report_pdf(report: dict[str, Any]) -> bytes:
             pages.new_page()
             header()
         draw_text(c, cols[0], pages.y - 8, p["paper_id"], 8, bold=True)
-        draw_text(c, cols[1], pages.y - 8, STATUS_WORDS.get(p["status"], p["status"]), 8,
-                  bold=p["status"] == "no_show")  # fmt: skip
+        draw_text(c, cols[1], pages.y - 8, STATUS_WORDS.get(p["status"], p["status"]), 8, bold=p["status"] == "no_show")
         y = pages.y
         for line in lines:
             draw_text(c, cols[2], y - 8, line, 8)
@@ -293,8 +295,9 @@ def certificates_pdf(items: Sequence[Certificate], signer: str = "The organizers
     return out.getvalue()
 
 
-def _centred_lines(c: Canvas, text: str, y: float, size: float, width: float, *, bold: bool = False,
-                   limit: int = 3) -> float:  # fmt: skip
+def _centred_lines(
+    c: Canvas, text: str, y: float, size: float, width: float, *, bold: bool = False, limit: int = 3
+) -> float:
     """Lines of `text` centred on the page (width `width` + 60 mm of margins), from `y` down; the next y."""
     cx = (width + 60 * mm) / 2
     for line in wrap(text, size, width, bold)[:limit]:

@@ -190,8 +190,9 @@ def decide(
     if paper.override is not None:
         reason = paper.override.reason
         by = paper.override.by or "an organizer"
-        return Record(paper.paper_id, paper.override.status, basis, present, in_time,
-                      f"Set by {by}: {reason}", True, derived)  # fmt: skip
+        return Record(
+            paper.paper_id, paper.override.status, basis, present, in_time, f"Set by {by}: {reason}", True, derived
+        )
     return Record(paper.paper_id, status, basis, present, in_time, note.strip(), False, derived)
 
 

@@ -25,9 +25,10 @@ class OverrideBody(Schema):
     def _known_status(cls, value: Any) -> str | None:
         if value is not None and value not in record.STATUSES:
             raise PydanticCustomError(
-                "api:invalid_status", "status must be one of {names}, or null to clear.",
+                "api:invalid_status",
+                "status must be one of {names}, or null to clear.",
                 {"names": ", ".join(record.STATUSES)},
-            )  # fmt: skip
+            )
         return value
 
     @field_validator("reason", mode="before")

@@ -18,11 +18,16 @@ from .models import ReportLog, ReportOverride
 log = logging.getLogger(__name__)
 
 
-
 def _log(s: DbSession, action: str, subject: str, detail: str = "", principal: Principal | None = None) -> None:
-    s.add(ReportLog(action=action, subject=subject[:200], detail=detail[:500],
-                    staff_id=principal.staff_id if principal else None,
-                    by_name=(principal.name if principal else "command line")[:200]))  # fmt: skip
+    s.add(
+        ReportLog(
+            action=action,
+            subject=subject[:200],
+            detail=detail[:500],
+            staff_id=principal.staff_id if principal else None,
+            by_name=(principal.name if principal else "command line")[:200],
+        )
+    )
     fields = {"action": action, "subject": subject, "staff_id": principal.staff_id if principal else None}
     log.info("report %s", action, extra={"fields": fields})
 

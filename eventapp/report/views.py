@@ -26,8 +26,9 @@ def report_api():
 @schemas.accepts(body=OverrideBody)
 def override_api(paper_id: str):
     if not isinstance(request.get_json(silent=True), dict):  # the report's own wording for a missing body
-        raise ApiError(400, "invalid_body",
-                       'Send a JSON object such as {"status": "presented_in_person", "reason": "…"}.')  # fmt: skip
+        raise ApiError(
+            400, "invalid_body", 'Send a JSON object such as {"status": "presented_in_person", "reason": "…"}.'
+        )
     override = schemas.body()
     return jsonify(service.override(current_principal(), paper_id, override.status, override.reason))
 
@@ -54,8 +55,13 @@ def _page_context(*, logged: bool = True):
 def page():
     """The day's report, live during the day (a paper turns presented as its slot ends), printable."""
     principal, data = _page_context()
-    return render_template("report/page.html", report=data, charts=render.svg_charts(data), principal=principal,
-                           organizer=principal.role == "organizer" and not data.get("purged"))  # fmt: skip
+    return render_template(
+        "report/page.html",
+        report=data,
+        charts=render.svg_charts(data),
+        principal=principal,
+        organizer=principal.role == "organizer" and not data.get("purged"),
+    )
 
 
 @bp.get("/report/fragment")
@@ -63,5 +69,9 @@ def page():
 def fragment():
     """The report's body alone: the page swaps it in when the program or the door announces a change."""
     principal, data = _page_context(logged=False)
-    return render_template("report/_body.html", report=data, charts=render.svg_charts(data),
-                           organizer=principal.role == "organizer" and not data.get("purged"))  # fmt: skip
+    return render_template(
+        "report/_body.html",
+        report=data,
+        charts=render.svg_charts(data),
+        organizer=principal.role == "organizer" and not data.get("purged"),
+    )

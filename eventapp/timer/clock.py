@@ -59,19 +59,27 @@ class TimerState:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "slot_index": self.slot_index, "segment": self.segment, "state": self.state,
-            "ends_at_ms": self.ends_at_ms, "remaining_ms": self.remaining_ms, "revision": self.revision,
+            "slot_index": self.slot_index,
+            "segment": self.segment,
+            "state": self.state,
+            "ends_at_ms": self.ends_at_ms,
+            "remaining_ms": self.remaining_ms,
+            "revision": self.revision,
             "undo": self.undo.to_dict() if self.undo else None,
-        }  # fmt: skip
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TimerState:
         undo = data.get("undo")
         return cls(
-            slot_index=int(data["slot_index"]), segment=data["segment"], state=data["state"],
-            ends_at_ms=data.get("ends_at_ms"), remaining_ms=int(data.get("remaining_ms", 0)),
-            revision=int(data.get("revision", 0)), undo=cls.from_dict(undo) if undo else None,
-        )  # fmt: skip
+            slot_index=int(data["slot_index"]),
+            segment=data["segment"],
+            state=data["state"],
+            ends_at_ms=data.get("ends_at_ms"),
+            remaining_ms=int(data.get("remaining_ms", 0)),
+            revision=int(data.get("revision", 0)),
+            undo=cls.from_dict(undo) if undo else None,
+        )
 
 
 def thresholds(slot: SlotPlan, segment: str) -> tuple[int, int]:
@@ -133,9 +141,7 @@ def phase(state: TimerState, slot: SlotPlan | None, now_ms: int) -> str:
     return "normal"
 
 
-def apply(
-    state: TimerState, slots: list[SlotPlan], action: str, now_ms: int, seconds: int | None = None
-) -> TimerState:
+def apply(state: TimerState, slots: list[SlotPlan], action: str, now_ms: int, seconds: int | None = None) -> TimerState:
     """The state after one command at `now_ms`. Returns `state` itself (same revision) when nothing changes."""
     if action not in ACTIONS:
         raise ClockError("unknown_action", f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
@@ -189,8 +195,9 @@ def _step(state: TimerState, slots: list[SlotPlan], action: str, now_ms: int, se
             return state
         if state.state == "running":
             return replace(state, segment="qa", ends_at_ms=now_ms + slot.qa_ms)
-        return replace(state, segment="qa", state="paused" if state.state == "paused" else "idle",
-                       remaining_ms=slot.qa_ms)  # fmt: skip
+        return replace(
+            state, segment="qa", state="paused" if state.state == "paused" else "idle", remaining_ms=slot.qa_ms
+        )
     if action == "adjust":
         if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds == 0:
             raise ClockError("invalid_seconds", "adjust needs a whole, non-zero number of seconds.")
@@ -231,9 +238,9 @@ def marks(old: TimerState, new: TimerState, slots: list[SlotPlan], now_ms: int) 
         out.append(Mark("start", old.slot_index, "qa", old.ends_at_ms))
         old = flowed
     active = ("running", "paused")
-    same_place = (
-        (old.slot_index, old.segment) == (new.slot_index, new.segment)
-        and "finished" not in (old.state, new.state)
+    same_place = (old.slot_index, old.segment) == (new.slot_index, new.segment) and "finished" not in (
+        old.state,
+        new.state,
     )
     if old.state in active and not (same_place and new.state in active):
         out.append(Mark("end", old.slot_index, old.segment, now_ms))

@@ -19,7 +19,7 @@ from sqlmodel import select
 from .. import metrics, ratelimit, schemas
 from ..auth import Principal
 from ..db import session_scope, utcnow
-from ..errors import ApiError
+from ..errors import ApiError, unauthenticated
 from ..program.service import SlotView
 from ..signals import send_safely, timer_changed
 from . import clock
@@ -92,14 +92,15 @@ def command(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
 
 def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, Any]:
     if not principal.is_staff:
-        raise ApiError(401, "unauthenticated", "Sign in with your staff link or send a valid Bearer token.")
+        raise unauthenticated()
     stale: ApiError | None = None
     with session_scope() as s:
         row, state, views = load(s, room_id, lock=True)  # 404 for an unknown room
         if not principal.can_chair_room(room_id):
             raise ApiError(403, "forbidden", "Only this room's chair or an organizer may run its timer.")
-        ratelimit.hit(COMMAND_LIMIT, "timer", str(principal.staff_id),
-                      message="Too many timer commands at once. Wait a moment.")  # fmt: skip
+        ratelimit.hit(
+            COMMAND_LIMIT, "timer", str(principal.staff_id), message="Too many timer commands at once. Wait a moment."
+        )
         action, command_id, seconds, extra = parse_command(data)
         at = now_ms()
         zone = tz(s)
@@ -116,8 +117,13 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
             # Pressed on a state a later command has replaced (a double tap, a second chair's phone): refused whole.
             settled = clock.settle(state, plans(views), at) if views else state
             snapshot = payload(row, settled, views, zone, at)
-            stale = ApiError(409, "stale", "The timer changed after this was pressed; it now shows the current "
-                             "state. Press again if you still want it.", snapshot=snapshot)  # fmt: skip
+            stale = ApiError(
+                409,
+                "stale",
+                "The timer changed after this was pressed; it now shows the current "
+                "state. Press again if you still want it.",
+                snapshot=snapshot,
+            )
         else:
             if action in MESSAGE_ACTIONS:
                 new = replace(clock.settle(state, plans(views), at) if views else state, revision=state.revision + 1)
@@ -129,8 +135,15 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
                     raise ApiError(409, err.code, err.message) from err
             save(s, row, state, new, views, at)
             row.last_command_id = command_id
-            s.add(TimerCommand(room_id=room_id, command_id=command_id, action=action, staff_id=principal.staff_id,
-                               revision=new.revision))  # fmt: skip
+            s.add(
+                TimerCommand(
+                    room_id=room_id,
+                    command_id=command_id,
+                    action=action,
+                    staff_id=principal.staff_id,
+                    revision=new.revision,
+                )
+            )
             s.exec(delete(TimerCommand).where(TimerCommand.created_at < utcnow() - KEEP_COMMANDS))
             body = payload(row, new, views, zone, at)
     if stale is not None:
@@ -139,8 +152,13 @@ def _command_once(room_id: str, data: Any, principal: Principal) -> dict[str, An
     add_presence(body)
     if seen is None:
         metrics.TIMER_COMMANDS.labels(action=action).inc()
-        fields = {"room_id": room_id, "action": action, "staff_id": principal.staff_id,
-                  "slot_id": body["slot_id"], "revision": body["revision"]}  # fmt: skip
+        fields = {
+            "room_id": room_id,
+            "action": action,
+            "staff_id": principal.staff_id,
+            "slot_id": body["slot_id"],
+            "revision": body["revision"],
+        }
         log.info("timer command", extra={"fields": fields})
         announce(room_id, body, program=action not in MESSAGE_ACTIONS)
         send_safely(timer_changed, None, room_id=room_id, state=body)

@@ -64,17 +64,24 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
                 elif state.state == "idle" and actual:
                     current = Current(row.slot_id, None)
         planned = [
-            PlannedSlot(v.id, int(v.starts_at.timestamp() * 1000), (v.talk_seconds + v.qa_seconds) * 1000,
-                        v.fixed_start, _min_duration(v))
+            PlannedSlot(
+                v.id,
+                int(v.starts_at.timestamp() * 1000),
+                (v.talk_seconds + v.qa_seconds) * 1000,
+                v.fixed_start,
+                _min_duration(v),
+            )
             for v in room_views
-        ]  # fmt: skip
+        ]
         rows_out = forecast(planned, actual, current, at)
         for f in rows_out:
             by_slot[f.id] = {
-                "actual_start": iso(f.actual_start_ms), "actual_end": iso(f.actual_end_ms),
-                "expected_start": iso(f.expected_start_ms), "expected_end": iso(f.expected_end_ms),
+                "actual_start": iso(f.actual_start_ms),
+                "actual_end": iso(f.actual_end_ms),
+                "expected_start": iso(f.expected_start_ms),
+                "expected_end": iso(f.expected_end_ms),
                 "delay_seconds": round(f.delay_ms / 1000),
-            }  # fmt: skip
+            }
         # The day's delay: how late the next slot will start (the current one's overrun included).
         ids = [f.id for f in rows_out]
         if current is not None and ids.index(current.slot_id) + 1 < len(ids):
@@ -96,11 +103,15 @@ def plan_extension(payload: dict[str, Any], now: Any) -> None:
         if state_name in ("running", "paused") and timer_now is None:
             timer_now = (now_id, next_id)
         plan_rooms[room_id] = {
-            "current_slot_id": now_id, "next_slot_id": next_id,
-            "now_from": "timer" if state_name in ("running", "paused") else "plan", "timer_state": state_name,
-            "delay_seconds": round(now_row.delay_ms / 1000), "planned_end": iso(plan_end),
-            "expected_end": iso(end), "end_delay_seconds": round(((end or plan_end) - plan_end) / 1000),
-        }  # fmt: skip
+            "current_slot_id": now_id,
+            "next_slot_id": next_id,
+            "now_from": "timer" if state_name in ("running", "paused") else "plan",
+            "timer_state": state_name,
+            "delay_seconds": round(now_row.delay_ms / 1000),
+            "planned_end": iso(plan_end),
+            "expected_end": iso(end),
+            "end_delay_seconds": round(((end or plan_end) - plan_end) / 1000),
+        }
     for session in payload["sessions"]:
         for slot in session["slots"]:
             slot.update(by_slot.get(slot["id"], {}))

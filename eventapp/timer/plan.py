@@ -86,8 +86,8 @@ def forecast(
                 end = start + slot.duration_ms
             actual_start = got.start_ms if got else None
             out.append(SlotForecast(slot.id, slot.start_ms, planned_end, actual_start, None, start, end))
-        elif got and got.start_ms is not None and got.end_ms is not None and (
-            current_index is None or i < current_index
+        elif (
+            got and got.start_ms is not None and got.end_ms is not None and (current_index is None or i < current_index)
         ):
             out.append(
                 SlotForecast(slot.id, slot.start_ms, planned_end, got.start_ms, got.end_ms, got.start_ms, got.end_ms)
@@ -117,8 +117,9 @@ def _shrink(out: list[SlotForecast], slots: list[PlannedSlot], first: int, overf
             continue
         out[j] = replace(out[j], expected_end_ms=out[j].expected_end_ms - take)
         for k in range(j + 1, len(out)):
-            out[k] = replace(out[k], expected_start_ms=out[k].expected_start_ms - take,
-                             expected_end_ms=out[k].expected_end_ms - take)  # fmt: skip
+            out[k] = replace(
+                out[k], expected_start_ms=out[k].expected_start_ms - take, expected_end_ms=out[k].expected_end_ms - take
+            )
         taken += take
         if taken >= overflow:
             break

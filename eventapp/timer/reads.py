@@ -90,8 +90,14 @@ def segment_log(room_id: str) -> dict[str, Any]:
     return {
         "room_id": room_id,
         "segments": [
-            {"slot_id": r.slot_id, "segment": r.segment, "started_at": iso(r.started_at_ms),
-             "ended_at": iso(r.ended_at_ms), "started_at_ms": r.started_at_ms, "ended_at_ms": r.ended_at_ms}
+            {
+                "slot_id": r.slot_id,
+                "segment": r.segment,
+                "started_at": iso(r.started_at_ms),
+                "ended_at": iso(r.ended_at_ms),
+                "started_at_ms": r.started_at_ms,
+                "ended_at_ms": r.ended_at_ms,
+            }
             for r in rows
         ],
-    }  # fmt: skip
+    }

@@ -101,13 +101,20 @@ def _slot_json(v: SlotView | None, tz: str) -> dict[str, Any] | None:
     if v is None:
         return None
     return {
-        "id": v.id, "kind": v.kind, "title": v.title, "presenter": v.presenter or None, "paper_id": v.paper_id,
-        "mode": v.mode, "session_id": v.session_id, "starts_at": schedule.local_iso(v.starts_at, tz),
-        "planned_start_ms": int(v.starts_at.timestamp() * 1000), "talk_seconds": v.talk_seconds,
+        "id": v.id,
+        "kind": v.kind,
+        "title": v.title,
+        "presenter": v.presenter or None,
+        "paper_id": v.paper_id,
+        "mode": v.mode,
+        "session_id": v.session_id,
+        "starts_at": schedule.local_iso(v.starts_at, tz),
+        "planned_start_ms": int(v.starts_at.timestamp() * 1000),
+        "talk_seconds": v.talk_seconds,
         "qa_seconds": v.qa_seconds,
         # null while unknown (no check-in data); else whether an author is here (presence.add_presence).
         "presenter_present": None,
-    }  # fmt: skip
+    }
 
 
 def payload(row: TimerRow, state: TimerState, views: list[SlotView], tz: str, at_ms: int) -> dict[str, Any]:

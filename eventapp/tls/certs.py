@@ -112,8 +112,15 @@ def new_ca(label: str, now: datetime) -> KeyPair:
 def _key_usage(*, ca: bool) -> x509.KeyUsage:
     """Signatures only; a CA also signs certificates and revocation lists."""
     return x509.KeyUsage(
-        digital_signature=True, key_cert_sign=ca, crl_sign=ca, content_commitment=False, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, encipher_only=False, decipher_only=False,
+        digital_signature=True,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 

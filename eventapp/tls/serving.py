@@ -31,8 +31,9 @@ def https_options(command: Callable) -> Callable:
     defaults to the https address, and the plan waits in the click context for `planned()`."""
 
     @functools.wraps(command)
-    def with_https(*args: Any, use_https: bool, cert_file: Path | None, key_file: Path | None,
-                   http_port: int | None, **kwargs: Any) -> Any:  # fmt: skip
+    def with_https(
+        *args: Any, use_https: bool, cert_file: Path | None, key_file: Path | None, http_port: int | None, **kwargs: Any
+    ) -> Any:
         host, port = kwargs["host"], kwargs["port"]
         tls = plan(default_instance_path(), host, port, use_https, cert_file, key_file, http_port)
         if use_https:
@@ -45,13 +46,25 @@ def https_options(command: Callable) -> Callable:
 
     options = [
         click.option("--https", "use_https", is_flag=True, help="Serve HTTPS (phones need it for the camera)."),
-        click.option("--cert", "cert_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Certificate (PEM, full chain) for --https; else a local CA's."),
-        click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="The certificate's private key (PEM), with --cert."),
-        click.option("--http-port", type=int, default=None,
-                     help="Plain-HTTP page helping phones trust the local CA (default: PORT+1; 0: none)."),
-    ]  # fmt: skip
+        click.option(
+            "--cert",
+            "cert_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Certificate (PEM, full chain) for --https; else a local CA's.",
+        ),
+        click.option(
+            "--key",
+            "key_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="The certificate's private key (PEM), with --cert.",
+        ),
+        click.option(
+            "--http-port",
+            type=int,
+            default=None,
+            help="Plain-HTTP page helping phones trust the local CA (default: PORT+1; 0: none).",
+        ),
+    ]
     for option in reversed(options):
         with_https = option(with_https)
     return with_https
@@ -160,8 +173,11 @@ def renew_once(instance: Path, context: Any) -> str:
         log.warning("server certificate issued again (%s): %s", server.renewed, ", ".join(server.names))
         base_host = urlsplit(os.environ.get("EVENTAPP_BASE_URL", "")).hostname
         if base_host and base_host not in server.names:
-            log.warning("links and QR codes still point to %s, which this laptop no longer has: restart `eventapp "
-                        "serve --https` (or set EVENTAPP_BASE_URL) so they follow", base_host)  # fmt: skip
+            log.warning(
+                "links and QR codes still point to %s, which this laptop no longer has: restart `eventapp "
+                "serve --https` (or set EVENTAPP_BASE_URL) so they follow",
+                base_host,
+            )
     return server.renewed
 
 

@@ -51,13 +51,15 @@ def covered(font: dict, text: str) -> bool:
 
 
 def test_a_badge_with_a_hangul_and_a_chinese_name_uses_fonts_that_have_the_glyphs():
-    pdf = badges_pdf([
-        face("김민준", "서울대학교 (Seoul National University)", "CODE-KO1"),
-        face("陈浩", "香港科技大学 (HKUST)", "CODE-ZH1"),
-        face("陳志明", "國立臺灣大學", "CODE-TW1"),
-        face("山田 はな", "東京大学", "CODE-JA1"),
-        face("Nguyễn Văn An", "Trường Đại học Bách khoa Hà Nội", "CODE-VI1"),
-    ])  # fmt: skip
+    pdf = badges_pdf(
+        [
+            face("김민준", "서울대학교 (Seoul National University)", "CODE-KO1"),
+            face("陈浩", "香港科技大学 (HKUST)", "CODE-ZH1"),
+            face("陳志明", "國立臺灣大學", "CODE-TW1"),
+            face("山田 はな", "東京大学", "CODE-JA1"),
+            face("Nguyễn Văn An", "Trường Đại học Bách khoa Hà Nội", "CODE-VI1"),
+        ]
+    )
     runs = runs_of(pdf)
     by_text = {text: str(font["/BaseFont"]).lstrip("/") for font, text in runs}
     assert by_text["김민준"] in ("HYSMyeongJo-Medium", "HYGothic-Medium")
@@ -65,7 +67,9 @@ def test_a_badge_with_a_hangul_and_a_chinese_name_uses_fonts_that_have_the_glyph
     assert by_text["陈浩"] == "STSong-Light"
     assert by_text["陳志明"] == "MSung-Light" and by_text["國立臺灣大學"] == "MSung-Light"
     assert by_text["山田 はな"] in ("HeiseiMin-W3", "HeiseiKakuGo-W5")
-    assert by_text["Seoul National University)"].endswith("DejaVuSans") or "Vera" in by_text["Seoul National University)"]
+    assert (
+        by_text["Seoul National University)"].endswith("DejaVuSans") or "Vera" in by_text["Seoul National University)"]
+    )
     assert "DejaVuSans" in by_text["Nguyễn Văn An"] or "Vera" in by_text["Nguyễn Văn An"]
     missing = [(str(font["/BaseFont"]), text) for font, text in runs if not covered(font, text)]
     assert missing == []

@@ -59,8 +59,12 @@ def camera_browser(chromium, tmp_path):
     def launch(text: str):
         video = tmp_path / f"badge-{len(browsers)}.y4m"
         write_y4m(video, text)
-        args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
+        args = [
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
         browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
         browsers.append(browser)
         return browser

@@ -16,20 +16,27 @@ from eventapp.signals import coverage_changed
         ({}, "invalid_name", "A name needs 1 to 200 characters."),
         ({"name": "   "}, "invalid_name", "A name needs 1 to 200 characters."),
         ({"name": "x" * 201}, "invalid_name", "A name needs 1 to 200 characters."),
-        ({"name": "Ada", "affiliation": "y" * 301}, "invalid_affiliation",
-         "The affiliation is text of at most 300 characters."),
-        ({"name": "Ada", "attendance": "sometimes"}, "invalid_attendance",
-         "attendance is one of in_person, online, none."),
+        (
+            {"name": "Ada", "affiliation": "y" * 301},
+            "invalid_affiliation",
+            "The affiliation is text of at most 300 characters.",
+        ),
+        (
+            {"name": "Ada", "attendance": "sometimes"},
+            "invalid_attendance",
+            "attendance is one of in_person, online, none.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_walkin_is_refused_with_its_code_and_message(client, organizer, body, code, message):
     r = client.post("/api/v1/checkin/walkins", json=body, headers=organizer["headers"])
     assert r.status_code == 400 and r.json == {"error": code, "message": message}
 
 
 def test_a_walkin_with_defaults_is_in_person_and_checked_in_unless_told(client, organizer):
-    r = client.post("/api/v1/checkin/walkins", json={"name": "  Ada  ", "affiliation": ""},
-                    headers=organizer["headers"])  # fmt: skip
+    r = client.post(
+        "/api/v1/checkin/walkins", json={"name": "  Ada  ", "affiliation": ""}, headers=organizer["headers"]
+    )
     assert r.status_code == 201 and r.json["badge"]["name"] == "Ada" and r.json["badge"]["attendance"] == "in_person"
     assert r.json["checkin"]["result"] == "ok"
     r = client.post("/api/v1/checkin/walkins", json={"name": "Bo", "check_in": False}, headers=organizer["headers"])
@@ -42,8 +49,11 @@ def test_a_walkin_with_defaults_is_in_person_and_checked_in_unless_told(client, 
 )
 def test_acts_need_a_reason_of_at_most_500_characters(client, organizer, reason, code):
     body = {} if reason is None else {"reason": reason}
-    for method, url in [("put", "/api/v1/coverage/L1/excuse"), ("post", "/api/v1/badges/1/reissue"),
-                        ("post", "/api/v1/checkins/1/undo")]:  # fmt: skip
+    for method, url in [
+        ("put", "/api/v1/coverage/L1/excuse"),
+        ("post", "/api/v1/badges/1/reissue"),
+        ("post", "/api/v1/checkins/1/undo"),
+    ]:
         r = getattr(client, method)(url, json=body, headers=organizer["headers"])
         assert r.status_code == 400 and r.json["error"] == code, (url, r.json)
 
@@ -59,8 +69,9 @@ def test_taking_an_excuse_back_needs_no_reason_nor_body(client, organizer):
 def test_a_scan_without_code_is_code_missing_before_its_time_is_read(client, volunteer):
     r = client.post("/api/v1/checkins", json={"nonce": "n", "scanned_at": "yesterday"}, headers=volunteer["headers"])
     assert r.status_code == 400 and r.json["error"] == "code_missing"
-    r = client.post("/api/v1/checkins", json={"nonce": "n", "code": "x", "scanned_at": True},
-                    headers=volunteer["headers"])  # fmt: skip
+    r = client.post(
+        "/api/v1/checkins", json={"nonce": "n", "code": "x", "scanned_at": True}, headers=volunteer["headers"]
+    )
     assert r.status_code == 400 and r.json["error"] == "invalid_scanned_at"
 
 
@@ -73,8 +84,9 @@ def test_a_check_in_tells_coverage_changed_with_the_changed_entries(client, volu
     coverage_changed.connect(receiver)
     try:
         pid = author_id("L4", 3)
-        r = client.post("/api/v1/checkins", json={"code": code_of(pid), "nonce": uuid.uuid4().hex},
-                        headers=volunteer["headers"])  # fmt: skip
+        r = client.post(
+            "/api/v1/checkins", json={"code": code_of(pid), "nonce": uuid.uuid4().hex}, headers=volunteer["headers"]
+        )
         assert r.status_code == 201
     finally:
         coverage_changed.disconnect(receiver)
@@ -87,8 +99,11 @@ def test_a_failing_receiver_never_fails_the_check_in(client, volunteer):
 
     coverage_changed.connect(broken)
     try:
-        r = client.post("/api/v1/checkins", json={"code": code_of(author_id("L1", 0)), "nonce": uuid.uuid4().hex},
-                        headers=volunteer["headers"])  # fmt: skip
+        r = client.post(
+            "/api/v1/checkins",
+            json={"code": code_of(author_id("L1", 0)), "nonce": uuid.uuid4().hex},
+            headers=volunteer["headers"],
+        )
     finally:
         coverage_changed.disconnect(broken)
     assert r.status_code == 201
@@ -96,8 +111,17 @@ def test_a_failing_receiver_never_fails_the_check_in(client, volunteer):
 
 def test_every_csv_cell_that_looks_like_a_formula_is_text():
     assert [safe_cell(v) for v in ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "", "ok", 5, None]] == [
-        "'=1+1", "'+1", "'-1", "'@x", "'\tx", "'\rx", "", "ok", 5, None,
-    ]  # fmt: skip
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "",
+        "ok",
+        5,
+        None,
+    ]
     assert safe_row(["=A1", "b"]) == ["'=A1", "b"] and safe_dict({"a": "@b"}) == {"a": "'@b"}
 
 

@@ -43,8 +43,9 @@ def test_a_room_board_gets_its_room_push(client, volunteer, socket_client, make_
     chair = socket_client(make_staff("chair", room_ids=["main"])["token"])
     assert chair.emit("subscribe", {"channel": "coverage-room:main"}, callback=True)["ok"]
     chair.get_received()
-    r = client.post("/api/v1/checkins", json={"code": code_of(author_id("S8", 1)), "nonce": "room-1"},
-                    headers=volunteer["headers"])  # fmt: skip
+    r = client.post(
+        "/api/v1/checkins", json={"code": code_of(author_id("S8", 1)), "nonce": "room-1"}, headers=volunteer["headers"]
+    )
     assert r.status_code == 201
     pushes = [m["args"][0] for m in chair.get_received() if m["name"] == "coverage"]
     assert [(p["paper_id"], p["status"]) for p in pushes[0]["papers"]] == [("S8", "covered")]

@@ -75,8 +75,11 @@ def test_an_ordinary_hall_is_not_flagged(qa_app, make_staff, monkeypatch):
         phone.get(f"/api/v1/slots/{SLOT}/questions")
     monkeypatch.setattr(identity, "time", Later(identity.FRESH_SECONDS + 1))
     real = identity.fresh_vote
-    monkeypatch.setattr(identity, "fresh_vote",
-                        lambda voter_id, cast_at: real(voter_id, cast_at.fromtimestamp(cast_at.timestamp() + 61)))  # fmt: skip
+    monkeypatch.setattr(
+        identity,
+        "fresh_vote",
+        lambda voter_id, cast_at: real(voter_id, cast_at.fromtimestamp(cast_at.timestamp() + 61)),
+    )
     for phone in phones:
         assert phone.post(f"/api/v1/questions/{qid}/vote", headers=ORIGIN).status_code == 200
     board = qa_app.test_client().get(f"/api/v1/slots/{SLOT}/questions", headers=org["headers"]).get_json()

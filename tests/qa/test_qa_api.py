@@ -19,8 +19,14 @@ def test_ask_issues_a_voter_cookie_and_returns_the_question(qa_app, phone):
     assert r.status_code == 201
     q = r.get_json()
     assert {k: q[k] for k in ("slot_id", "text", "name", "status", "votes", "highlighted", "mine")} == {
-        "slot_id": SLOT, "text": "What data was used?", "name": "Ada", "status": "visible", "votes": 0,
-        "highlighted": False, "mine": True}  # fmt: skip
+        "slot_id": SLOT,
+        "text": "What data was used?",
+        "name": "Ada",
+        "status": "visible",
+        "votes": 0,
+        "highlighted": False,
+        "mine": True,
+    }
     cookie = p.get_cookie(voter.COOKIE)
     assert cookie is not None and cookie.http_only
     # Another phone sees it; the asker's second request keeps the same identity.
@@ -63,8 +69,9 @@ def test_other_errors(qa_app, phone):
     p = phone()
     assert p.post(f"/api/v1/slots/{SLOT}/questions", data="nope", headers=ORIGIN).get_json()["error"] == "invalid_body"
     assert ask(p, slot="no-such-slot").status_code == 404
-    r = p.post(f"/api/v1/slots/{SLOT}/questions", json={"text": "A question?"},
-               headers={"Origin": "https://evil.example"})  # fmt: skip
+    r = p.post(
+        f"/api/v1/slots/{SLOT}/questions", json={"text": "A question?"}, headers={"Origin": "https://evil.example"}
+    )
     assert (r.status_code, r.get_json()["error"]) == (403, "bad_origin")
     assert p.post("/api/v1/questions/999/vote", headers=ORIGIN).status_code == 404
     assert p.get(f"/api/v1/slots/{SLOT}/questions?sort=random").get_json()["error"] == "invalid_sort"
@@ -158,7 +165,10 @@ def test_edit_keeps_the_original_and_only_one_question_is_highlighted(qa_app, ph
     c.patch(f"/api/v1/questions/{second}", json={"highlighted": True, "starred": True}, headers=h)
     listed = {q["id"]: q for q in c.get(f"/api/v1/slots/{SLOT}/questions", headers=h).get_json()["questions"]}
     assert (listed[first]["highlighted"], listed[second]["highlighted"], listed[second]["starred"]) == (
-        False, True, True)  # fmt: skip
+        False,
+        True,
+        True,
+    )
     assert "starred" not in phone().get(f"/api/v1/slots/{SLOT}/questions").get_json()["questions"][0]
     answered = c.patch(f"/api/v1/questions/{second}", json={"status": "answered"}, headers=h).get_json()
     assert answered["status"] == "answered" and answered["answered_at"]
@@ -229,13 +239,18 @@ def test_export_csv_json_and_not_reached(qa_app, phone, make_staff):
 def test_co_moderator_link_moderates_one_session_and_is_revocable(qa_app, phone, make_staff):
     c = qa_app.test_client()
     chair = make_staff("chair", room_ids=["main"])["headers"]
-    assert c.post("/api/v1/sessions/opening/moderators", json={"name": "Co"},
-                  headers=make_staff("volunteer")["headers"]).status_code == 403  # fmt: skip
+    assert (
+        c.post(
+            "/api/v1/sessions/opening/moderators", json={"name": "Co"}, headers=make_staff("volunteer")["headers"]
+        ).status_code
+        == 403
+    )
     made = c.post("/api/v1/sessions/opening/moderators", json={"name": "Co-moderator"}, headers=chair)
     assert made.status_code == 201 and "/login/" in made.get_json()["login_url"]
     mod_id = made.get_json()["id"]
     assert [m["id"] for m in c.get("/api/v1/sessions/opening/moderators", headers=chair).get_json()["moderators"]] == [
-        mod_id]  # fmt: skip
+        mod_id
+    ]
     from eventapp import auth
 
     token = auth.issue_api_token(mod_id)
@@ -255,8 +270,10 @@ def test_near_duplicate_hints_for_the_audience_and_moderators(qa_app, phone, mak
     hint = phone().get(f"/api/v1/slots/{SLOT}/similar?text=handling+missing+data+model").get_json()["questions"]
     assert {q["id"] for q in hint} == {first, second}
     h = make_staff("organizer")["headers"]
-    mod = {q["id"]: q for q in qa_app.test_client().get(f"/api/v1/slots/{SLOT}/questions", headers=h).get_json()[
-        "questions"]}  # fmt: skip
+    mod = {
+        q["id"]: q
+        for q in qa_app.test_client().get(f"/api/v1/slots/{SLOT}/questions", headers=h).get_json()["questions"]
+    }
     assert mod[first]["similar_to"] == [second]
     recent = phone().get(f"/api/v1/slots/{SLOT}/questions?sort=recent").get_json()["questions"]
     assert recent[-1]["id"] == first

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-TEXT = 'Does the <b>model</b> generalise to other hospitals?'
+TEXT = "Does the <b>model</b> generalise to other hospitals?"
 
 
 def test_ask_approve_vote_and_put_on_screen(live_server, chromium):

@@ -12,8 +12,9 @@ def room_board(client) -> str:
 def press(client, staff, action, n):
     """One chair command; waits out the chair's rate limit (ten a second) when a walk through the day hits it."""
     for _ in range(5):
-        response = client.post("/api/v1/rooms/main/timer", json={"action": action, "command_id": f"{action}-{n}"},
-                               headers=staff["headers"])  # fmt: skip
+        response = client.post(
+            "/api/v1/rooms/main/timer", json={"action": action, "command_id": f"{action}-{n}"}, headers=staff["headers"]
+        )
         if response.status_code != 429:
             break
         time.sleep(float(response.headers["Retry-After"]))

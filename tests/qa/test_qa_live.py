@@ -15,8 +15,9 @@ SLOT = "keynote-2"  # keynote-1 and talk-L1 hold the demo questions
 
 def _ask(server, text="Which cohort was used for validation?") -> int:
     s = requests.Session()
-    r = s.post(f"{server.url}/api/v1/slots/{SLOT}/questions", json={"text": text}, timeout=10,
-               headers={"Origin": server.url})  # fmt: skip
+    r = s.post(
+        f"{server.url}/api/v1/slots/{SLOT}/questions", json={"text": text}, timeout=10, headers={"Origin": server.url}
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -46,8 +47,9 @@ def test_fifty_concurrent_distinct_voters_give_fifty_votes_pushed_coalesced(live
         one = requests.Session()
         one.get(f"{live_server.url}/slots/{SLOT}/qa", timeout=20)
         with ThreadPoolExecutor(max_workers=10) as pool:
-            taps = list(pool.map(lambda _: one.post(f"{live_server.url}/api/v1/questions/{qid}/vote", timeout=20),
-                                 range(10)))  # fmt: skip
+            taps = list(
+                pool.map(lambda _: one.post(f"{live_server.url}/api/v1/questions/{qid}/vote", timeout=20), range(10))
+            )
         assert {r.status_code for r in taps} == {200}
         assert {r.json()["votes"] for r in taps} == {51}
         pushes = []

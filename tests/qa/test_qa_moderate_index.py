@@ -26,8 +26,9 @@ def test_each_session_shows_its_times_and_the_running_one_is_marked(qa_app, make
     assert 'aria-current="true"' not in page  # the demo day is long past: nothing runs
     chair = make_staff("chair", room_ids=["main"])
     g.pop("principal", None)
-    r = organizer.post("/api/v1/rooms/main/timer", json={"action": "start", "command_id": "idx1"},
-                       headers=chair["headers"])  # fmt: skip
+    r = organizer.post(
+        "/api/v1/rooms/main/timer", json={"action": "start", "command_id": "idx1"}, headers=chair["headers"]
+    )
     assert r.status_code == 200
     g.pop("principal", None)
     page = organizer.get("/moderate").get_data(as_text=True)

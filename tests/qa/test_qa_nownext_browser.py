@@ -15,8 +15,12 @@ _ids = itertools.count()
 
 
 def command(live_server, auth, action: str) -> dict:
-    r = requests.post(f"{live_server.url}/api/v1/rooms/main/timer", headers=auth, timeout=10,
-                      json={"action": action, "command_id": f"nownext-{next(_ids)}"})  # fmt: skip
+    r = requests.post(
+        f"{live_server.url}/api/v1/rooms/main/timer",
+        headers=auth,
+        timeout=10,
+        json={"action": action, "command_id": f"nownext-{next(_ids)}"},
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -45,23 +49,26 @@ def test_a_running_timer_s_slot_is_now_on_the_audience_page(live_server, chromiu
         assert state["state"] == "running" and state["slot"]["title"] not in by_plan
         slot, upcoming = state["slot"], state["next_slot"]
         page.wait_for_function(
-            "(title) => document.querySelector('[data-now]').textContent.startsWith(title)", arg=slot["title"],
+            "(title) => document.querySelector('[data-now]').textContent.startsWith(title)",
+            arg=slot["title"],
             timeout=10000,
-        )  # fmt: skip
+        )
         if upcoming:
             page.wait_for_function(
                 "(title) => /^\\d\\d:\\d\\d /.test(document.querySelector('[data-next]').textContent)"
                 " && document.querySelector('[data-next]').textContent.includes(title)",
-                arg=upcoming["title"], timeout=10000,
-            )  # fmt: skip
+                arg=upcoming["title"],
+                timeout=10000,
+            )
         # Paused, the slot is still what is happening.
         command(live_server, auth, "pause")
         page.wait_for_timeout(1500)
         assert text_of(page, "[data-now]").startswith(slot["title"])
         # Reset: the timer rests, the plan decides again (what the page first showed).
         command(live_server, auth, "reset")
-        page.wait_for_function("(text) => document.querySelector('[data-now]').textContent.trim() === text",
-                               arg=by_plan, timeout=10000)  # fmt: skip
+        page.wait_for_function(
+            "(text) => document.querySelector('[data-now]').textContent.trim() === text", arg=by_plan, timeout=10000
+        )
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         assert not errors, errors
     finally:

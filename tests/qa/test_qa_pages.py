@@ -18,8 +18,11 @@ def _signed_in(app, role: str, **scope):
 def test_audience_pages(qa_app, phone):
     p = phone()
     room = p.get("/rooms/main/qa")
-    assert room.status_code == 200 and b'data-follow="yes"' in room.data and b"qa_voter=" in room.headers.get(
-        "Set-Cookie", "").encode()  # fmt: skip
+    assert (
+        room.status_code == 200
+        and b'data-follow="yes"' in room.data
+        and b"qa_voter=" in room.headers.get("Set-Cookie", "").encode()
+    )
     online = p.get(f"/slots/{SLOT}/qa?origin=online")
     assert b'value="online" checked' in online.data
     assert p.get("/slots/nope/qa").status_code == 404

@@ -56,8 +56,10 @@ def test_pending_reaches_moderators_only_until_approved(qa_app, phone, socket_cl
     hidden = events(audience)[-1]
     assert (hidden["id"], hidden["status"], "text" in hidden) == (qid, "hidden", False)
     assert hidden["counts"] == {"visible": 0, "answered": 0, "pending": 0}
-    assert socket_client().emit("qa_moderate", {"question_id": qid, "status": "visible"}, callback=True)[
-        "error"] == "unauthenticated"  # fmt: skip
+    assert (
+        socket_client().emit("qa_moderate", {"question_id": qid, "status": "visible"}, callback=True)["error"]
+        == "unauthenticated"
+    )
 
 
 def test_socket_ask_and_vote_use_the_voter_cookie_and_the_same_limits(qa_app, phone, socket_client):

@@ -168,8 +168,11 @@ def test_a_talk_moved_on_from_then_brought_back_by_undo_keeps_its_first_start(ea
     day.check_in(author("L4"))
     day.go_to("talk-L4")
     day.timer("start")
-    first = next(x for x in client.get("/api/v1/rooms/main/timer/log").get_json()["segments"]
-                 if x["slot_id"] == "talk-L4" and x["segment"] == "talk")  # fmt: skip
+    first = next(
+        x
+        for x in client.get("/api/v1/rooms/main/timer/log").get_json()["segments"]
+        if x["slot_id"] == "talk-L4" and x["segment"] == "talk"
+    )
     day.timer("next")
     left = papers_of(client.get("/api/v1/report", headers=org["headers"]).get_json())["L4"]
     assert left["status"] == "presented_in_person" and left["actual_start"] == first["started_at"]

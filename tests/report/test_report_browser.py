@@ -37,8 +37,12 @@ def test_the_report_page_updates_when_a_slot_ends(chromium, day_server):
     org = {"Authorization": f"Bearer {organizer['token']}"}
 
     def timer(action: str) -> dict:
-        r = requests.post(f"{url}/api/v1/rooms/main/timer", headers=org, timeout=10,
-                          json={"action": action, "command_id": f"b{next(_ids)}"})  # fmt: skip
+        r = requests.post(
+            f"{url}/api/v1/rooms/main/timer",
+            headers=org,
+            timeout=10,
+            json={"action": action, "command_id": f"b{next(_ids)}"},
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -62,8 +66,12 @@ def test_the_report_page_updates_when_a_slot_ends(chromium, day_server):
     badges = requests.get(f"{url}/api/v1/badges.csv", headers=org, timeout=10).text
     author = str(paper["authors"][0]["person_id"])
     code = next(row["code"] for row in csv.DictReader(io.StringIO(badges)) if row["person_id"] == author)
-    r = requests.post(f"{url}/api/v1/checkins", timeout=10, headers={"Authorization": f"Bearer {volunteer['token']}"},
-                      json={"code": code, "nonce": "browser-report", "device": "Door 1"})  # fmt: skip
+    r = requests.post(
+        f"{url}/api/v1/checkins",
+        timeout=10,
+        headers={"Authorization": f"Bearer {volunteer['token']}"},
+        json={"code": code, "nonce": "browser-report", "device": "Door 1"},
+    )
     assert r.status_code == 201, r.text
     row = f'tr[data-paper="{paper["id"]}"]'
     # While the talk runs it is not yet presented (the page has heard the start and the check-in by now).

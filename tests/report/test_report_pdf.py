@@ -10,7 +10,11 @@ from eventapp.report import pdf
 
 # Each language's CID faces (regular, bold) from the one font helper.
 KOREAN, CHINESE, JAPANESE = "HYSMyeongJo-Medium", "STSong-Light", "HeiseiMin-W3"
-FACES = {"ko": {"HYSMyeongJo-Medium", "HYGothic-Medium"}, "zh": {"STSong-Light"}, "ja": {"HeiseiMin-W3", "HeiseiKakuGo-W5"}}
+FACES = {
+    "ko": {"HYSMyeongJo-Medium", "HYGothic-Medium"},
+    "zh": {"STSong-Light"},
+    "ja": {"HeiseiMin-W3", "HeiseiKakuGo-W5"},
+}
 
 
 def test_text_is_split_into_runs_by_script():

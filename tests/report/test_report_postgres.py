@@ -11,8 +11,16 @@ from tests_support import DEMO_DAY
 
 
 def test_report_override_and_purge_on_postgres(postgres_url, tmp_path):
-    app = create_app({"DATABASE_URL": postgres_url, "SECRET_KEY": "pg", "INSTANCE_PATH": str(tmp_path),
-                      "SOCKET_ASYNC_MODE": "threading", "TESTING": True, "RATELIMIT_STORAGE": "memory://"})  # fmt: skip
+    app = create_app(
+        {
+            "DATABASE_URL": postgres_url,
+            "SECRET_KEY": "pg",
+            "INSTANCE_PATH": str(tmp_path),
+            "SOCKET_ASYNC_MODE": "threading",
+            "TESTING": True,
+            "RATELIMIT_STORAGE": "memory://",
+        }
+    )
     try:
         with app.app_context():
             db.upgrade()
@@ -31,8 +39,11 @@ def test_report_override_and_purge_on_postgres(postgres_url, tmp_path):
             papers = papers_of(client.get("/api/v1/report", headers=org["headers"]).get_json())
             assert papers["L1"]["status"] == "presented_in_person" and papers["L2"]["status"] == "no_show"
             assert papers["L4"]["authors_present"][0]["person_id"] == author("L4")
-            r = client.put("/api/v1/report/papers/L2", headers=org["headers"],
-                           json={"status": "excused", "reason": "Moved to the poster session."})  # fmt: skip
+            r = client.put(
+                "/api/v1/report/papers/L2",
+                headers=org["headers"],
+                json={"status": "excused", "reason": "Moved to the poster session."},
+            )
             assert r.get_json()["status"] == "excused"
             with db.session_scope() as s:
                 privacy.purge(s)

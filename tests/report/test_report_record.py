@@ -228,8 +228,11 @@ def test_remote_then_excused_then_no_show_in_that_order():
 def test_the_presenting_author_is_the_one_who_was_here():
     from eventapp.report.certificates import presenting_author
 
-    paper = {"status": "presented_in_person", "authors": [{"person_id": 1}, {"person_id": 2}, {"person_id": 3}],
-             "authors_present": [{"person_id": 3, "before_slot_end": True}, {"person_id": 1, "before_slot_end": False}]}  # fmt: skip
+    paper = {
+        "status": "presented_in_person",
+        "authors": [{"person_id": 1}, {"person_id": 2}, {"person_id": 3}],
+        "authors_present": [{"person_id": 3, "before_slot_end": True}, {"person_id": 1, "before_slot_end": False}],
+    }
     assert presenting_author(paper, 1) == 3  # the listed presenter came too late: the author who was here
     assert presenting_author(paper, 3) == 3
     remote = {**paper, "status": "presented_remote", "authors_present": []}

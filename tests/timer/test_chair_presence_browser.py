@@ -22,8 +22,12 @@ def test_the_chair_console_names_present_authors_from_the_coverage_channel(live_
     organizer = live_server.staff("organizer")
     volunteer = live_server.staff("volunteer")
     for _ in range(2):  # the demo day is past: the timer starts on the last slot; two back is paper S8
-        r = _post(live_server, chair["token"], "/api/v1/rooms/main/timer",
-                  {"action": "previous", "command_id": uuid.uuid4().hex})  # fmt: skip
+        r = _post(
+            live_server,
+            chair["token"],
+            "/api/v1/rooms/main/timer",
+            {"action": "previous", "command_id": uuid.uuid4().hex},
+        )
         assert r.status_code == 200, r.text
     state = r.json()
     paper_id = state["slot"]["paper_id"]
@@ -42,13 +46,20 @@ def test_the_chair_console_names_present_authors_from_the_coverage_channel(live_
         before = presence.inner_text()
         assert before.startswith("author present:") or before.startswith("no author checked in")
         # Check in an author who is not named yet; the console follows the coverage push.
-        badges = requests.get(f"{live_server.url}/api/v1/badges.csv",
-                              headers={"Authorization": f"Bearer {organizer['token']}"}, timeout=10).text  # fmt: skip
+        badges = requests.get(
+            f"{live_server.url}/api/v1/badges.csv",
+            headers={"Authorization": f"Bearer {organizer['token']}"},
+            timeout=10,
+        ).text
         codes = {int(row["person_id"]): row["code"] for row in csv.DictReader(io.StringIO(badges))}
         author = next((a for a in authors if a["name"] not in before), None)
         if author is not None:
-            r = _post(live_server, volunteer["token"], "/api/v1/checkins",
-                      {"code": codes[author["person_id"]], "nonce": uuid.uuid4().hex})  # fmt: skip
+            r = _post(
+                live_server,
+                volunteer["token"],
+                "/api/v1/checkins",
+                {"code": codes[author["person_id"]], "nonce": uuid.uuid4().hex},
+            )
             assert r.status_code in (200, 201), r.text
             page.wait_for_function(
                 f"document.querySelector('[data-presence]').textContent.includes({author['name']!r})", timeout=5000

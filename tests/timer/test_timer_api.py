@@ -223,8 +223,9 @@ def test_presence_of_an_author_reaches_the_chair_once_check_in_tells(demo_app, c
     from eventapp.timer import presence
 
     assert post(client, chair, cmd("previous")).get_json()["slot"]["presenter_present"] is None
-    monkeypatch.setattr(presence, "_presence", lambda ids: {i: {"status": "covered", "present_authors": ["A"]}
-                                                           for i in ids})  # fmt: skip
+    monkeypatch.setattr(
+        presence, "_presence", lambda ids: {i: {"status": "covered", "present_authors": ["A"]} for i in ids}
+    )
     body = post(client, chair, cmd("previous")).get_json()
     assert body["slot"]["paper_id"] == "S8"
     assert body["slot"]["presenter_present"] is True  # the public timer says yes or no, never who

@@ -146,10 +146,16 @@ def test_marks_record_start_flow_end_and_reset():
 ACTION = st.sampled_from(clock.ACTIONS)
 STEP = st.tuples(ACTION, st.integers(0, 120_000), st.integers(-600, 600))
 SLOT_LISTS = st.lists(
-    st.builds(SlotPlan, st.text("abc", min_size=1, max_size=3), st.sampled_from(["paper", "keynote", "break"]),
-              st.integers(1_000, 3_600_000), st.integers(0, 600_000)),
-    min_size=1, max_size=5,
-)  # fmt: skip
+    st.builds(
+        SlotPlan,
+        st.text("abc", min_size=1, max_size=3),
+        st.sampled_from(["paper", "keynote", "break"]),
+        st.integers(1_000, 3_600_000),
+        st.integers(0, 600_000),
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 def run(slots, steps):
@@ -232,4 +238,9 @@ def test_undo_returns_the_timer_to_where_it_was(slots, steps):
         back = apply(new, slots, "undo", now)
         settled = settle(old, slots, now)
         assert (back.slot_index, back.segment, back.state, back.ends_at_ms, back.remaining_ms) == (
-            settled.slot_index, settled.segment, settled.state, settled.ends_at_ms, settled.remaining_ms)
+            settled.slot_index,
+            settled.segment,
+            settled.state,
+            settled.ends_at_ms,
+            settled.remaining_ms,
+        )

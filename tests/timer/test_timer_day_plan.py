@@ -24,8 +24,11 @@ def ms(hhmm: str) -> int:
 
 def test_delay_carries_until_the_fixed_start_and_the_end_of_the_day_follows(demo_app):
     with session_scope() as s:
-        s.add(TimerSegment(room_id="main", slot_id="opening", segment="talk", started_at_ms=ms("08:52"),
-                           ended_at_ms=ms("09:03")))  # fmt: skip
+        s.add(
+            TimerSegment(
+                room_id="main", slot_id="opening", segment="talk", started_at_ms=ms("08:52"), ended_at_ms=ms("09:03")
+            )
+        )
         s.add(TimerSegment(room_id="main", slot_id="keynote-1", segment="talk", started_at_ms=ms("09:03")))
         clock = TimerState(slot_index=1, segment="talk", state="running", ends_at_ms=ms("09:33"), revision=3)
         s.add(TimerRow(room_id="main", slot_id="keynote-1", clock=clock.to_dict(), revision=3))
@@ -62,8 +65,9 @@ def test_lunch_shrinks_at_most_by_half_before_the_fixed_keynote(demo_app):
     # An hour late, lunch can give only 45 minutes: the keynote starts 15 minutes late, and so ends the day.
     with session_scope() as s:
         row = s.get(TimerRow, "main")
-        row.clock = TimerState(slot_index=10, segment="qa", state="running", ends_at_ms=ms("13:00"),
-                               revision=10).to_dict()  # fmt: skip
+        row.clock = TimerState(
+            slot_index=10, segment="qa", state="running", ends_at_ms=ms("13:00"), revision=10
+        ).to_dict()
         s.add(row)
     payload = program_payload(now=at("12:55"))
     slots = {x["id"]: x for session in payload["sessions"] for x in session["slots"]}

@@ -67,17 +67,13 @@ def test_chair_start_reaches_the_stage_and_the_warning_shows(live_server, chromi
         stage.wait_for_function("document.querySelector('[data-digits]').textContent === '2:02'")
         clicked = time.monotonic()
         phone.get_by_role("button", name="Start").click()
-        stage.wait_for_function(
-            "document.querySelector('[data-timer-root]').dataset.phase === 'normal'", timeout=2000
-        )
+        stage.wait_for_function("document.querySelector('[data-timer-root]').dataset.phase === 'normal'", timeout=2000)
         reached = time.monotonic() - clicked
         assert reached < 0.5, f"the stage followed after {reached:.3f} s"
         # The digits run: 2:02 becomes 2:01 within a second of the start.
         stage.wait_for_function("document.querySelector('[data-digits]').textContent === '2:01'", timeout=1500)
         assert stage.locator("[data-cue]").inner_text().lower() == "on time"
-        stage.wait_for_function(
-            "document.querySelector('[data-timer-root]').dataset.phase === 'warning'", timeout=5000
-        )
+        stage.wait_for_function("document.querySelector('[data-timer-root]').dataset.phase === 'warning'", timeout=5000)
         assert stage.locator("[data-cue]").inner_text().lower() == "wrap up soon"
         colour = stage.evaluate("getComputedStyle(document.querySelector('[data-cue]')).backgroundColor")
         assert colour == "rgb(242, 183, 5)"

@@ -1,4 +1,4 @@
-""""Now" is what is happening: a room's running or paused timer decides it; the plan only when the timer is idle."""
+""" "Now" is what is happening: a room's running or paused timer decides it; the plan only when the timer is idle."""
 
 from __future__ import annotations
 
@@ -49,8 +49,7 @@ def late_hall(state: str) -> None:
             clock = TimerState(slot_index=21, segment="talk", state="running", ends_at_ms=ms("17:54"), revision=7)
         else:
             clock = TimerState(slot_index=21, segment="talk", state="paused", remaining_ms=20 * 60_000, revision=7)
-        s.add(TimerRow(room_id="main", slot_id="keynote-5", clock=clock.to_dict(), revision=7,
-                       last_command_id="x"))  # fmt: skip
+        s.add(TimerRow(room_id="main", slot_id="keynote-5", clock=clock.to_dict(), revision=7, last_command_id="x"))
 
 
 @pytest.mark.parametrize("state", ["running", "paused"])

@@ -27,7 +27,7 @@ def test_chair_console_is_for_the_rooms_chair(demo_app, client, make_staff):
     assert get(client, "/rooms/main/chair").status_code == 302  # to the sign-in help
     chair = make_staff("chair", room_ids=["main"])
     page = get(client, "/rooms/main/chair", chair)
-    assert page.status_code == 200 and "data-action=\"toggle\"" in page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-action="toggle"' in page.get_data(as_text=True)
     assert get(client, "/rooms/main/chair", make_staff("chair", room_ids=["b"])).status_code == 403
     assert get(client, "/chair", chair).status_code == 200
     assert get(client, "/chair", make_staff("volunteer")).status_code == 403

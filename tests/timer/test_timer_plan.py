@@ -40,8 +40,11 @@ def test_an_overrunning_talk_delays_the_next_ones_until_the_fixed_start():
 
 
 def test_a_fixed_start_absorbs_delay_that_fits_before_it():
-    short = [PlannedSlot("a", T, 20 * M), PlannedSlot("lunch", T + 20 * M, 30 * M),
-             PlannedSlot("k", T + 60 * M, 40 * M, fixed_start=True)]  # fmt: skip
+    short = [
+        PlannedSlot("a", T, 20 * M),
+        PlannedSlot("lunch", T + 20 * M, 30 * M),
+        PlannedSlot("k", T + 60 * M, 40 * M, fixed_start=True),
+    ]
     rows = by_id(forecast(short, {"a": Actual(T, None)}, Current("a", T + 25 * M), T + 21 * M))
     assert rows["lunch"].expected_start_ms == T + 25 * M
     assert rows["k"].expected_start_ms == T + 60 * M and rows["k"].delay_ms == 0
@@ -69,8 +72,11 @@ def test_overtime_pushes_the_current_end_to_now():
 
 
 def test_breaks_shrink_to_keep_a_fixed_start():
-    slots = [PlannedSlot("a", T, 20 * M), PlannedSlot("lunch", T + 20 * M, 60 * M, min_duration_ms=30 * M),
-             PlannedSlot("k", T + 80 * M, 40 * M, fixed_start=True)]  # fmt: skip
+    slots = [
+        PlannedSlot("a", T, 20 * M),
+        PlannedSlot("lunch", T + 20 * M, 60 * M, min_duration_ms=30 * M),
+        PlannedSlot("k", T + 80 * M, 40 * M, fixed_start=True),
+    ]
     rows = by_id(forecast(slots, {"a": Actual(T, None)}, Current("a", T + 30 * M), T + 25 * M))
     assert rows["lunch"].expected_start_ms == T + 30 * M and rows["lunch"].expected_end_ms == T + 80 * M
     assert rows["k"].expected_start_ms == T + 80 * M

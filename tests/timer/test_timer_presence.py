@@ -9,8 +9,11 @@ from eventapp.checkin.badges import get_badge
 
 def press(client, staff, action, n):
     for _ in range(5):
-        response = client.post("/api/v1/rooms/main/timer", json={"action": action, "command_id": f"p-{action}-{n}"},
-                               headers=staff["headers"])  # fmt: skip
+        response = client.post(
+            "/api/v1/rooms/main/timer",
+            json={"action": action, "command_id": f"p-{action}-{n}"},
+            headers=staff["headers"],
+        )
         if response.status_code != 429:
             return response.get_json()
         time.sleep(float(response.headers["Retry-After"]))
@@ -30,8 +33,9 @@ def test_presenter_presence_comes_from_check_in(demo_app, client, make_staff):
     # Check in every author of L4 who is not yet present; the timer then reports the paper covered.
     authors = {a["person_id"] for a in client.get("/api/v1/program").get_json()["papers"][3]["authors"]}
     person = sorted(authors)[0]
-    response = client.post("/api/v1/checkins", json={"code": get_badge(person).code, "nonce": "presence-1"},
-                           headers=volunteer["headers"])  # fmt: skip
+    response = client.post(
+        "/api/v1/checkins", json={"code": get_badge(person).code, "nonce": "presence-1"}, headers=volunteer["headers"]
+    )
     assert response.status_code in (200, 201)
     after = client.get("/api/v1/rooms/main/timer").get_json()["slot"]["presenter_present"]
     assert after is True  # the public timer says whether, never who

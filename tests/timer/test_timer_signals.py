@@ -87,19 +87,31 @@ def test_the_day_plan_is_the_timer_s_receiver_of_program_payload(demo_app, clien
     "body, code, message",
     [
         (["start"], "invalid_body", 'Send a JSON object such as {"action": "start", "command_id": "…"}.'),
-        ({"action": "explode", "command_id": "x"}, "unknown_action",
-         "action must be one of start, pause, resume, next, previous, qa, adjust, reset, undo, message, flash, "
-         "clear_message."),
+        (
+            {"action": "explode", "command_id": "x"},
+            "unknown_action",
+            "action must be one of start, pause, resume, next, previous, qa, adjust, reset, undo, message, flash, "
+            "clear_message.",
+        ),
         ({"action": "explode"}, "unknown_action", None),  # the action is checked before the id
-        ({"action": "start", "command_id": " "}, "invalid_command_id",
-         "command_id must be text of 1 to 64 characters."),
-        ({"action": "adjust", "command_id": "x", "seconds": True}, "invalid_seconds",
-         "adjust needs seconds: a whole number from -3600 to 3600, not 0."),
+        (
+            {"action": "start", "command_id": " "},
+            "invalid_command_id",
+            "command_id must be text of 1 to 64 characters.",
+        ),
+        (
+            {"action": "adjust", "command_id": "x", "seconds": True},
+            "invalid_seconds",
+            "adjust needs seconds: a whole number from -3600 to 3600, not 0.",
+        ),
         ({"action": "adjust", "command_id": "x", "seconds": -3601}, "invalid_seconds", None),
-        ({"action": "message", "command_id": "x", "text": "  "}, "invalid_text",
-         "text must be text of 1 to 140 characters."),
+        (
+            {"action": "message", "command_id": "x", "text": "  "},
+            "invalid_text",
+            "text must be text of 1 to 140 characters.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_action_rules_keep_their_codes_and_messages(body, code, message):
     with pytest.raises(ApiError) as err:
         parse_command(body)
@@ -110,9 +122,15 @@ def test_the_action_rules_keep_their_codes_and_messages(body, code, message):
 
 def test_fields_an_action_does_not_use_are_not_looked_at():
     assert parse_command({"action": "start", "command_id": " c1 ", "seconds": "x", "text": 5}) == (
-        "start", "c1", None, {}
+        "start",
+        "c1",
+        None,
+        {},
     )
     assert parse_command({"action": "adjust", "command_id": "c2", "seconds": -30}) == ("adjust", "c2", -30, {})
     assert parse_command({"action": "message", "command_id": "c3", "text": " Wrap up ", "flash": 1}) == (
-        "message", "c3", None, {"text": "Wrap up", "flash": True}
+        "message",
+        "c3",
+        None,
+        {"text": "Wrap up", "flash": True},
     )

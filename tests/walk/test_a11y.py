@@ -12,11 +12,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
-PUBLIC = ["/", "/program", "/rooms/main", "/rooms/main/qa", "/rooms/main/qa/screen", "/rooms/main/stage",
-          "/rooms/main/speaker", "/rooms/main/remote", "/signin", "/slots/keynote-1/qa", "/rooms/nowhere"]  # fmt: skip
-ORGANIZER = ["/staff", "/staff/accounts", "/checkin/scan", "/checkin/board", "/checkin/desk", "/checkin/badges",
-             "/moderate", "/sessions/opening/moderate?slot=keynote-1", "/chair", "/rooms/main/chair",
-             "/checkin/badges/1"]  # fmt: skip
+PUBLIC = [
+    "/",
+    "/program",
+    "/rooms/main",
+    "/rooms/main/qa",
+    "/rooms/main/qa/screen",
+    "/rooms/main/stage",
+    "/rooms/main/speaker",
+    "/rooms/main/remote",
+    "/signin",
+    "/slots/keynote-1/qa",
+    "/rooms/nowhere",
+]
+ORGANIZER = [
+    "/staff",
+    "/staff/accounts",
+    "/checkin/scan",
+    "/checkin/board",
+    "/checkin/desk",
+    "/checkin/badges",
+    "/moderate",
+    "/sessions/opening/moderate?slot=keynote-1",
+    "/chair",
+    "/rooms/main/chair",
+    "/checkin/badges/1",
+]
 
 
 def findings(page) -> list[str]:
@@ -71,8 +92,13 @@ def test_every_page_has_no_serious_accessibility_finding(chromium, live_server, 
     headers = {"Authorization": f"Bearer {chair['token']}"}
     url = f"{live_server.url}/api/v1/rooms/main/timer"
     # The closing talk runs into overtime, with a message for the speaker on screen.
-    for i, body in enumerate([{"action": "start"}, {"action": "adjust", "seconds": -660},
-                              {"action": "message", "text": "Please wrap up: the next talk is waiting", "flash": False}]):
+    for i, body in enumerate(
+        [
+            {"action": "start"},
+            {"action": "adjust", "seconds": -660},
+            {"action": "message", "text": "Please wrap up: the next talk is waiting", "flash": False},
+        ]
+    ):
         assert requests.post(url, json={**body, "command_id": f"a11y-{scheme}-{i}"}, headers=headers, timeout=5).ok
     assert requests.get(url, timeout=5).json()["phase"] == "overtime"
     problems = walk(chromium, live_server, scheme)

@@ -8,8 +8,10 @@ import requests
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-MESSAGE = ("Please wrap up now: the next speaker is waiting at the side of the stage and the coffee break "
-           "starts in two minutes sharp, thank you")[:140]  # fmt: skip
+MESSAGE = (
+    "Please wrap up now: the next speaker is waiting at the side of the stage and the coffee break "
+    "starts in two minutes sharp, thank you"
+)[:140]
 
 
 def box(page, selector: str) -> dict:
@@ -19,8 +21,12 @@ def box(page, selector: str) -> dict:
 
 
 def overlaps(a: dict, b: dict) -> bool:
-    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])  # fmt: skip
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
 
 
 def inside(b: dict, width: int, height: int) -> bool:
@@ -30,11 +36,19 @@ def inside(b: dict, width: int, height: int) -> bool:
 def test_a_long_message_leaves_the_digits_and_next_in_view(chromium, live_server):
     chair = live_server.staff("chair", "--room", "main")
     url = f"{live_server.url}/api/v1/rooms/main/timer"
-    r = requests.post(url, json={"action": "message", "text": MESSAGE, "command_id": "fit-1"},
-                      headers={"Authorization": f"Bearer {chair['token']}"}, timeout=5)  # fmt: skip
+    r = requests.post(
+        url,
+        json={"action": "message", "text": MESSAGE, "command_id": "fit-1"},
+        headers={"Authorization": f"Bearer {chair['token']}"},
+        timeout=5,
+    )
     assert r.ok
-    for path, (w, h) in [("/rooms/main/speaker", (1280, 720)), ("/rooms/main/speaker", (1024, 768)),
-                         ("/rooms/main/stage", (1920, 1080)), ("/rooms/main/stage", (1280, 720))]:  # fmt: skip
+    for path, (w, h) in [
+        ("/rooms/main/speaker", (1280, 720)),
+        ("/rooms/main/speaker", (1024, 768)),
+        ("/rooms/main/stage", (1920, 1080)),
+        ("/rooms/main/stage", (1280, 720)),
+    ]:
         context = chromium.new_context(viewport={"width": w, "height": h})
         page = context.new_page()
         page.goto(live_server.url + path)
@@ -55,8 +69,12 @@ def test_a_long_message_leaves_the_digits_and_next_in_view(chromium, live_server
 def test_a_200_character_walk_in_name_fits_the_phone(chromium, live_server):
     organizer = live_server.staff("organizer")
     name = ("Maximiliana Alexandrovna Konstantinopolskaya-Wolfeschlegelsteinhausenbergerdorff " * 3)[:200]
-    r = requests.post(f"{live_server.url}/api/v1/checkin/walkins", json={"name": name, "affiliation": "X" * 120},
-                      headers={"Authorization": f"Bearer {organizer['token']}"}, timeout=5)  # fmt: skip
+    r = requests.post(
+        f"{live_server.url}/api/v1/checkin/walkins",
+        json={"name": name, "affiliation": "X" * 120},
+        headers={"Authorization": f"Bearer {organizer['token']}"},
+        timeout=5,
+    )
     assert r.status_code in (200, 201), r.text
     context = chromium.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     page = context.new_page()

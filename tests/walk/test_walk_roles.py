@@ -71,8 +71,12 @@ def test_audience_asks_and_votes_moderator_approves_and_puts_it_on_screen(chromi
     auth = {"Authorization": f"Bearer {chair['token']}"}
     slot = requests.get(f"{url}/api/v1/rooms/main/qa", timeout=10).json()["slot_id"]
     session_id = requests.get(f"{url}/api/v1/slots/{slot}/questions", timeout=10).json()["session_id"]
-    assert requests.patch(f"{url}/api/v1/sessions/{session_id}/qa", json={"premoderation": True}, headers=auth,
-                          timeout=10).status_code == 200  # fmt: skip
+    assert (
+        requests.patch(
+            f"{url}/api/v1/sessions/{session_id}/qa", json={"premoderation": True}, headers=auth, timeout=10
+        ).status_code
+        == 200
+    )
     contexts = []
     try:
         phone_ctx = chromium.new_context(**PHONE)
@@ -89,8 +93,9 @@ def test_audience_asks_and_votes_moderator_approves_and_puts_it_on_screen(chromi
         mine = phone.locator("[data-qa-list] li", has_text="walk test data")
         mine.get_by_text("in review").wait_for()
 
-        mod_ctx, mod = signed_in(chromium, live_server.staff("moderator", "--session", session_id)["login_url"],
-                                 **PHONE)  # fmt: skip
+        mod_ctx, mod = signed_in(
+            chromium, live_server.staff("moderator", "--session", session_id)["login_url"], **PHONE
+        )
         contexts.append(mod_ctx)
         mod.goto(f"{url}/moderate")  # the session list: each with its times
         assert "–" in mod.locator("a.card").first.inner_text()
@@ -103,7 +108,9 @@ def test_audience_asks_and_votes_moderator_approves_and_puts_it_on_screen(chromi
         contexts.append(voter_ctx)
         voter = voter_ctx.new_page()
         voter.goto(f"{url}/slots/{slot}/qa")
-        voter.locator("[data-qa-list] li", has_text="walk test data").get_by_role("button", name="Upvote: 0 votes").click()
+        voter.locator("[data-qa-list] li", has_text="walk test data").get_by_role(
+            "button", name="Upvote: 0 votes"
+        ).click()
         mine.locator("[data-votes]").filter(has_text="1").wait_for()
 
         screen_ctx = chromium.new_context(viewport={"width": 1920, "height": 1080})
@@ -127,8 +134,12 @@ def test_the_organizer_board_follows_a_scan(chromium, live_server):
     board.wait_for_selector(row)
     assert board.get_attribute(row, "data-status") != "covered"
     code = badge_row(live_server, organizer["token"], "Xiaoying Tang")["code"]  # presents L4
-    r = requests.post(f"{live_server.url}/api/v1/checkins", json={"code": code, "nonce": "walk-board-1"},
-                      headers={"Authorization": f"Bearer {volunteer['token']}"}, timeout=5)  # fmt: skip
+    r = requests.post(
+        f"{live_server.url}/api/v1/checkins",
+        json={"code": code, "nonce": "walk-board-1"},
+        headers={"Authorization": f"Bearer {volunteer['token']}"},
+        timeout=5,
+    )
     assert r.status_code == 201
     board.wait_for_selector(f'{row}[data-status="covered"]', timeout=15000)
     assert board.evaluate("document.documentElement.scrollWidth") <= 360

@@ -26,8 +26,12 @@ def camera_phone(chromium, tmp_path):
     def launch(text: str):
         video = tmp_path / f"badge-{len(browsers)}.y4m"
         write_y4m(video, text)
-        args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
+        args = [
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
         browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
         browsers.append(browser)
         return browser.new_context(permissions=["camera"], **PHONE)
@@ -108,7 +112,9 @@ def test_a_scanner_opened_as_the_network_drops_says_so_recovers_and_reports_the_
     for pattern in down[:2]:
         ctx.unroute(pattern, drop)
     page.wait_for_selector("#scanner[data-decoder-state='ready']", timeout=15000)
-    page.wait_for_function("() => document.querySelector('[data-net]').textContent.match(/offline · [1-9]/)", timeout=20000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-net]').textContent.match(/offline · [1-9]/)", timeout=20000
+    )
     assert scans_of(live_server, organizer["token"], "Attendee 16") == []
     assert "offline · will sync" in page.locator("[data-recent] li").first.inner_text()
     # Back online: the pill, the big box and the list all say the scans were sent.
@@ -117,7 +123,9 @@ def test_a_scanner_opened_as_the_network_drops_says_so_recovers_and_reports_the_
     page.wait_for_selector('[data-net][data-state="online"]', timeout=20000)
     # The big box says it (until the next scan takes it) and so does the list, which keeps it.
     page.wait_for_selector("[data-recent] li[data-kind='sync']", timeout=15000)
-    assert re.search(r"\b1 offline scan sent · 1 checked in", page.locator("[data-recent] li[data-kind='sync']").inner_text())
+    assert re.search(
+        r"\b1 offline scan sent · 1 checked in", page.locator("[data-recent] li[data-kind='sync']").inner_text()
+    )
     assert "Offline" not in page.text_content("[data-result-head]")
     lines = page.locator("[data-recent] li").all_inner_texts()
     assert not [x for x in lines if "will sync" in x] and [x for x in lines if x.endswith(" · sent")], lines

@@ -23,7 +23,24 @@ from .records import (
 )
 
 __all__ = [
-    "EMAIL", "ID", "MAX_FILE_BYTES", "InvalidFile", "PaperRecord", "PapersFile", "PeopleFile", "PersonRef",
-    "Problem", "ProgramRecord", "SessionRecord", "SlotRecord", "normalise_email", "parse_papers_csv",
-    "parse_people_csv", "parse_program_doc", "parse_program_json", "read_papers", "read_people", "split_name",
-]  # fmt: skip
+    "EMAIL",
+    "ID",
+    "MAX_FILE_BYTES",
+    "InvalidFile",
+    "PaperRecord",
+    "PapersFile",
+    "PeopleFile",
+    "PersonRef",
+    "Problem",
+    "ProgramRecord",
+    "SessionRecord",
+    "SlotRecord",
+    "normalise_email",
+    "parse_papers_csv",
+    "parse_people_csv",
+    "parse_program_doc",
+    "parse_program_json",
+    "read_papers",
+    "read_people",
+    "split_name",
+]

@@ -48,8 +48,10 @@ class PapersOutcome:
         out = [f"recognised: {self.format}"]
         out += [f"warning: {w}" for w in self.warnings]
         total = len(self.added) + len(self.updated) + len(self.unchanged)
-        out.append(f"{verb} {total} papers: {len(self.added)} added, {len(self.updated)} updated, "
-                   f"{len(self.unchanged)} unchanged, {len(self.withdrawn)} withdrawn")  # fmt: skip
+        out.append(
+            f"{verb} {total} papers: {len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.withdrawn)} withdrawn"
+        )
         if self.skipped:
             reasons = self.skipped.most_common()
             said = reasons[0][0] if len(reasons) == 1 else ", ".join(f"{n} {why}" for why, n in reasons)
@@ -61,14 +63,20 @@ class PapersOutcome:
             out.append(f"  withdrawn: {pid} {title}")
         for pid, names in self.withdrawn_checked_in:
             out.append(f"warning: withdrawn paper {pid} has authors already checked in: {', '.join(names)}")
-        out.append(f"people: {len(self.people_created)} created, {self.people_matched} matched, "
-                   f"{len(self.people_ambiguous)} ambiguous")  # fmt: skip
+        out.append(
+            f"people: {len(self.people_created)} created, {self.people_matched} matched, "
+            f"{len(self.people_ambiguous)} ambiguous"
+        )
         if self.people_ambiguous:
-            out.append(f"  ambiguous (several people have the name and no e-mail decides; a new person was made; "
-                       f"`eventapp people merge ID ID` joins two): {', '.join(self.people_ambiguous)}")  # fmt: skip
+            out.append(
+                f"  ambiguous (several people have the name and no e-mail decides; a new person was made; "
+                f"`eventapp people merge ID ID` joins two): {', '.join(self.people_ambiguous)}"
+            )
         if self.assumed_in_person:
-            out.append(f"attendance not given: {self.assumed_in_person} new people assumed to come in person "
-                       "(the in-person rule's assumption; a people file with attendance corrects it)")  # fmt: skip
+            out.append(
+                f"attendance not given: {self.assumed_in_person} new people assumed to come in person "
+                "(the in-person rule's assumption; a people file with attendance corrects it)"
+            )
         if self.dry_run:
             out.append("dry run: nothing was changed")
         return out
@@ -86,9 +94,15 @@ def who() -> str:
 
 
 def log_import(s: DbSession, kind: str, files: list[str], fmt: str, counts: dict, *, replace: bool = False) -> int:
-    entry = ImportLog(kind=kind, file_name=", ".join(Path(f).name for f in files)[:300],
-                      file_sha256=file_digest(files), format=fmt[:200], by=who()[:100], replace=replace,
-                      counts=counts)  # fmt: skip
+    entry = ImportLog(
+        kind=kind,
+        file_name=", ".join(Path(f).name for f in files)[:300],
+        file_sha256=file_digest(files),
+        format=fmt[:200],
+        by=who()[:100],
+        replace=replace,
+        counts=counts,
+    )
     s.add(entry)
     s.flush()
     return entry.id
@@ -126,8 +140,11 @@ def _checked_in_names(s: DbSession, person_ids: list[int]) -> list[str]:
     checkin = SQLModel.metadata.tables.get("checkin")
     if checkin is None or not person_ids:
         return []
-    query = (select(Person.name).join(checkin, checkin.c.person_id == Person.id)
-             .where(checkin.c.person_id.in_(person_ids), checkin.c.undone_at.is_(None)))  # fmt: skip
+    query = (
+        select(Person.name)
+        .join(checkin, checkin.c.person_id == Person.id)
+        .where(checkin.c.person_id.in_(person_ids), checkin.c.undone_at.is_(None))
+    )
     return sorted({name for (name,) in s.execute(query)})
 
 
@@ -135,15 +152,26 @@ def _withdraw(s: DbSession, pid: str) -> tuple[str, list[str]]:
     """Take a paper out of the accepted papers; its slots stay as talks without a paper. Returns (title, authors
     already checked in)."""
     paper = s.get(Paper, pid)
-    rows = s.exec(select(Authorship.person_id, Person.name).join(Person, Person.id == Authorship.person_id)
-                  .where(Authorship.paper_id == pid).order_by(Authorship.position)).all()  # fmt: skip
+    rows = s.exec(
+        select(Authorship.person_id, Person.name)
+        .join(Person, Person.id == Authorship.person_id)
+        .where(Authorship.paper_id == pid)
+        .order_by(Authorship.position)
+    ).all()
     slot_ids = list(s.exec(select(Slot.id).where(Slot.paper_id == pid)))
     old = s.get(WithdrawnPaper, pid)
     if old is not None:
         s.delete(old)
         s.flush()
-    s.add(WithdrawnPaper(id=pid, title=paper.title, format=paper.format, slot_ids=slot_ids,
-                         authors=[{"person_id": p, "name": n} for p, n in rows]))  # fmt: skip
+    s.add(
+        WithdrawnPaper(
+            id=pid,
+            title=paper.title,
+            format=paper.format,
+            slot_ids=slot_ids,
+            authors=[{"person_id": p, "name": n} for p, n in rows],
+        )
+    )
     checked_in = _checked_in_names(s, [p for p, _ in rows])
     for table, column in _tables_referring_to("paper.id"):
         if table.name == "slot":
@@ -208,12 +236,24 @@ def import_papers(read: PapersFile, *, replace: bool = False, dry_run: bool = Fa
             outcome.people_matched = len(author_ids - created)
             if dry_run:
                 raise _DryRun
-            outcome.log_id = log_import(s, "papers", read.files, read.format, {
-                "added": len(outcome.added), "updated": len(outcome.updated), "unchanged": len(outcome.unchanged),
-                "withdrawn": [pid for pid, _ in outcome.withdrawn], "skipped": dict(read.skipped),
-                "people_created": len(outcome.people_created), "people_matched": outcome.people_matched,
-                "people_ambiguous": len(outcome.people_ambiguous), "assumed_in_person": outcome.assumed_in_person,
-            }, replace=replace)  # fmt: skip
+            outcome.log_id = log_import(
+                s,
+                "papers",
+                read.files,
+                read.format,
+                {
+                    "added": len(outcome.added),
+                    "updated": len(outcome.updated),
+                    "unchanged": len(outcome.unchanged),
+                    "withdrawn": [pid for pid, _ in outcome.withdrawn],
+                    "skipped": dict(read.skipped),
+                    "people_created": len(outcome.people_created),
+                    "people_matched": outcome.people_matched,
+                    "people_ambiguous": len(outcome.people_ambiguous),
+                    "assumed_in_person": outcome.assumed_in_person,
+                },
+                replace=replace,
+            )
             s.execute(update(WithdrawnPaper).where(WithdrawnPaper.import_id.is_(None)).values(import_id=outcome.log_id))
     except _DryRun:
         pass
@@ -241,12 +281,17 @@ def merge_people(keep_id: int, other_id: int) -> list[str]:
                 shared = select(Authorship.paper_id).where(Authorship.person_id == keep_id)
                 s.execute(table.delete().where(col == other_id, table.c.paper_id.in_(shared)))
             elif checkin is not None and table is checkin:  # one active check-in per person: keep the first
-                active = s.execute(select(checkin.c.id, checkin.c.person_id).where(
-                    checkin.c.person_id.in_([keep_id, other_id]), checkin.c.undone_at.is_(None))
-                    .order_by(checkin.c.created_at)).all()  # fmt: skip
+                active = s.execute(
+                    select(checkin.c.id, checkin.c.person_id)
+                    .where(checkin.c.person_id.in_([keep_id, other_id]), checkin.c.undone_at.is_(None))
+                    .order_by(checkin.c.created_at)
+                ).all()
                 for row in active[1:]:
-                    s.execute(update(checkin).where(checkin.c.id == row.id).values(
-                        undone_at=utcnow(), undo_reason=f"merged person {other_id} into {keep_id}"))  # fmt: skip
+                    s.execute(
+                        update(checkin)
+                        .where(checkin.c.id == row.id)
+                        .values(undone_at=utcnow(), undo_reason=f"merged person {other_id} into {keep_id}")
+                    )
                     notes.append(f"a second check-in (#{row.id}) was undone: one person, one check-in")
             elif col.primary_key:  # e.g. the badge version: the kept person's badge stays valid
                 s.execute(table.delete().where(col == other_id))
@@ -265,7 +310,8 @@ def merge_people(keep_id: int, other_id: int) -> list[str]:
         s.add(keep)
         notes.insert(0, f"merged #{other_id} {other_name} into #{keep_id} {keep.name}")
         notes.append(f"#{other_id}'s badge no longer scans: print #{keep_id}'s if #{other_id}'s was handed out")
-        log_entry = ImportLog(kind="merge", file_name="", file_sha256="", by=who()[:100],
-                              counts={"kept": keep_id, "merged": other_id})  # fmt: skip
+        log_entry = ImportLog(
+            kind="merge", file_name="", file_sha256="", by=who()[:100], counts={"kept": keep_id, "merged": other_id}
+        )
         s.add(log_entry)
     return notes

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from .table import Table
 
-CMT_MARKS = ("status", "author emails", "primary contact author email", "primary contact author name",
-             "track name", "primary subject area")  # fmt: skip
+CMT_MARKS = (
+    "status",
+    "author emails",
+    "primary contact author email",
+    "primary contact author name",
+    "track name",
+    "primary subject area",
+)
 
 
 def looks_like_cmt(table: Table) -> bool:

@@ -34,8 +34,10 @@ def accepts(decision: str, accept: tuple[str, ...]) -> bool:
 
 
 def missing_header_problem(table: Table, missing: list[str]) -> Problem:
-    hint = ("; save the file from the tool's papers export, or add a header row with at least id, title and "
-            "authors (docs/program-format.md)")  # fmt: skip
+    hint = (
+        "; save the file from the tool's papers export, or add a header row with at least id, title and "
+        "authors (docs/program-format.md)"
+    )
     return Problem(table.file, table.header_at, f"the header has no {' or '.join(missing)} column{hint}")
 
 
@@ -48,8 +50,11 @@ def papers_from_table(table: Table, accept: tuple[str, ...] = ()) -> tuple[list[
     col_contact = pick(header, *PAPER_CONTACT_EMAIL)
     author_cols = sorted(((int(m.group(1)), h) for h in header if (m := AUTHOR_COL.match(h))), key=lambda p: p[0])
     email_cols = {int(m.group(1)): h for h in header if (m := AUTHOR_EMAIL_COL.match(h))}
-    missing = [label for label, col in (("id", col_id), ("title", col_title), ("authors", col_authors or author_cols))
-               if not col]  # fmt: skip
+    missing = [
+        label
+        for label, col in (("id", col_id), ("title", col_title), ("authors", col_authors or author_cols))
+        if not col
+    ]
     if missing:
         raise InvalidFile([missing_header_problem(table, missing)])
     problems: list[Problem] = []

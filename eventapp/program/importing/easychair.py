@@ -42,8 +42,15 @@ def side_by_side_authors(path: Path) -> Path | None:
 def _authors_by_submission(authors_path: Path) -> tuple[dict[str, list[PersonRef]], Table]:
     table = read_table(authors_path, is_author_header)
     if not is_author_header(table.header):
-        raise InvalidFile([Problem(table.file, table.header_at, "this is not EasyChair's author.csv: the header "
-                                   "needs submission #, first name and last name")])  # fmt: skip
+        raise InvalidFile(
+            [
+                Problem(
+                    table.file,
+                    table.header_at,
+                    "this is not EasyChair's author.csv: the header needs submission #, first name and last name",
+                )
+            ]
+        )
     col_email, col_aff = pick(table.header, "email"), pick(table.header, "affiliation")
     col_contact = pick(table.header, "corresponding?", "corresponding")
     problems, found = [], {}
@@ -54,9 +61,16 @@ def _authors_by_submission(authors_path: Path) -> tuple[dict[str, list[PersonRef
         if email and not EMAIL.match(email):
             problems.append(Problem(table.file, line, f"email: {email!r} is not an e-mail address"))
         contact = bool(col_contact) and row.get(col_contact, "").strip().lower() in {"yes", "y", "true", "1", "x"}
-        found.setdefault(number, []).append(PersonRef(
-            name, sort_name, email, text(row.get(col_aff, "")) if col_aff else "", line=line, contact=contact,
-        ))  # fmt: skip
+        found.setdefault(number, []).append(
+            PersonRef(
+                name,
+                sort_name,
+                email,
+                text(row.get(col_aff, "")) if col_aff else "",
+                line=line,
+                contact=contact,
+            )
+        )
     if problems:
         raise InvalidFile(problems)
     return found, table
@@ -73,8 +87,10 @@ def read_easychair(table: Table, path: Path, authors_path: Path | None, accept: 
         files.append(str(authors_path))
         fmt = f"EasyChair submission.csv + {authors_path.name} ({table.description})"
     else:
-        warnings.append(f"{table.file}: no author.csv beside it (or --authors FILE): authors read from the "
-                        "authors column, without e-mails or affiliations")  # fmt: skip
+        warnings.append(
+            f"{table.file}: no author.csv beside it (or --authors FILE): authors read from the "
+            "authors column, without e-mails or affiliations"
+        )
         fmt = f"EasyChair submission.csv ({table.description})"
     col_decision, col_deleted = pick(table.header, "decision"), pick(table.header, "deleted?", "deleted")
     problems, papers, skipped, seen = [], [], Counter(), {}
@@ -101,9 +117,15 @@ def read_easychair(table: Table, path: Path, authors_path: Path | None, accept: 
         if authors_path is not None:
             authors = by_submission.get(number, [])
             if names and len(authors) != len(names):
-                problems.append(Problem(table.file, line, f"authors: {len(names)} names but {authors_path.name} has "
-                                        f"{len(authors)} rows for submission {number}: export both files again "
-                                        "at the same time"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        table.file,
+                        line,
+                        f"authors: {len(names)} names but {authors_path.name} has "
+                        f"{len(authors)} rows for submission {number}: export both files again "
+                        "at the same time",
+                    )
+                )
                 continue
         else:
             authors = [PersonRef(*split_name(n), line=line) for n in names]

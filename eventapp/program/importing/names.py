@@ -76,9 +76,13 @@ def author_ref(raw: str, email: str | None, line: int | str) -> PersonRef:
     name, sort_name = split_name(name_part)
     contact = contact or bool(email and email.strip().endswith("*"))
     return PersonRef(
-        name=name, sort_name=sort_name, email=normalise_email(email), affiliation=affiliation, line=line,
+        name=name,
+        sort_name=sort_name,
+        email=normalise_email(email),
+        affiliation=affiliation,
+        line=line,
         contact=contact,
-    )  # fmt: skip
+    )
 
 
 def easychair_names(raw: str) -> list[str]:

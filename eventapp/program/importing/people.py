@@ -20,11 +20,26 @@ PEOPLE_AFFILIATION = ("affiliation", "organization", "organisation", "institutio
 PEOPLE_ATTENDANCE = ("attendance", "participation", "mode", "in person", "attending", "ticket")
 PEOPLE_ORGANIZER = ("organizer", "organiser")
 ATTENDANCE_WORDS = {
-    "in person": "in_person", "in_person": "in_person", "in-person": "in_person", "onsite": "in_person",
-    "on site": "in_person", "on-site": "in_person", "yes": "in_person", "y": "in_person", "true": "in_person",
-    "online": "online", "remote": "online", "virtual": "online", "no": "online", "n": "online",
-    "false": "online", "none": "none", "not attending": "none", "cancelled": "none", "canceled": "none",
-}  # fmt: skip
+    "in person": "in_person",
+    "in_person": "in_person",
+    "in-person": "in_person",
+    "onsite": "in_person",
+    "on site": "in_person",
+    "on-site": "in_person",
+    "yes": "in_person",
+    "y": "in_person",
+    "true": "in_person",
+    "online": "online",
+    "remote": "online",
+    "virtual": "online",
+    "no": "online",
+    "n": "online",
+    "false": "online",
+    "none": "none",
+    "not attending": "none",
+    "cancelled": "none",
+    "canceled": "none",
+}
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"", "no", "n", "false", "0"}
 
@@ -48,8 +63,9 @@ def people_format(table: Table) -> str:
     header = table.header
     if "submission #" in header and "person #" in header:
         return "EasyChair author.csv"
-    if "middle initial (optional)" in header or ("organization" in header and "first name" in header
-                                                  and "tab" in table.description):  # fmt: skip
+    if "middle initial (optional)" in header or (
+        "organization" in header and "first name" in header and "tab" in table.description
+    ):
         return "CMT people export"
     return "people CSV"
 
@@ -64,8 +80,9 @@ def read_people(path: Path) -> PeopleFile:
     col_first, col_last = pick(header, *PEOPLE_FIRST), pick(header, *PEOPLE_LAST)
     col_middle = pick(header, *PEOPLE_MIDDLE)
     if not col_name and not (col_first and col_last):
-        raise InvalidFile([Problem(fname, table.header_at, "the header has no name column (or first name and last "
-                                                           "name)")])  # fmt: skip
+        raise InvalidFile(
+            [Problem(fname, table.header_at, "the header has no name column (or first name and last name)")]
+        )
     col_email, col_aff = pick(header, *PEOPLE_EMAIL), pick(header, *PEOPLE_AFFILIATION)
     col_att, col_org = pick(header, *PEOPLE_ATTENDANCE), pick(header, *PEOPLE_ORGANIZER)
     repeats_allowed = kind == "EasyChair author.csv"  # one row per author per paper
@@ -106,8 +123,9 @@ def read_people(path: Path) -> PeopleFile:
                 problems.append(Problem(fname, line, f"organizer: {flag!r} is not yes or no"))
             organizer = flag in YES
         affiliation = text(row.get(col_aff, "")) if col_aff else ""
-        people.append(PersonRef(name, sort_name, email, affiliation, attendance, organizer, line,
-                                attendance_assumed=assumed))  # fmt: skip
+        people.append(
+            PersonRef(name, sort_name, email, affiliation, attendance, organizer, line, attendance_assumed=assumed)
+        )
     if problems:
         raise InvalidFile(problems)
     warnings = list(table.warnings)

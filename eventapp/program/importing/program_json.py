@@ -166,10 +166,14 @@ def parse_program_doc(doc: Any, fname: str) -> ProgramRecord:
         if rid in room_ids:
             c.fail(room, f"{where}.id", f"{rid} is used twice")
         room_ids.add(rid)
-        rooms.append({
-            "id": rid, "name": c.text(room, "name", where, limit=200), "position": i,
-            "stream_url": c.text(room, "stream_url", where, required=False),
-        })  # fmt: skip
+        rooms.append(
+            {
+                "id": rid,
+                "name": c.text(room, "name", where, limit=200),
+                "position": i,
+                "stream_url": c.text(room, "stream_url", where, required=False),
+            }
+        )
     if not rooms:
         c.fail(doc, "rooms", "needs a list with at least one room")
 
@@ -194,9 +198,12 @@ def parse_program_doc(doc: Any, fname: str) -> ProgramRecord:
         if room_id not in room_ids:
             c.fail(sess, f"{where}.room_id", f"{room_id!r} is not one of the rooms")
         record = SessionRecord(
-            _line(sess), sid, room_id or "", c.text(sess, "title", where, limit=300),
+            _line(sess),
+            sid,
+            room_id or "",
+            c.text(sess, "title", where, limit=300),
             c.person(sess.get("chair"), f"{where}.chair", sess),
-        )  # fmt: skip
+        )
         slots = sess.get("slots")
         if not isinstance(slots, list) or not slots:
             c.fail(sess, f"{where}.slots", "needs a list with at least one slot")
@@ -252,10 +259,19 @@ def _parse_slot(c: _Checker, slot: _Obj, where: str, event: dict) -> SlotRecord 
     if starts_at is None:
         return None
     return SlotRecord(
-        _line(slot), sid, kind, title, starts_at, talk, qa, paper_id,
-        c.person(slot.get("presenter"), f"{where}.presenter", slot), mode,
-        bool(slot.get("fixed_start", False)), c.text(slot, "note", where, required=False),
-    )  # fmt: skip
+        _line(slot),
+        sid,
+        kind,
+        title,
+        starts_at,
+        talk,
+        qa,
+        paper_id,
+        c.person(slot.get("presenter"), f"{where}.presenter", slot),
+        mode,
+        bool(slot.get("fixed_start", False)),
+        c.text(slot, "note", where, required=False),
+    )
 
 
 def _slot_start(c: _Checker, slot: _Obj, where: str, event: dict) -> datetime | None:

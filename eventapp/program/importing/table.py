@@ -57,8 +57,13 @@ def read_bytes(path: Path) -> bytes:
 def decode(data: bytes, fname: str) -> tuple[str, str, list[str]]:
     """(text, encoding name, warnings). Excel saves 'Unicode Text' as UTF-16 and plain 'CSV' as Windows-1252."""
     if data.startswith(XLS_MAGIC):
-        raise InvalidFile([Problem(fname, 1, "this is an old Excel .xls workbook: save it as .xlsx or as "
-                                             "'CSV UTF-8' and import that")])  # fmt: skip
+        raise InvalidFile(
+            [
+                Problem(
+                    fname, 1, "this is an old Excel .xls workbook: save it as .xlsx or as 'CSV UTF-8' and import that"
+                )
+            ]
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "UTF-16", []
     if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0:4:2] != b"\x00\x00":
@@ -71,8 +76,10 @@ def decode(data: bytes, fname: str) -> tuple[str, str, list[str]]:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-    warning = (f"{fname}: not UTF-8, read as Windows-1252 (Excel's plain 'CSV'): check accented and non-Latin "
-               "names, or save as 'CSV UTF-8' (Excel) / 'Unicode (UTF-8)' (LibreOffice) and import again")  # fmt: skip
+    warning = (
+        f"{fname}: not UTF-8, read as Windows-1252 (Excel's plain 'CSV'): check accented and non-Latin "
+        "names, or save as 'CSV UTF-8' (Excel) / 'Unicode (UTF-8)' (LibreOffice) and import again"
+    )
     return text, "Windows-1252", [warning]
 
 
@@ -85,8 +92,9 @@ def _csv_rows(text: str, delimiter: str, fname: str) -> list[tuple[int, list[str
             rows.append((previous + 1, row))
             previous = reader.line_num
     except csv.Error as exc:
-        raise InvalidFile([Problem(fname, previous + 1, f"not valid CSV ({exc}): save it again from the "
-                                                        "spreadsheet as 'CSV UTF-8'")]) from exc  # fmt: skip
+        raise InvalidFile(
+            [Problem(fname, previous + 1, f"not valid CSV ({exc}): save it again from the spreadsheet as 'CSV UTF-8'")]
+        ) from exc
     return rows
 
 
@@ -114,8 +122,14 @@ def _table(fname, rows, index, description, warnings, *, strict_width: bool) -> 
             continue
         extra = [c for c in row[len(header) :] if c.strip()]
         if strict_width and extra:
-            problems.append(Problem(fname, loc, f"{len(row)} fields but the header (line {header_at}) has "
-                                                f"{len(header)}: quote fields that hold the delimiter"))  # fmt: skip
+            problems.append(
+                Problem(
+                    fname,
+                    loc,
+                    f"{len(row)} fields but the header (line {header_at}) has "
+                    f"{len(header)}: quote fields that hold the delimiter",
+                )
+            )
             continue
         records.append((loc, {header[i]: row[i].strip() for i in range(min(len(row), len(header))) if header[i]}))
     if problems:
@@ -147,8 +161,7 @@ def read_table(path: Path, wanted: HeaderTest, *, display: str | None = None) ->
     index = _first_filled(rows)
     if index is None:
         raise InvalidFile([Problem(fname, 1, "the file is empty; it needs a header row")])
-    return _table(fname, rows, index, f"{DELIMITERS[order[0]]}-separated {encoding} text", warnings,
-                  strict_width=True)  # fmt: skip
+    return _table(fname, rows, index, f"{DELIMITERS[order[0]]}-separated {encoding} text", warnings, strict_width=True)
 
 
 def _cell(value: object) -> str:
@@ -167,13 +180,23 @@ def read_workbook(path: Path, wanted: HeaderTest, fname: str | None = None) -> T
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InvalidFile([Problem(fname, 1, f"not a readable .xlsx workbook ({exc}): open it in Excel and "
-                                             "save it again, or save the sheet as 'CSV UTF-8'")]) from exc  # fmt: skip
+        raise InvalidFile(
+            [
+                Problem(
+                    fname,
+                    1,
+                    f"not a readable .xlsx workbook ({exc}): open it in Excel and "
+                    "save it again, or save the sheet as 'CSV UTF-8'",
+                )
+            ]
+        ) from exc
     try:
         sheets = []
         for sheet in book.worksheets:
-            rows = [(f"{sheet.title}!{n}", [_cell(v) for v in values])
-                    for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)]  # fmt: skip
+            rows = [
+                (f"{sheet.title}!{n}", [_cell(v) for v in values])
+                for n, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
             sheets.append((sheet.title, rows))
     finally:
         book.close()
