@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # them in `socketio.handlers` and every later app (each test makes one) gets them too; imported after it,
     # `@socketio.on` binds them to the first app's server only.
     features.import_modules("events")
+    schemas.collect_declared(app, features.import_modules("schemas"))  # push and snapshot shapes, by name
     realtime.init_app(app)
     queue_watch.init_app(app)  # publishing and listening that survive the queue's outages
     app.wsgi_app = SocketPathsOnly(app.wsgi_app)

@@ -88,6 +88,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # landing on TLS_LANDING_PORT for phones), "certificate" (one given with --cert), or "" (none here).
         "TLS_MODE": env.get(f"{ENV_PREFIX}TLS_MODE", ""),
         "TLS_LANDING_PORT": int(env.get(f"{ENV_PREFIX}TLS_LANDING_PORT") or 0),
+        # Check every answer, push and snapshot sent against its declared shape (eventapp/schemas.py): on in tests,
+        # off on the day (a mismatch raises, and the check costs a validation per answer).
+        "CHECK_ANSWERS": False,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_CHECK_DEFAULT": False,  # eventapp/auth/web.py decides which writes need a CSRF token
         "WTF_CSRF_TIME_LIMIT": None,  # a chair's phone stays open all day

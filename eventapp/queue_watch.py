@@ -28,6 +28,7 @@ from flask import Flask
 from . import metrics
 from .db import utcnow
 from .realtime import local_rooms, socketio
+from .schemas import AnswerMismatch, check_push
 from .socket_internals import WatchedRedisManager
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,10 @@ def resync_local(app: Flask, since: datetime | None = None) -> dict[str, int]:
                 continue
             try:
                 for event, payload in events(arg, since):
+                    check_push(event, payload)
                     socketio.emit(event, payload, to=room, ignore_queue=True)
+            except AnswerMismatch:
+                raise  # a test's failure, loudly (CHECK_ANSWERS only)
             except Exception as exc:  # one channel's failure (a deleted slot) must not stop the others
                 log.warning("resync of %s failed: %s", room, exc.__class__.__name__)
                 continue

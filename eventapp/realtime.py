@@ -36,7 +36,19 @@ from .auth.tokens import (
     principal_for_token_id,
 )
 from .errors import ApiError, database_unavailable
-from .schemas import Schema, Text, accepts, check_json, payload
+from .schemas import (
+    Answer,
+    AnswerMismatch,
+    Schema,
+    Text,
+    accepts,
+    answers,
+    check_json,
+    check_push,
+    check_result,
+    check_snapshot,
+    payload,
+)
 
 socketio = SocketIO()
 log = logging.getLogger(__name__)
@@ -77,7 +89,7 @@ def channel_name(prefix: str, arg: str | None = None) -> str:
 
 
 def channel_snapshot(prefix: str, arg: str | None = None) -> dict[str, Any]:
-    """What a new subscriber of the channel gets (its public state, as in DESIGN.md's Socket.IO contract): for a
+    """What a new subscriber of the channel gets (its public state, as docs/api.md lists per channel): for a
     feature that follows another feature's public state without importing it (Q&A's board follows the room's timer
     through `timer:<room_id>`). Raises ApiError as the snapshot does for an unknown id."""
     return _channels[prefix].snapshot(arg if arg is not None else "")
@@ -87,6 +99,7 @@ def publish(channel: str, event: str, payload: dict[str, Any], *, local_only: bo
     """Send an event to every socket subscribed to `channel`. Call after the transaction has committed.
     `local_only`: only this process's sockets, not through the message queue (for what every process sends its
     own sockets anyway, such as keyframes)."""
+    check_push(event, payload)
     socketio.emit(event, payload, to=channel, ignore_queue=local_only)
 
 
@@ -269,7 +282,15 @@ def _collect_after_disconnects() -> int:
         _gc_policy["running"] = False
 
 
+class TimeSyncAnswer(Answer):
+    """The server's clock in ms since 1970, and the client's own `t0` back when it sent one."""
+
+    server_ms: float
+    t0: float | None = None
+
+
 @socketio.on("time_sync")
+@answers(TimeSyncAnswer)
 def on_time_sync(data: Any = None):
     """NTP-style sample: the client stamps t0 before and t3 on the ack; offset = server_ms - (t0 + t3) / 2."""
     reply: dict[str, Any] = {"server_ms": time.time() * 1000.0}
@@ -279,7 +300,20 @@ def on_time_sync(data: Any = None):
 
 
 class ChannelRequest(Schema):
+    """A channel by name: `coverage`, `program`, `timer:<room_id>`, `qa:<slot_id>`, ..."""
+
     channel: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+
+
+class Subscribed(Answer):
+    """The channel joined and its state now (each channel's snapshot shape is listed under Channels)."""
+
+    channel: str
+    snapshot: dict[str, Any]
+
+
+class Unsubscribed(Answer):
+    """Nothing but `"ok": true`: the socket has left the channel."""
 
 
 def _parse_channel(data: Any) -> tuple[Channel, str]:
@@ -307,7 +341,11 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
     def wrapped(data: Any = None, *_extra: Any):
         try:
             check_json(data)
-            return {"ok": True, **handler(data)}
+            result = handler(data)
+            check_result(wrapped, result)
+            return {"ok": True, **result}
+        except AnswerMismatch:
+            raise  # a test's failure, loudly (CHECK_ANSWERS only)
         except ApiError as err:
             return socket_error(err)
         except Exception as exc:
@@ -321,6 +359,7 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
 
 @socketio.on("subscribe")
 @acked
+@answers(Subscribed)
 @accepts(payload=ChannelRequest)
 def on_subscribe(data: Any = None) -> dict[str, Any]:
     channel, arg = _parse_channel(data)
@@ -337,6 +376,7 @@ def on_subscribe(data: Any = None) -> dict[str, Any]:
         for room in rooms:
             leave_room(room)
         raise
+    check_snapshot(channel.prefix, snapshot)
     return {"channel": name, "snapshot": snapshot}
 
 
@@ -348,6 +388,7 @@ def _rooms_of(channel: Channel, arg: str) -> list[str]:
 
 @socketio.on("unsubscribe")
 @acked
+@answers(Unsubscribed)
 @accepts(payload=ChannelRequest)
 def on_unsubscribe(data: Any = None) -> dict[str, Any]:
     channel, arg = _parse_channel(data)

@@ -1,10 +1,17 @@
-"""Declared shapes at the edge: the one way an HTTP body, query, form or socket payload becomes typed data.
+"""Declared shapes at the edge: the one way an HTTP body, query, form or socket payload becomes typed data, and
+the one way an answer's shape is declared.
 
 Features declare their request shapes in their own `schemas.py` (pydantic models built on `Schema` and the text
 types here). A view or socket handler names its shapes once, with `@accepts(body=AskBody)` (or `query=`, `form=`,
 `payload=`) right above its `def`; inside it `body()`, `query()`, `form()` or `payload(data)` parse with the declared
 model, and `eventapp docs api` reads the same declaration for docs/api.md. A failure is an `ApiError` 400 naming the
 field, which the HTTP error handler and the socket ack shape as usual.
+
+What a view or socket handler answers is declared the same way, with `@answers(QuestionAnswer, status=201)` (or
+`@answers(media="text/csv")` for a file), built on `Answer`; a feature's `schemas.py` also names the shape of each
+socket push (`PUSHES`, by event) and of each channel's snapshot (`SNAPSHOTS`, by channel prefix). docs/api.md shows
+them, and with CHECK_ANSWERS on (the tests) every answer, push and snapshot actually sent is checked against its
+declaration, so neither can drift from the other.
 
 Below every schema sits a guard that no feature can forget: every JSON body and socket payload is checked once for
 depth and for text no database or screen should get (a NUL, a lone surrogate), and ids in URLs are 64-bit or
@@ -18,7 +25,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, TypeVar
 
-from flask import Flask, Request, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -212,3 +219,136 @@ def init_app(app: Flask) -> None:
     """Before any blueprint: routes bind their converters when they are added."""
     app.request_class = GuardedRequest
     app.url_map.converters["int"] = IdConverter
+    if app.config.get("CHECK_ANSWERS"):
+        app.after_request(_check_http_answer)
+
+
+# --- declared answers ------------------------------------------------------------------------------------------
+
+
+class Answer(BaseModel):
+    """An answer's shape: every field a client may rely on, typed. A field the model does not declare fails the
+    check, so nothing reaches a client without reaching docs/api.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorAnswer(Answer):
+    """Every refusal, HTTP and socket alike: a stable code, a sentence a person can read, and what the refusal
+    itself carries (`retry_after`; a Q&A duplicate's `similar`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    message: str
+    retry_after: int | None = None
+
+
+ANSWERS_ATTR = "answers"  # {status: model or media type}, on the view or handler (and every wrapper above it)
+Declared = type[Answer] | str
+
+
+class AnswerMismatch(AssertionError):
+    """What was sent is not what was declared (raised only with CHECK_ANSWERS, i.e. in tests)."""
+
+
+def answers(
+    model: type[Answer] | None = None, *, status: int | tuple[int, ...] = 200, media: str | None = None
+) -> Callable[[Callable], Callable]:
+    """View or socket-handler decorator: what it answers on success, by status. `@answers(Board)`,
+    `@answers(ScanAnswer, status=(200, 201))`, `@answers(media="text/csv")`; stacked for statuses that differ.
+    A socket handler's model is the ack's fields beside `"ok": true`."""
+    if (model is None) == (media is None):
+        raise TypeError("answers() takes a model or a media type, one of them")
+    statuses = (status,) if isinstance(status, int) else status
+
+    def decorator(view: Callable) -> Callable:
+        found = dict(getattr(view, ANSWERS_ATTR, None) or {})
+        found.update(dict.fromkeys(statuses, model or media))
+        setattr(view, ANSWERS_ATTR, found)
+        return view
+
+    return decorator
+
+
+def declared_answers(view: Callable | None) -> dict[int, Declared]:
+    """What a view or socket handler declares it answers ({} when nothing)."""
+    return dict(getattr(view, ANSWERS_ATTR, None) or {})
+
+
+def check_answer(model: type[BaseModel], data: Any, what: str) -> None:
+    """`data` fits `model` exactly, or AnswerMismatch naming `what` and the first field that does not."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = _field_name(first.get("loc", ()))
+        raise AnswerMismatch(f"{what} does not fit {model.__name__}: {field}: {first.get('msg')}") from None
+
+
+def check_result(handler: Callable, result: Any) -> None:
+    """A socket handler's ack fields against its declaration (when CHECK_ANSWERS)."""
+    model = declared_answers(handler).get(200)
+    if isinstance(model, type) and current_app.config.get("CHECK_ANSWERS"):
+        check_answer(model, result, f"the ack of {handler.__name__}")
+
+
+PUSHES_KEY = "eventapp.pushes"  # app.extensions: {event: model}, from every feature's schemas.PUSHES
+SNAPSHOTS_KEY = "eventapp.snapshots"  # app.extensions: {channel prefix: model}, from every schemas.SNAPSHOTS
+
+
+def collect_declared(app: Flask, modules: list[Any]) -> None:
+    """Gather the features' PUSHES and SNAPSHOTS into the app (the factory calls it; an event or a channel
+    declared by two features is a programming error)."""
+    for key, attr in ((PUSHES_KEY, "PUSHES"), (SNAPSHOTS_KEY, "SNAPSHOTS")):
+        found: dict[str, type[Answer]] = {}
+        for module in modules:
+            for name, model in getattr(module, attr, {}).items():
+                if name in found:
+                    raise RuntimeError(f"{attr} {name!r} is declared twice ({module.__name__})")
+                found[name] = model
+        app.extensions[key] = found
+
+
+def check_push(event: str, payload: Any) -> None:
+    """A push against its declared shape (when CHECK_ANSWERS and inside the app)."""
+    _check_declared(PUSHES_KEY, event, payload, f"the push {event!r}")
+
+
+def check_snapshot(prefix: str, snapshot: Any) -> None:
+    """A channel's snapshot against its declared shape (when CHECK_ANSWERS)."""
+    _check_declared(SNAPSHOTS_KEY, prefix, snapshot, f"the snapshot of {prefix!r}")
+
+
+def _check_declared(key: str, name: str, data: Any, what: str) -> None:
+    if not current_app or not current_app.config.get("CHECK_ANSWERS"):
+        return
+    model = current_app.extensions.get(key, {}).get(name)
+    if model is None:
+        if current_app.config.get("CHECK_ANSWERS") != "all":  # INTERIM while features declare theirs
+            return
+        raise AnswerMismatch(f"{what} has no declared shape: add it to the feature's schemas.py")
+    check_answer(model, data, what)
+
+
+def _check_http_answer(response: Response) -> Response:
+    """After each request, with CHECK_ANSWERS: a refusal is an ErrorAnswer; a success is what the view declares."""
+    if request.method == "HEAD" or response.is_streamed or 300 <= response.status_code < 400:
+        return response
+    if response.status_code >= 400:
+        if response.is_json:
+            check_answer(ErrorAnswer, response.get_json(), f"{request.method} {request.path} ({response.status_code})")
+        return response
+    declared = declared_answers(current_app.view_functions.get(request.endpoint or ""))
+    if not declared:
+        return response  # a page, or a view that declares nothing (tests/test_apidoc.py says which may)
+    what = f"{request.method} {request.path} ({response.status_code})"
+    expected = declared.get(response.status_code)
+    if expected is None:
+        raise AnswerMismatch(f"{what}: the view does not declare this status")
+    if isinstance(expected, str):
+        if response.mimetype != expected:
+            raise AnswerMismatch(f"{what}: sent {response.mimetype}, declared {expected}")
+    else:
+        check_answer(expected, response.get_json(silent=True), what)
+    return response

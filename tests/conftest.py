@@ -43,6 +43,7 @@ def test_config(tmp_path: Path, **extra) -> dict:
         "QA_VOTE_FLUSH_SECONDS": 0,
         "PROGRAM_PUSH_DELAY": 0,
         "TIMER_KEYFRAMES": False,
+        "CHECK_ANSWERS": True,  # every answer, push and snapshot sent must fit its declared shape
         **extra,
     }
 

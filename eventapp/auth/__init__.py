@@ -32,7 +32,7 @@ from .accounts import (
 )
 from .links import add_staff_link, staff_links
 from .models import AUDIENCE, ROLES, AuthToken, LoginLink, Principal, Staff
-from .roles import check_role, require_role, require_staff_page
+from .roles import allows, check_role, require_role, require_staff_page, who_may
 from .tokens import (
     BAD_TOKEN_LIMIT,
     PRINCIPAL_KEY,
@@ -66,6 +66,7 @@ __all__ = [
     "add_staff",
     "add_staff_link",
     "bearer_token",
+    "allows",
     "check_role",
     "csrf",
     "current_principal",
@@ -82,6 +83,7 @@ __all__ = [
     "purge_staff",
     "redeem_login_link",
     "require_role",
+    "who_may",
     "require_staff_page",
     "revoke_staff",
     "revoke_token",

@@ -27,6 +27,29 @@ def require_role(*roles: str) -> Callable:
     return decorator
 
 
+ALLOWS_ATTR = "allows"
+
+
+def allows(who: str) -> Callable[[Callable], Callable]:
+    """Declare, for docs/api.md, who may call a route or socket event whose check is not a plain `require_role`:
+    `@allows("anyone")`, `@allows("the room's chair or an organizer")`. It checks nothing itself: the view or the
+    use case does (docs/security.md), and tests/test_authz_matrix.py proves it."""
+
+    def decorator(view: Callable) -> Callable:
+        setattr(view, ALLOWS_ATTR, who)
+        return view
+
+    return decorator
+
+
+def who_may(view: Callable) -> str:
+    """Who may call the view, as declared: its `require_role` roles, else its `allows` text, else ""."""
+    roles = getattr(view, "required_roles", None)
+    if roles:
+        return " or ".join(roles) + (" (or an organizer)" if "organizer" not in roles else "")
+    return getattr(view, ALLOWS_ATTR, "")
+
+
 def check_role(principal: Principal, *roles: str) -> None:
     if not principal.is_staff:
         raise unauthenticated()
