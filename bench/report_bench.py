@@ -136,13 +136,13 @@ def main() -> None:
     args = parser.parse_args()
     runs = max(1, min(args.runs, 10))
 
-    from eventapp import create_app, db
+    from eventapp import create_app, db, migrate
     from eventapp.report import build, pdf, render
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.db", "INSTANCE_PATH": tmp, "SECRET_KEY": "bench"})
         engine = app.extensions[db.ENGINE_KEY]
-        db.upgrade(engine)
+        migrate.upgrade(engine)
         with app.app_context():
             t = time.perf_counter()
             with db.session_scope() as s:

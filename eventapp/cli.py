@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import apidoc, auth, create_app, db, features, realtime
+from . import apidoc, auth, create_app, db, features, migrate, realtime
 from .errors import ApiError
 from .paths import PACKAGE_DIR
 from .program import importing, service
@@ -81,7 +81,7 @@ def serve(host: str, port: int) -> None:
     _base_url(host, port)
     from .config import load_settings
 
-    db.upgrade_if_behind(load_settings()["DATABASE_URL"])  # no app built here: the worker builds its own
+    migrate.upgrade_if_behind(load_settings()["DATABASE_URL"])  # no app built here: the worker builds its own
     _serve(host, port, None)
 
 
@@ -131,7 +131,7 @@ def demo(database_url: str | None, day: str, host: str, port: int, no_serve: boo
     the_day, shift = _parse_day(day, public_facts()["event"]["timezone"])
     _base_url(host, port)
     with app_context(database_url) as app:
-        db.upgrade()
+        migrate.upgrade()
         with db.session_scope() as s:
             db.delete_all_rows(s)
             for module in features.import_modules("demo"):
@@ -175,7 +175,7 @@ def db_group() -> None:
 def upgrade() -> None:
     """Apply every migration to the configured database."""
     with app_context():
-        db.upgrade()
+        migrate.upgrade()
     click.echo("database is up to date")
 
 

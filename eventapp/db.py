@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gevent
 from flask import Flask, current_app
@@ -26,12 +26,9 @@ from sqlmodel import Session, SQLModel
 
 from . import features
 from .errors import short_reason
-from .paths import resource_dir
 
 # alembic is imported inside the functions that run migrations, not by every server at boot (a restart's time): the
 # one kind of function-level import kept in this module, on purpose.
-if TYPE_CHECKING:
-    from alembic.config import Config as AlembicConfig
 
 ENGINE_KEY = "eventapp.engine"
 READ_ONLY = "eventapp_read_only"
@@ -237,43 +234,6 @@ def read_scope() -> Iterator[Session]:
         finally:
             session.expunge_all()  # what was read stays readable; the rollback then drops any write
             session.rollback()
-
-
-def alembic_config(engine: Engine) -> AlembicConfig:
-    from alembic.config import Config as AlembicConfig
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(resource_dir("migrations")))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
-def upgrade(engine: Engine | None = None) -> None:
-    """Apply every migration (`eventapp db upgrade`, and before `demo` and `serve`)."""
-    from alembic import command
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    command.upgrade(alembic_config(engine or get_engine()), "head")
-
-
-def upgrade_if_behind(url: str) -> bool:
-    """Apply the migrations to the database at `url` unless it is already at the newest one (`eventapp serve`: a
-    restart then reads one row instead of building the app and loading every migration). Returns whether it ran."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    engine = make_engine(url)
-    try:
-        heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
-        with engine.connect() as conn:
-            current = set(MigrationContext.configure(conn).get_current_heads())
-        if current == heads:
-            return False
-        upgrade(engine)
-        return True
-    finally:
-        engine.dispose()
 
 
 def create_all_for_tests(engine: Engine) -> None:

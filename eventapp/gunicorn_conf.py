@@ -4,6 +4,8 @@ with more processes and a message queue). Values come from EVENTAPP_* variables 
 import gc
 import os
 
+from eventapp.tls.serving import start_worker_helpers
+
 worker_class = "gevent"
 workers = 1
 # Each phone holds one connection; gunicorn's default of 1000 would turn the 1001st phone away.
@@ -40,8 +42,6 @@ def post_worker_init(worker):
     gc.set_threshold(*(int(x) for x in os.environ.get("EVENTAPP_GC_THRESHOLD", GC_THRESHOLD).split(",")))
     if os.environ.get("EVENTAPP_TLS_MODE") == "local-ca":
         # `serve --https` without a certificate: renew the local one as addresses change, and the HTTP landing.
-        from eventapp.tls.serving import start_worker_helpers
-
         start_worker_helpers(lambda: _tls_context, worker.cfg.bind[0])
 
 

@@ -84,6 +84,11 @@ def register_channel(
     _channels[prefix] = Channel(prefix, allow, snapshot, needs_arg, rooms)
 
 
+def channels() -> list[Channel]:
+    """Every declared channel, by prefix (for docs/api.md)."""
+    return [_channels[p] for p in sorted(_channels)]
+
+
 def channel_name(prefix: str, arg: str | None = None) -> str:
     return prefix if arg is None else f"{prefix}:{arg}"
 

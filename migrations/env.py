@@ -1,4 +1,4 @@
-"""Alembic environment: the schema is SQLModel.metadata; the engine comes from eventapp.db.upgrade()."""
+"""Alembic environment: the schema is SQLModel.metadata; the engine comes from eventapp.migrate.upgrade()."""
 
 from alembic import context
 from sqlalchemy import create_engine

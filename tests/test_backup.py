@@ -16,7 +16,7 @@ import pytest
 from alembic import command
 from backup_helpers import rows
 
-from eventapp import db
+from eventapp import db, migrate
 from eventapp.backup import periodic, restore, serve_lock, snapshot
 
 from tests_support import EVENTAPP
@@ -164,7 +164,7 @@ def test_restore_puts_the_backup_in_place_and_keeps_the_replaced_database(env, d
 def test_restore_migrates_an_older_backup_forward_and_leaves_the_file_as_it_was(env, tmp_path):
     old = tmp_path / "old.db"
     engine = db.make_engine(f"sqlite:///{old}")
-    command.upgrade(db.alembic_config(engine), "0003")  # before the Q&A tables
+    command.upgrade(migrate.alembic_config(engine), "0003")  # before the Q&A tables
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO room (id, name, stream_url, position) VALUES ('hall', 'Hall', '', 0)")
     engine.dispose()

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-from eventapp import cli, db
+from eventapp import cli, db, migrate
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def run(env, *args, code: int = 0) -> str:
 
 def test_migrations_build_exactly_the_models(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
-    db.upgrade(engine)
+    migrate.upgrade(engine)
     db.import_models()
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)

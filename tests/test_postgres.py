@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from eventapp import auth, create_app, db, features
+from eventapp import auth, create_app, db, features, migrate
 
 from tests_support import DEMO_DAY, race_login_link
 
@@ -23,7 +23,7 @@ def test_migrations_demo_and_program_on_postgres(postgres_url, tmp_path):
     )
     try:
         with app.app_context():
-            db.upgrade()
+            migrate.upgrade()
             with db.get_engine().connect() as conn:
                 assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
             with db.session_scope() as s:

@@ -45,8 +45,10 @@ def allows(who: str) -> Callable[[Callable], Callable]:
 def who_may(view: Callable) -> str:
     """Who may call the view, as declared: its `require_role` roles, else its `allows` text, else ""."""
     roles = getattr(view, "required_roles", None)
-    if roles:
-        return " or ".join(roles) + (" (or an organizer)" if "organizer" not in roles else "")
+    if roles is not None:
+        if "organizer" in roles or not roles:
+            return " or ".join(roles or ("organizer",))
+        return " or ".join(roles) + " (or an organizer)"
     return getattr(view, ALLOWS_ATTR, "")
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import gevent
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from .. import metrics
@@ -74,8 +75,6 @@ def start_in_background(config: dict[str, Any]) -> Any:
     if database is None:
         log.warning("EVENTAPP_BACKUP_EVERY is set but the database is not a SQLite file: back it up with pg_dump")
         return None
-    import gevent
-
     directory = Path(config["BACKUP_DIR"])
     _state["every_minutes"] = every
     existing = backup_files(directory)
@@ -85,8 +84,6 @@ def start_in_background(config: dict[str, Any]) -> Any:
 
 
 def _loop(database: Path, directory: Path, keep: int, seconds: float) -> None:
-    import gevent
-
     threads = gevent.get_hub().threadpool
     while True:
         gevent.sleep(seconds)

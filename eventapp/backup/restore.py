@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from .. import db
+from .. import db, migrate
 from ..paths import resource_dir
 from . import serve_lock, snapshot
 
@@ -82,7 +82,7 @@ def _check_schema(backup: Path, revision: str | None) -> str:
 def _migrate(path: Path) -> None:
     engine = db.make_engine(f"sqlite:///{path}")
     try:
-        db.upgrade(engine)
+        migrate.upgrade(engine)
     finally:
         engine.dispose()
     # The app's connections turned the copy to WAL: fold the log back in, so the file alone is the database.

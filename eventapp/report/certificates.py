@@ -3,6 +3,7 @@ each presented paper. Made before `eventapp purge` (after it, attendees' names a
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import select
@@ -20,7 +21,6 @@ PRESENTED = ("presented_in_person", "presented_remote")
 
 
 def _date(iso: str) -> str:
-    from datetime import date
 
     d = date.fromisoformat(iso)
     return f"{d.day} {d.strftime('%B %Y')}"

@@ -8,6 +8,11 @@ import socket
 import struct
 import sys
 
+try:
+    import fcntl  # Linux and macOS; the interface list below is read on Linux only
+except ImportError:  # Windows
+    fcntl = None
+
 # Any address outside this host: connecting a UDP socket sends nothing, it only asks the kernel for the route.
 _ROUTE_PROBE = ("192.0.2.1", 9)
 _SIOCGIFADDR = 0x8915  # Linux
@@ -28,8 +33,6 @@ def _interface_addresses() -> set[str]:
     """Every interface's IPv4 address (Linux); elsewhere, what the host name resolves to."""
     found: set[str] = set()
     if sys.platform.startswith("linux"):
-        import fcntl
-
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             for _index, name in socket.if_nameindex():
                 with contextlib.suppress(OSError):

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from urllib.parse import quote
 
+from gevent.pywsgi import WSGIServer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..paths import resource_dir
@@ -80,7 +81,6 @@ class Landing:
 
 def serve_landing(host: str, port: int, https_port: int, instance: Path) -> None:
     """Start the landing in this gevent worker; a port already taken only costs the landing, never the server."""
-    from gevent.pywsgi import WSGIServer
 
     try:
         server = WSGIServer((host, port), Landing(instance, https_port), log=None, error_log=log)

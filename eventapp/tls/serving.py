@@ -13,10 +13,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
+import gevent
+from cryptography import x509
 
 from ..config import default_instance_path
 from . import certs, store
 from .addresses import lan_addresses
+from .landing import serve_landing
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +123,6 @@ def plan(
     if bool(cert_file) != bool(key_file):
         raise click.UsageError("give both --cert and --key, or neither (a local CA then issues one)")
     if cert_file and key_file:
-        from cryptography import x509
-
         try:
             given = x509.load_pem_x509_certificate(cert_file.read_bytes())
         except ValueError as exc:
@@ -183,8 +184,6 @@ def renew_once(instance: Path, context: Any) -> str:
 
 def renew_forever(instance: Path, context: Callable[[], Any]) -> None:
     """Every minute, renew_once; a failure is logged and the old certificate keeps serving."""
-    import gevent
-
     while True:
         gevent.sleep(RENEW_CHECK_SECONDS)
         try:
@@ -196,13 +195,9 @@ def renew_forever(instance: Path, context: Callable[[], Any]) -> None:
 def start_worker_helpers(context: Callable[[], Any], bind: str) -> None:
     """Called from gunicorn's post_worker_init with a local CA (`bind` is gunicorn's first "host:port"): the
     renewal loop and the plain-HTTP landing."""
-    import gevent  # when gunicorn's worker calls this (patched), not when the CLI loads the module
-
     instance = default_instance_path()
     gevent.spawn(renew_forever, instance, context)
     host, _, https_port = bind.rpartition(":")
     port = int(os.environ.get("EVENTAPP_TLS_LANDING_PORT") or 0)
     if port:
-        from .landing import serve_landing
-
         serve_landing(host.strip("[]") or "0.0.0.0", port, int(https_port), instance)

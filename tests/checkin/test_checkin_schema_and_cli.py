@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from pypdf import PdfReader
 from sqlmodel import SQLModel
 
-from eventapp import create_app, db
+from eventapp import create_app, db, migrate
 
 EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
 
@@ -24,7 +24,7 @@ def test_migrated_database_equals_the_models(tmp_path):
         }
     )
     with app.app_context():
-        db.upgrade()
+        migrate.upgrade()
         db.import_models()
         with db.get_engine().connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)

@@ -6,14 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from eventapp import create_app, db
+from eventapp import create_app, db, migrate
 from tests.conftest import test_config as make_config
 
 
 def test_migrated_qa_tables_equal_the_models(tmp_path):
     app = create_app(make_config(tmp_path))
     with app.app_context():
-        db.upgrade()
+        migrate.upgrade()
         db.import_models()
         with db.get_engine().connect() as conn:
             diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)

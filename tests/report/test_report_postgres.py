@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from report_helpers import Day, author, papers_of, run_morning
 
-from eventapp import auth, create_app, db, features
+from eventapp import auth, create_app, db, features, migrate
 from eventapp.report import privacy
 
 from tests_support import DEMO_DAY
@@ -23,7 +23,7 @@ def test_report_override_and_purge_on_postgres(postgres_url, tmp_path):
     )
     try:
         with app.app_context():
-            db.upgrade()
+            migrate.upgrade()
             with db.session_scope() as s:
                 for module in features.import_modules("demo"):
                     module.seed(s, DEMO_DAY)

@@ -6,13 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from eventapp import db
+from eventapp import db, migrate
 
 
 def test_migrations_match_the_models(tmp_path):
     engine = db.make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     try:
-        db.upgrade(engine)
+        migrate.upgrade(engine)
         db.import_models()
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)

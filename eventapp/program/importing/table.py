@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from .records import MAX_FILE_BYTES, InvalidFile, Problem
 
 HEADER_SEARCH_ROWS = 20  # exports put a title and blank rows above the header; never this many
@@ -174,8 +176,6 @@ def _cell(value: object) -> str:
 
 def read_workbook(path: Path, wanted: HeaderTest, fname: str | None = None) -> Table:
     """An .xlsx workbook: the first sheet with a header `wanted` accepts (else the first sheet)."""
-    from openpyxl import load_workbook  # only workbook imports pay for it
-
     fname = fname or path.name
     try:
         book = load_workbook(path, read_only=True, data_only=True)
