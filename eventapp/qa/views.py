@@ -30,6 +30,7 @@ from .schemas import (
     QaBoardAnswer,
     QaClosed,
     QaDiscounted,
+    QaExport,
     QaMarkedQuestion,
     QaModeratorAdded,
     QaModeratorRemoved,
@@ -208,16 +209,38 @@ def remove_moderator(session_id: str, staff_id: int):
 # --- export -----------------------------------------------------------------------------------------------------
 
 
-@bp.get("/api/v1/qa/export.<fmt>")
-@allows("an organizer (the whole day); the talk's moderators or its room's chair (one talk)")
-@schemas.accepts(query=ExportQuery)
-def export(fmt: str):
+EXPORTERS = "an organizer (the whole day); the talk's moderators or its room's chair (one talk)"
+
+
+def _export(fmt: str):
     args = schemas.query()
     slot_id, unanswered = args.slot_id, args.unanswered
     exports.check_export(current_principal(), slot_id)
     rows = exports.export_rows(slot_id, unanswered)
     name = f"questions-{slot_id or 'day'}{'-not-reached' if unanswered else ''}"
     return exports.export_response(rows, fmt, name)
+
+
+# One route per format, so that each declares what it sends: export.csv is its own rule (a fixed path wins over
+# the `<fmt>` one), and `qa.export` keeps the JSON and the 400 of any other format. Both answer as before.
+
+
+@bp.get("/api/v1/qa/export.<fmt>")
+@allows(EXPORTERS)
+@schemas.accepts(query=ExportQuery)
+@schemas.answers(QaExport)
+def export(fmt: str):
+    """The questions as JSON (`export.json`); any format but json and csv is a 400 invalid_format."""
+    return _export(fmt)
+
+
+@bp.get("/api/v1/qa/export.csv")
+@allows(EXPORTERS)
+@schemas.accepts(query=ExportQuery)
+@schemas.answers(media="text/csv")
+def export_csv():
+    """The questions as CSV, the same columns as the JSON export."""
+    return _export("csv")
 
 
 # --- pages ------------------------------------------------------------------------------------------------------
