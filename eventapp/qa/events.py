@@ -8,15 +8,15 @@ from typing import Any
 from flask import request
 
 from .. import ratelimit
-from ..auth import AUDIENCE
+from ..auth import AUDIENCE, allows
 from ..errors import ApiError
 from ..queue_watch import on_resync
 from ..realtime import acked, register_channel, socket_principal, socket_staff, socketio
-from ..schemas import accepts, payload
+from ..schemas import accepts, answers, payload
 from . import asking, board, moderation, policy, voter, voting
 from .access import allow_mod_channel, room_or_404
 from .push import MOD_PREFIX, PUBLIC_PREFIX
-from .schemas import SocketAsk, SocketModerate, SocketVote
+from .schemas import QaAsked, QaModerated, QaVoteAnswer, SocketAsk, SocketModerate, SocketVote
 
 
 def _public_snapshot(slot_id: str) -> dict[str, Any]:
@@ -55,7 +55,9 @@ def _socket_voter() -> str:
 
 
 @socketio.on("qa_ask")
+@allows("anyone whose device has the Q&A page's voter cookie (rate-limited per socket and device)")
 @acked
+@answers(QaAsked)
 @accepts(payload=SocketAsk)
 def on_ask(data: Any = None) -> dict[str, Any]:
     _limit()
@@ -66,7 +68,9 @@ def on_ask(data: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("qa_vote")
+@allows("anyone whose device has the Q&A page's voter cookie (rate-limited per socket and device)")
 @acked
+@answers(QaVoteAnswer)
 @accepts(payload=SocketVote)
 def on_vote(data: Any = None) -> dict[str, Any]:
     _limit()
@@ -75,7 +79,9 @@ def on_vote(data: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("qa_moderate")
+@allows("the session's moderators, its room's chair or an organizer")
 @acked
+@answers(QaModerated)
 @accepts(payload=SocketModerate)
 def on_moderate(data: Any = None) -> dict[str, Any]:
     _limit()

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from sqlmodel import select
 
 from .. import schemas
-from ..auth import add_staff_link, current_principal, require_staff_page
+from ..auth import add_staff_link, allows, current_principal, require_staff_page
 from ..db import session_scope
 from ..errors import ApiError
 from ..program import schedule
@@ -27,6 +27,21 @@ from .schemas import (
     ModeratorBody,
     PageQuery,
     PremoderationBody,
+    QaBoardAnswer,
+    QaClosed,
+    QaDiscounted,
+    QaExport,
+    QaMarkedQuestion,
+    QaModeratorAdded,
+    QaModeratorRemoved,
+    QaModerators,
+    QaModQuestion,
+    QaMuteAnswer,
+    QaPremoderation,
+    QaSimilar,
+    QaStageAnswer,
+    QaVoteAnswer,
+    QaWords,
     SimilarQuery,
     WordsBody,
 )
@@ -51,14 +66,18 @@ def _audience_write() -> str:
 
 
 @bp.get("/api/v1/slots/<slot_id>/questions")
+@allows("anyone (the slot's moderators see every question)")
 @schemas.accepts(query=BoardQuery)
+@schemas.answers(QaBoardAnswer)
 def list_questions(slot_id: str):
     voter_id = voter.ensure_voter(required=False)
     return jsonify(board.board(slot_id, current_principal(), voter_id, schemas.query().sort))
 
 
 @bp.post("/api/v1/slots/<slot_id>/questions")
+@allows("anyone (a browser only from the event's site; rate-limited per device and network)")
 @schemas.accepts(body=AskBody)
+@schemas.answers(QaMarkedQuestion, status=201)
 def ask(slot_id: str):
     voter_id = _audience_write()
     body = schemas.body()
@@ -68,29 +87,39 @@ def ask(slot_id: str):
 
 
 @bp.get("/api/v1/slots/<slot_id>/similar")
+@allows("anyone")
 @schemas.accepts(query=SimilarQuery)
+@schemas.answers(QaSimilar)
 def similar(slot_id: str):
     text = schemas.query().text
     return jsonify({"questions": board.similar_questions(slot_id, text)})
 
 
 @bp.post("/api/v1/questions/<int:question_id>/vote")
+@allows("anyone (a browser only from the event's site; rate-limited per device and network)")
+@schemas.answers(QaVoteAnswer)
 def upvote(question_id: int):
     return jsonify(voting.vote(question_id, _audience_write(), True))
 
 
 @bp.delete("/api/v1/questions/<int:question_id>/vote")
+@allows("anyone (a browser only from the event's site; rate-limited per device and network)")
+@schemas.answers(QaVoteAnswer)
 def unvote(question_id: int):
     return jsonify(voting.vote(question_id, _audience_write(), False))
 
 
 @bp.post("/api/v1/questions/<int:question_id>/discount-fresh")
+@allows("the session's moderators, its room's chair or an organizer")
+@schemas.answers(QaDiscounted)
 def discount_fresh(question_id: int):
     """A moderator discounts the votes a question got from identities in their first minute (a pile-up)."""
     return jsonify(pileup.discount_fresh_votes(question_id, current_principal()))
 
 
 @bp.get("/api/v1/rooms/<room_id>/qa")
+@allows("anyone")
+@schemas.answers(QaStageAnswer)
 def room_current(room_id: str):
     """Which board the room's page shows now, and its highlighted question (the stage screen's)."""
     room_or_404(room_id)
@@ -101,58 +130,78 @@ def room_current(room_id: str):
 
 
 @bp.patch("/api/v1/questions/<int:question_id>")
+@allows("the session's moderators, its room's chair or an organizer")
 @schemas.accepts(body=ModerateBody)
+@schemas.answers(QaModQuestion)
 def moderate(question_id: int):
     changes = schemas.validate(schemas.declared("body"), _json_body())
     return jsonify(moderation.moderate(question_id, current_principal(), changes))
 
 
 @bp.post("/api/v1/questions/<int:question_id>/mute")
+@allows("the session's moderators, its room's chair or an organizer")
+@schemas.answers(QaMuteAnswer)
 def mute(question_id: int):
     return jsonify(moderation.set_muted(question_id, current_principal(), True))
 
 
 @bp.delete("/api/v1/questions/<int:question_id>/mute")
+@allows("the session's moderators, its room's chair or an organizer")
+@schemas.answers(QaMuteAnswer)
 def unmute(question_id: int):
     return jsonify(moderation.set_muted(question_id, current_principal(), False))
 
 
 @bp.patch("/api/v1/sessions/<session_id>/qa")
+@allows("the session's moderators, its room's chair or an organizer")
 @schemas.accepts(body=PremoderationBody)
+@schemas.answers(QaPremoderation)
 def session_settings(session_id: str):
     on = schemas.body().premoderation
     return jsonify(moderation.set_premoderation(session_id, current_principal(), on))
 
 
 @bp.patch("/api/v1/slots/<slot_id>/qa")
+@allows("the session's moderators, its room's chair or an organizer")
 @schemas.accepts(body=ClosedBody)
+@schemas.answers(QaClosed)
 def board_settings(slot_id: str):
     return jsonify(moderation.set_closed(slot_id, current_principal(), schemas.body().closed))
 
 
 @bp.get("/api/v1/qa/words")
+@allows("a chair, a moderator or an organizer")
+@schemas.answers(QaWords)
 def get_words():
     return jsonify(moderation.get_words(current_principal()))
 
 
 @bp.put("/api/v1/qa/words")
+@allows("an organizer")
 @schemas.accepts(body=WordsBody)
+@schemas.answers(QaWords)
 def put_words():
     return jsonify(moderation.set_words(current_principal(), schemas.body().words))
 
 
 @bp.get("/api/v1/sessions/<session_id>/moderators")
+@allows("the room's chair or an organizer")
+@schemas.answers(QaModerators)
 def moderators(session_id: str):
     return jsonify(co_moderators.list_moderators(session_id, current_principal()))
 
 
 @bp.post("/api/v1/sessions/<session_id>/moderators")
+@allows("the room's chair or an organizer")
 @schemas.accepts(body=ModeratorBody)
+@schemas.answers(QaModeratorAdded, status=201)
 def add_moderator(session_id: str):
     return jsonify(co_moderators.add_moderator(session_id, current_principal(), schemas.body().name)), 201
 
 
 @bp.delete("/api/v1/sessions/<session_id>/moderators/<int:staff_id>")
+@allows("the room's chair or an organizer")
+@schemas.answers(QaModeratorRemoved)
 def remove_moderator(session_id: str, staff_id: int):
     return jsonify(co_moderators.remove_moderator(session_id, current_principal(), staff_id))
 
@@ -160,15 +209,38 @@ def remove_moderator(session_id: str, staff_id: int):
 # --- export -----------------------------------------------------------------------------------------------------
 
 
-@bp.get("/api/v1/qa/export.<fmt>")
-@schemas.accepts(query=ExportQuery)
-def export(fmt: str):
+EXPORTERS = "an organizer (the whole day); the talk's moderators or its room's chair (one talk)"
+
+
+def _export(fmt: str):
     args = schemas.query()
     slot_id, unanswered = args.slot_id, args.unanswered
     exports.check_export(current_principal(), slot_id)
     rows = exports.export_rows(slot_id, unanswered)
     name = f"questions-{slot_id or 'day'}{'-not-reached' if unanswered else ''}"
     return exports.export_response(rows, fmt, name)
+
+
+# One route per format, so that each declares what it sends: export.csv is its own rule (a fixed path wins over
+# the `<fmt>` one), and `qa.export` keeps the JSON and the 400 of any other format. Both answer as before.
+
+
+@bp.get("/api/v1/qa/export.<fmt>")
+@allows(EXPORTERS)
+@schemas.accepts(query=ExportQuery)
+@schemas.answers(QaExport)
+def export(fmt: str):
+    """The questions as JSON (`export.json`); any format but json and csv is a 400 invalid_format."""
+    return _export(fmt)
+
+
+@bp.get("/api/v1/qa/export.csv")
+@allows(EXPORTERS)
+@schemas.accepts(query=ExportQuery)
+@schemas.answers(media="text/csv")
+def export_csv():
+    """The questions as CSV, the same columns as the JSON export."""
+    return _export("csv")
 
 
 # --- pages ------------------------------------------------------------------------------------------------------
@@ -179,6 +251,7 @@ def _origin() -> str:
 
 
 @bp.get("/rooms/<room_id>/qa")
+@allows("anyone")
 @schemas.accepts(query=PageQuery)
 def room_board(room_id: str):
     """The room's Q&A: follows the room's current talk."""
@@ -195,6 +268,7 @@ def room_board(room_id: str):
 
 
 @bp.get("/slots/<slot_id>/qa")
+@allows("anyone")
 @schemas.accepts(query=PageQuery)
 def slot_board(slot_id: str):
     with session_scope() as s:
@@ -206,12 +280,14 @@ def slot_board(slot_id: str):
 
 
 @bp.get("/rooms/<room_id>/qa/screen")
+@allows("anyone")
 def screen(room_id: str):
     """The question on screen, alone (a projector or a streaming overlay); the stage page embeds the partial."""
     return render_template("qa/screen.html", room=room_or_404(room_id))
 
 
 @bp.get("/sessions/<session_id>/moderate")
+@allows("signed-in staff who moderate the session: its moderators, its room's chair or an organizer")
 @require_staff_page
 @schemas.accepts(query=ConsoleQuery)
 def console(session_id: str):
@@ -238,6 +314,7 @@ def console(session_id: str):
 
 
 @bp.get("/moderate")
+@allows("signed-in staff (it lists the sessions they may moderate)")
 @require_staff_page
 def console_index():
     """The sessions this staff member may moderate."""

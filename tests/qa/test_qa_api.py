@@ -236,6 +236,26 @@ def test_export_csv_json_and_not_reached(qa_app, phone, make_staff):
     assert c.get("/api/v1/qa/export.xml", headers=h).get_json()["error"] == "invalid_format"
 
 
+def test_each_export_format_is_its_own_route_and_answers_as_before(qa_app, phone, make_staff):
+    """export.csv has a rule of its own (so that it declares text/csv) and url_for("qa.export", fmt="csv") still
+    reaches it; a slot's chair gets that slot's CSV as before."""
+    from flask import url_for
+
+    with qa_app.test_request_context():
+        assert url_for("qa.export", fmt="csv") == "/api/v1/qa/export.csv"
+    adapter = qa_app.url_map.bind("localhost")
+    assert adapter.match("/api/v1/qa/export.csv")[0] == "qa.export_csv"
+    assert adapter.match("/api/v1/qa/export.json") == ("qa.export", {"fmt": "json"})
+    a = ask(phone(), "Which talk is this for?").get_json()["id"]
+    c = qa_app.test_client()
+    chair = make_staff("chair", room_ids=["main"])["headers"]
+    r = c.get(f"/api/v1/qa/export.csv?slot_id={SLOT}", headers=chair)
+    assert (r.status_code, r.mimetype) == (200, "text/csv")
+    assert r.headers["Content-Disposition"] == f'attachment; filename="questions-{SLOT}.csv"'
+    assert [row["id"] for row in csv.DictReader(io.StringIO(r.get_data(as_text=True)))] == [str(a)]
+    assert c.get(f"/api/v1/qa/export.csv?slot_id={SLOT}").status_code == 401
+
+
 def test_co_moderator_link_moderates_one_session_and_is_revocable(qa_app, phone, make_staff):
     c = qa_app.test_client()
     chair = make_staff("chair", room_ids=["main"])["headers"]
