@@ -225,7 +225,7 @@ class Report(Answer):
     """The day's report: organizers see every room, chairs theirs. After purge, the one kept then (`purged`)."""
 
     event: ReportEvent
-    generated_at: str | None
+    generated_at: str
     final: bool = Field(description="the day is over: the statuses no longer change by themselves")
     purged: bool = Field(description="the report kept at purge, without people")
     purged_at: str | None = Field(default=None, description="once purged: when")
