@@ -8,18 +8,38 @@ answer through `signals.health_report` (the backup feature: when the last backup
 from __future__ import annotations
 
 import hmac
+from typing import Literal
 
 import redis
 from flask import Blueprint, Response, current_app, jsonify
+from pydantic import Field
 from sqlalchemy import text
 
-from . import metrics
-from .auth import bearer_token
+from . import metrics, schemas
+from .auth import allows, bearer_token
 from .db import DatabaseNotWritable, check_writable, get_engine, utcnow
 from .errors import DATABASE_RETRY_AFTER, ApiError, database_unavailable
+from .schemas import Answer
 from .signals import health_report, send_safely
 
 bp = Blueprint("ops", __name__)
+
+
+class HealthBackup(Answer):
+    """The backup feature's part of /healthz (added through `signals.health_report`)."""
+
+    last: str | None = Field(description="when the last backup was written (ISO 8601, UTC); null before the first")
+    every_minutes: float | None = Field(description="how often backups are written; null when the server takes none")
+
+
+class Health(Answer):
+    """This server can take requests: the database takes writes; the message queue may be down (degraded)."""
+
+    status: Literal["ok", "degraded"] = Field(description="degraded: only the message queue is down")
+    database: Literal["ok"]
+    queue: Literal["ok", "not configured", "unavailable"] = Field(description="the message queue between servers")
+    time: str = Field(description="the server's clock, ISO 8601, UTC")
+    backup: HealthBackup | None = None
 
 
 def _check_database() -> None:
@@ -66,6 +86,8 @@ def _check_queue() -> str:
 
 
 @bp.get("/healthz")
+@allows("anyone")
+@schemas.answers(Health)
 def healthz():
     _check_database()
     queue = _check_queue()
@@ -76,6 +98,8 @@ def healthz():
 
 
 @bp.get("/metrics")
+@allows("anyone on the network; with EVENTAPP_METRICS_TOKEN set, only with that Bearer token")
+@schemas.answers(media="text/plain")
 def prometheus_metrics():
     """Open on a private network; with EVENTAPP_METRICS_TOKEN set, only for `Authorization: Bearer <that token>`."""
     expected = current_app.config["METRICS_TOKEN"]

@@ -16,7 +16,8 @@ from ..program.service import list_rooms
 from .accounts import find_login_link, issue_login_link, list_staff, redeem_login_link, revoke_token
 from .links import staff_links
 from .models import ROLES, LoginLink, Staff
-from .roles import check_role, require_staff_page
+from .roles import allows, check_role, require_staff_page
+from .schemas import Me
 from .tokens import SESSION_KEY, bearer_token, current_principal
 from .web import csrf
 
@@ -50,6 +51,7 @@ class PairForm(schemas.Schema):
 
 
 @bp.get("/login/<token>")
+@allows("anyone (unknown links rate-limited per address)")
 def login_page(token: str):
     """Shows who the link signs in; a POST does it, so link previews in chat apps cannot use the link up."""
     try:
@@ -60,6 +62,7 @@ def login_page(token: str):
 
 
 @bp.post("/login/<token>")
+@allows("anyone holding a valid link, from this site's form (unknown links rate-limited per address)")
 @schemas.accepts(form=LoginForm)
 def login(token: str):
     csrf.protect()
@@ -76,6 +79,7 @@ def login(token: str):
 
 
 @bp.post("/logout")
+@allows("anyone")
 def logout():
     principal = current_principal()
     if principal.token_id is not None and bearer_token() is None:
@@ -85,11 +89,13 @@ def logout():
 
 
 @bp.get("/signin")
+@allows("anyone")
 def signin_help():
     return render_template("auth/signin.html")
 
 
 @bp.get("/staff")
+@allows("signed-in staff")
 @require_staff_page
 def staff_home():
     principal = current_principal()
@@ -97,6 +103,7 @@ def staff_home():
 
 
 @bp.post("/staff/pair")
+@allows("signed-in staff (an organizer may pair a phone for anyone on the staff)")
 @require_staff_page
 @schemas.accepts(form=PairForm)
 def pair_device():
@@ -114,6 +121,7 @@ def pair_device():
 
 
 @bp.get("/staff/accounts")
+@allows("a signed-in organizer")
 @require_staff_page
 def staff_accounts():
     check_role(current_principal(), "organizer")
@@ -121,6 +129,8 @@ def staff_accounts():
 
 
 @bp.get("/api/v1/me")
+@allows("signed-in staff")
+@schemas.answers(Me)
 def me():
     principal = current_principal()
     check_role(principal, *ROLES)

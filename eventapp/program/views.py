@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 
+from .. import schemas
+from ..auth import allows
+from .schemas import Program
 from .service import list_rooms, load_event, program_payload, room_or_404
 
 bp = Blueprint("program", __name__)
@@ -25,17 +28,20 @@ def _now_next_slots(program: dict, room_id: str | None = None) -> dict:
 
 
 @bp.get("/")
+@allows("anyone")
 def landing():
     return render_template("program/landing.html", rooms=list_rooms())
 
 
 @bp.get("/program")
+@allows("anyone")
 def program_page():
     program = program_payload()
     return render_template("program/program.html", program=program, **_now_next_slots(program))
 
 
 @bp.get("/rooms/<room_id>")
+@allows("anyone")
 def room_page(room_id: str):
     """The audience's page of a room: now, next and the room's day."""
     room = room_or_404(room_id)
@@ -44,5 +50,7 @@ def room_page(room_id: str):
 
 
 @bp.get("/api/v1/program")
+@allows("anyone")
+@schemas.answers(Program)
 def program_api():
     return jsonify(program_payload())

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from .. import schemas
-from ..auth import add_staff_link, check_role, current_principal, require_role, require_staff_page
+from ..auth import add_staff_link, allows, check_role, current_principal, require_role, require_staff_page
 from ..errors import ApiError
 from . import certificates, render, service
-from .schemas import CertificateQuery, OverrideBody
+from .schemas import CertificateQuery, OverrideBody, Report, ReportOverrideAnswer
 
 bp = Blueprint("report", __name__)
 
@@ -17,12 +17,14 @@ add_staff_link("Day report (presentation record)", lambda: url_for("report.page"
 
 @bp.get("/api/v1/report")
 @require_role("chair")
+@schemas.answers(Report)
 def report_api():
     return jsonify(service.report(current_principal()))
 
 
 @bp.put("/api/v1/report/papers/<paper_id>")
 @require_role("organizer")
+@schemas.answers(ReportOverrideAnswer)
 @schemas.accepts(body=OverrideBody)
 def override_api(paper_id: str):
     if not isinstance(request.get_json(silent=True), dict):  # the report's own wording for a missing body
@@ -35,6 +37,7 @@ def override_api(paper_id: str):
 
 @bp.get("/api/v1/people/<int:person_id>/certificate.pdf")
 @require_role("organizer")
+@schemas.answers(media="application/pdf")
 @schemas.accepts(query=CertificateQuery)
 def certificate_api(person_id: int):
     kind = schemas.query().kind
@@ -51,6 +54,7 @@ def _page_context(*, logged: bool = True):
 
 
 @bp.get("/report")
+@allows("signed-in chairs (their rooms) or organizers")
 @require_staff_page
 def page():
     """The day's report, live during the day (a paper turns presented as its slot ends), printable."""
@@ -65,6 +69,7 @@ def page():
 
 
 @bp.get("/report/fragment")
+@allows("signed-in chairs (their rooms) or organizers")
 @require_staff_page
 def fragment():
     """The report's body alone: the page swaps it in when the program or the door announces a change."""

@@ -8,15 +8,16 @@ from typing import Any
 
 from flask import current_app
 
+from ..auth import allows
 from ..queue_watch import on_resync
 from ..realtime import acked, on_remote, register_channel, socket_staff, socketio
-from ..schemas import accepts, payload
+from ..schemas import accepts, answers, payload
 from ..signals import program_payload, send_safely, timer_changed
 from . import commands, reads
 from .dayplan import plan_extension
 from .keyframes import ensure_keyframes
 from .pushes import publish_program_soon
-from .schemas import SocketCommand
+from .schemas import SocketCommand, TimerCommandAck
 from .snapshots import forget_timer_snapshot
 
 
@@ -60,6 +61,8 @@ program_payload.connect(_add_day_plan)
 
 @socketio.on("timer_command")
 @acked
+@allows("the room's chair or an organizer")
+@answers(TimerCommandAck)
 @accepts(payload=SocketCommand)
 def on_timer_command(data: Any = None) -> dict[str, Any]:
     """{"room_id", "action", "seconds"?, "command_id", "expected_revision"?} -> ack {"ok": true, "state": {...}}

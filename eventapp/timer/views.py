@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, url_for
 
 from .. import schemas
-from ..auth import add_staff_link, check_role, current_principal, require_staff_page
+from ..auth import add_staff_link, allows, check_role, current_principal, require_staff_page
 from ..errors import ApiError
 from ..program.service import list_rooms, room_or_404
 from . import commands, reads
-from .schemas import CommandBody, RemoteQuery
+from .schemas import CommandBody, RemoteQuery, TimerAnswer, TimerCommandAnswer, TimerLog
 
 bp = Blueprint("timer", __name__)
 
@@ -17,11 +17,15 @@ add_staff_link("Session timer (chair console)", lambda: url_for("timer.chair_ind
 
 
 @bp.get("/api/v1/rooms/<room_id>/timer")
+@allows("anyone")
+@schemas.answers(TimerAnswer)
 def timer_get(room_id: str):
     return jsonify(reads.get_timer(room_id))
 
 
 @bp.post("/api/v1/rooms/<room_id>/timer")
+@allows("the room's chair or an organizer")
+@schemas.answers(TimerCommandAnswer)
 @schemas.accepts(body=CommandBody)
 def timer_post(room_id: str):
     principal = current_principal()
@@ -30,12 +34,15 @@ def timer_post(room_id: str):
 
 
 @bp.get("/api/v1/rooms/<room_id>/timer/log")
+@allows("anyone")
+@schemas.answers(TimerLog)
 def timer_log(room_id: str):
     """Actual start and end of every segment the timer ran (public, like the day plan built on it)."""
     return jsonify(reads.segment_log(room_id))
 
 
 @bp.get("/chair")
+@allows("signed-in staff who chair a room, or an organizer")
 @require_staff_page
 def chair_index():
     """The rooms this person may chair; with one, straight to its console."""
@@ -49,6 +56,7 @@ def chair_index():
 
 
 @bp.get("/rooms/<room_id>/chair")
+@allows("the room's chair or an organizer (signed in)")
 @require_staff_page
 def chair(room_id: str):
     room = room_or_404(room_id)
@@ -58,6 +66,7 @@ def chair(room_id: str):
 
 
 @bp.get("/rooms/<room_id>/stage")
+@allows("anyone")
 def stage(room_id: str):
     """The projector: huge digits, phase colour and cue, title, presenter, next, the Q&A code, the message."""
     room = room_or_404(room_id)
@@ -66,12 +75,14 @@ def stage(room_id: str):
 
 
 @bp.get("/rooms/<room_id>/speaker")
+@allows("anyone")
 def speaker(room_id: str):
     """The confidence monitor at the lectern: the time left, the message, what comes next."""
     return render_template("timer/speaker.html", room=room_or_404(room_id), state=reads.get_timer(room_id))
 
 
 @bp.get("/rooms/<room_id>/remote")
+@allows("anyone")
 @schemas.accepts(query=RemoteQuery)
 def remote(room_id: str):
     """Remote viewers: the timer beside the room's stream link; ?delay=seconds lines it up with the stream."""

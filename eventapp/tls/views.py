@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from ..auth import add_staff_link, require_staff_page
+from .. import schemas
+from ..auth import add_staff_link, allows, require_staff_page
 from ..errors import ApiError
 from . import advice, certs, store
-from .landing import ca_download
+from .landing import CA_MIME, ca_download
 
 bp = Blueprint("tls", __name__)
 
@@ -22,6 +23,8 @@ def _local_ca_pem() -> bytes | None:
 
 
 @bp.get("/tls/ca.<any(crt, pem):form>")
+@allows("anyone")
+@schemas.answers(media=CA_MIME)
 def ca_certificate(form: str):
     """Public, like any CA certificate: DER (.crt) for iOS and Android, PEM for the rest."""
     pem = _local_ca_pem()
@@ -49,6 +52,7 @@ def tls_advice() -> dict:
 
 
 @bp.get("/staff/door-phone")
+@allows("signed-in staff")
 @require_staff_page
 def door_phone():
     """One printable page: trust the laptop, sign in, open the scanner."""
