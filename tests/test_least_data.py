@@ -102,7 +102,10 @@ def test_a_revoked_socket_that_sends_anything_leaves_every_staff_channel(demo_ap
     sock.get_received()
     paper_id, person = _author_of_a_main_paper(client)
     _check_in(client, make_staff("volunteer"), person, "after-revoke")
-    assert [m for m in sock.get_received() if m["name"] == "coverage"] == []
+    # Either still connected and following nothing, or already dropped (0.2 s after the ack; a loaded machine's
+    # check-in above can take longer): no coverage either way.
+    received = sock.get_received() if sock.is_connected() else []
+    assert [m for m in received if m["name"] == "coverage"] == []
 
 
 def test_a_silent_revoked_socket_is_dropped_by_the_sweep_without_a_queue(demo_app, client, make_staff, socket_client):
