@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import select
 
-from ..auth import Principal
+from ..auth import Principal, check_role
 from ..db import session_scope, utcnow
 from ..errors import ApiError
 from ..program.models import Slot
@@ -149,15 +149,13 @@ def set_muted(question_id: int, principal: Principal, mute: bool) -> dict[str, A
 
 
 def get_words(principal: Principal) -> dict[str, Any]:
-    if not principal.has_role("chair", "moderator"):
-        raise ApiError(403 if principal.is_staff else 401, "forbidden", "Staff only.")
+    check_role(principal, "chair", "moderator")  # 401 without staff credentials, 403 for another role
     with session_scope() as s:
         return {"words": flag_words(s)}
 
 
 def set_words(principal: Principal, words: Any) -> dict[str, Any]:
-    if not principal.has_role():  # organizers only
-        raise ApiError(403 if principal.is_staff else 401, "forbidden", "Only an organizer may edit the word list.")
+    check_role(principal)  # organizers only
     with policy_refusals():
         clean = policy.clean_words(words)
     with session_scope() as s:

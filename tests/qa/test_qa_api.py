@@ -177,6 +177,10 @@ def test_edit_keeps_the_original_and_only_one_question_is_highlighted(qa_app, ph
 def test_word_list_flags_into_the_queue(qa_app, phone, make_staff):
     c = qa_app.test_client()
     chair = make_staff("chair")["headers"]
+    # Without staff credentials: 401 unauthenticated (not a 401 that says forbidden); another role: 403.
+    for method in (c.get, c.put):
+        anonymous = method("/api/v1/qa/words", json={"words": ["rubbish"]})
+        assert (anonymous.status_code, anonymous.get_json()["error"]) == (401, "unauthenticated")
     assert c.put("/api/v1/qa/words", json={"words": ["rubbish"]}, headers=chair).status_code == 403
     h = make_staff("organizer")["headers"]
     assert c.put("/api/v1/qa/words", json={"words": ["Rubbish"]}, headers=h).get_json() == {"words": ["rubbish"]}
