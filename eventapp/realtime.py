@@ -26,7 +26,7 @@ from pydantic import StringConstraints
 
 from . import metrics, ratelimit, socket_internals
 from .auth.models import AUDIENCE, Principal
-from .auth.roles import check_role
+from .auth.roles import allows, check_role
 from .auth.tokens import (
     BAD_TOKEN_LIMIT,
     SESSION_KEY,
@@ -295,6 +295,7 @@ class TimeSyncAnswer(Answer):
 
 
 @socketio.on("time_sync")
+@allows("anyone")
 @answers(TimeSyncAnswer)
 def on_time_sync(data: Any = None):
     """NTP-style sample: the client stamps t0 before and t3 on the ack; offset = server_ms - (t0 + t3) / 2."""
@@ -363,6 +364,7 @@ def acked(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any
 
 
 @socketio.on("subscribe")
+@allows("anyone; each channel then checks who may follow it (docs/security.md)")
 @acked
 @answers(Subscribed)
 @accepts(payload=ChannelRequest)
@@ -392,6 +394,7 @@ def _rooms_of(channel: Channel, arg: str) -> list[str]:
 
 
 @socketio.on("unsubscribe")
+@allows("anyone")
 @acked
 @answers(Unsubscribed)
 @accepts(payload=ChannelRequest)
