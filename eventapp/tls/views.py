@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from ..auth import add_staff_link, require_staff_page
+from ..auth import StaffLink, require_staff_page
 from ..errors import ApiError
 from . import advice, certs, store
 from .landing import ca_download
 
 bp = Blueprint("tls", __name__)
 
-add_staff_link("Set up a door phone", lambda: url_for("tls.door_phone"), "volunteer")
+STAFF_LINKS = (StaffLink("Set up a door phone", "tls.door_phone", ("volunteer",)),)
 
 
 def _local_ca_pem() -> bytes | None:
