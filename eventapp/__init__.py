@@ -56,7 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Socket handlers register at import. Import them before the first init_app, so that Flask-SocketIO queues
     # them in `socketio.handlers` and every later app (each test makes one) gets them too; imported after it,
     # `@socketio.on` binds them to the first app's server only.
-    features.import_modules("events")
+    events = features.import_modules("events")
+    realtime.declare(events)  # the features' CHANNELS and ON_REMOTE
     schemas.collect_declared(app, features.import_modules("schemas"))  # push and snapshot shapes, by name
     realtime.init_app(app)
     queue_watch.init_app(app)  # publishing and listening that survive the queue's outages
@@ -65,6 +66,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_pages.bp)
     app.register_blueprint(ops.bp)
     db.import_models()
-    for module in features.import_modules("views"):
+    views = features.import_modules("views")
+    for module in views:
         app.register_blueprint(module.bp)
+    auth.declare_staff_links(app, [link for module in views for link in getattr(module, "STAFF_LINKS", ())])
     return app

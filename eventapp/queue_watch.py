@@ -7,12 +7,12 @@ sockets: the events published meanwhile are lost for good. So:
 - publishing is tried once, with short timeouts, and a failure is counted, never retried in the request;
 - the listener retries every RETRY_SECONDS (python-socketio's own doubles its wait up to 60 s, so a server could
   stay cut off for a minute after the queue returned), and marks the queue down and up for /healthz and keyframes;
-- when the listener is back, this server sends each channel its sockets follow a fresh snapshot (`on_resync`), so
+- when the listener is back, this server sends each channel its sockets follow a fresh snapshot (its `resync`), so
   every screen on every server is right again within about a second of the queue's return, whatever was lost.
 
 The publishing and listening themselves override the Redis manager's private members, so they live with the other
 overrides in socket_internals (WatchedRedisManager); this module holds the state they report to and the resync.
-Features declare what their channels need after an outage with `on_resync`, from their own `events.py`.
+Features declare what their channels need after an outage as each `Channel`'s `resync`, in their `events.py`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from flask import Flask
 
 from . import metrics
 from .db import utcnow
-from .realtime import local_rooms, socketio
+from .realtime import channel, local_rooms, socketio
 from .schemas import AnswerMismatch, check_push
 from .socket_internals import WatchedRedisManager
 
@@ -38,11 +38,6 @@ RESYNC_KEY = "eventapp.queue_watch"
 # What was changed this long before the queue was seen down is resent too (a publish may fail a little before the
 # listener notices).
 RESYNC_MARGIN = timedelta(seconds=5)
-
-Resync = Callable[[str, datetime | None], list[tuple[str, dict[str, Any]]]]
-# prefix -> events(arg, since) -> [(event, payload), ...]: what a channel's sockets need to be right again
-# (registered by the features beside their channels: timer/events.py, qa/events.py, ...).
-_resyncs: dict[str, Resync] = {}
 
 
 class QueueState:
@@ -102,14 +97,6 @@ class QueueState:
 state = QueueState()
 
 
-def on_resync(prefix: str, events: Resync) -> None:
-    """Declare what the sockets of channel `prefix` (or `prefix:<arg>`) need after the queue dropped events (an
-    explicit registration, called from the feature's `events.py` beside its channel):
-    `events(arg, since)` returns the (event, payload) pairs to send them, built fresh from the database; `since`
-    (UTC) is when events may have started to be lost (None: send everything)."""
-    _resyncs[prefix] = events
-
-
 def is_down() -> bool:
     return state.configured and not state.up
 
@@ -124,7 +111,8 @@ def resync_local(app: Flask, since: datetime | None = None) -> dict[str, int]:
             if not isinstance(room, str):
                 continue
             prefix, _sep, arg = room.partition(":")
-            events = _resyncs.get(prefix)
+            declared = channel(prefix)
+            events = declared.resync if declared is not None else None
             if events is None or not local_rooms().get(room):
                 continue
             try:

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial, wraps
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -57,8 +58,17 @@ log = logging.getLogger(__name__)
 _principals: dict[str, Principal] = {}
 
 
+# What a channel's sockets need after the queue dropped events: (argument, since) -> [(event, payload), ...], built
+# fresh from the database; `since` (UTC) is when events may have started to be lost (None: send everything).
+Resync = Callable[[str, datetime | None], list[tuple[str, dict[str, Any]]]]
+
+
 @dataclass(frozen=True)
 class Channel:
+    """A channel a socket may follow: "coverage" (needs_arg=False) or "timer:<room_id>" (needs_arg=True). Features
+    declare theirs as `CHANNELS` in their `events.py`; the app factory hands them to `declare`. The snapshot runs in
+    the subscribing socket's context (`socket_principal()` tells whose), so it can narrow what it shows."""
+
     prefix: str
     allow: Callable[[Principal, str], bool]  # (who, argument after "prefix:") -> may subscribe
     snapshot: Callable[[str], dict[str, Any]]  # argument -> the current state; raises ApiError for unknown ids
@@ -66,22 +76,43 @@ class Channel:
     # (who, argument) -> the socket rooms that carry this channel's pushes for them; None: the channel's own name.
     # A channel narrowed per subscriber (coverage for a chair of some rooms) sends each its part, filtered.
     rooms: Callable[[Principal, str], list[str]] | None = None
+    resync: Resync | None = None  # None: nothing to resend after an outage
+
+
+def anyone(_who: Principal, _arg: str) -> bool:
+    """A channel's `allow` when everyone may follow it."""
+    return True
 
 
 _channels: dict[str, Channel] = {}
+# Callbacks for events that other servers publish through the message queue, by event name (see `declare`).
+_remote_listeners: dict[str, list[Callable[[str | None], None]]] = {}
 
 
-def register_channel(
-    prefix: str,
-    *,
-    allow: Callable[[Principal, str], bool],
-    snapshot: Callable[[str], dict[str, Any]],
-    needs_arg: bool,
-    rooms: Callable[[Principal, str], list[str]] | None = None,
-) -> None:
-    """Declare a channel: "coverage" (needs_arg=False) or "timer:<room_id>" (needs_arg=True). The snapshot runs in
-    the subscribing socket's context (`socket_principal()` tells whose), so it can narrow what it shows."""
-    _channels[prefix] = Channel(prefix, allow, snapshot, needs_arg, rooms)
+def declare(modules: list[Any]) -> None:
+    """Take the features' declarations from their `events.py` modules (the app factory calls this once per app):
+    `CHANNELS`, a tuple of Channel, and `ON_REMOTE`, {event: callback}: `callback(channel)` runs in an app context
+    on this server whenever another server (or a command beside the servers) publishes `event` through the message
+    queue, just before this server's sockets get it. What a server derives for its own sockets from others' events
+    (the day plan from a timer change) then needs no second broadcast, and what it cached from before the change (a
+    snapshot) is dropped before anyone sees the change. A prefix or event declared twice is a programming error."""
+    found: dict[str, Channel] = {}
+    remote: dict[str, list[Callable[[str | None], None]]] = {"revoked": [_revoked_elsewhere]}
+    for module in modules:
+        for channel in getattr(module, "CHANNELS", ()):
+            if channel.prefix in found:
+                raise RuntimeError(f"channel {channel.prefix!r} is declared twice ({module.__name__})")
+            found[channel.prefix] = channel
+        for event, callback in getattr(module, "ON_REMOTE", {}).items():
+            remote.setdefault(event, []).append(callback)
+    _channels.clear()
+    _channels.update(found)
+    _remote_listeners.clear()
+    _remote_listeners.update(remote)
+
+
+def channel(prefix: str) -> Channel | None:
+    return _channels.get(prefix)
 
 
 def channels() -> list[Channel]:
@@ -108,26 +139,9 @@ def publish(channel: str, event: str, payload: dict[str, Any], *, local_only: bo
     socketio.emit(event, payload, to=channel, ignore_queue=local_only)
 
 
-# Callbacks for events that other servers publish through the message queue, by event name (see `on_remote`).
-_remote_listeners: dict[str, list[Callable[[str | None], None]]] = {}
-
-
-def on_remote(event: str, callback: Callable[[str | None], None]) -> None:
-    """Call `callback(channel)` in an app context on this server whenever another server (or a command beside the
-    servers) publishes `event` through the message queue, just before this server's sockets get it. What a server
-    derives for its own sockets from others' events (the day plan from a timer change) then needs no second
-    broadcast, and what it cached from before the change (a snapshot) is dropped before anyone sees the change.
-
-    An explicit registration: called from a feature's `events.py` (or an `init_app`), never as a side effect of
-    importing a service module. Registering the same callback again changes nothing."""
-    callbacks = _remote_listeners.setdefault(event, [])
-    if callback not in callbacks:
-        callbacks.append(callback)
-
-
 def remote_event(app: Flask, message: dict[str, Any]) -> None:
     """Another server's event, as the queue manager hands it over before this server's sockets get it
-    (socket_internals.RemoteEvents): the `on_remote` callbacks of its event run, in an app context."""
+    (socket_internals.RemoteEvents): the `ON_REMOTE` callbacks of its event run, in an app context."""
     callbacks = _remote_listeners.get(message.get("event"), ())
     if not callbacks:
         return
@@ -186,7 +200,6 @@ def init_app(app: Flask) -> None:
     # Off by default: per-connection compression of every broadcast is the main fan-out cost (socket_internals).
     socket_internals.configure(socketio.server, app.config["WS_COMPRESSION"])
     _gc_policy["after"] = app.config["SOCKET_GC_AFTER_DISCONNECTS"]
-    on_remote("revoked", _revoked_elsewhere)
     metrics.count_sockets(connected_count, channel_sizes)
 
 

@@ -9,7 +9,7 @@ for one server. What still has to override a private member:
 
 A. The message-queue manager (python-socketio's PubSubManager / RedisManager), built by `queue_manager`:
    - `PubSubManager._handle_emit` (`RemoteEvents`): every emit, this server's own and the ones its listener
-     receives, passes through it; an event another server published calls realtime's `on_remote` callbacks first,
+     receives, passes through it; an event another server published calls the features' `ON_REMOTE` callbacks first,
      so what this server derives from it (the day plan from a timer change) needs no second broadcast.
    - `RedisManager._publish` (`WatchedRedisManager`): one attempt with short timeouts, counted when it fails,
      never retried inside a request (the library retries and would make requests wait for a queue that hangs).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventapp import realtime
+from eventapp import realtime, schemas
 from eventapp.errors import ApiError
 
 
@@ -42,31 +42,54 @@ def test_subscribe_refuses_bad_channels(demo_app, socket_client, payload, error)
     assert ack["message"]
 
 
-def test_a_channel_registered_by_a_feature_checks_roles_and_ids(demo_app, socket_client, make_staff):
+def test_a_channel_declared_by_a_feature_checks_roles_and_ids(demo_app, socket_client, make_staff, monkeypatch):
     def snapshot(arg):
         if arg != "known":
             raise ApiError(404, "not_found", "no such thing")
         return {"arg": arg}
 
-    realtime.register_channel(
+    class SecretSnapshot(schemas.Answer):
+        arg: str
+
+    class SecretPush(schemas.Answer):
+        n: int
+
+    secret = realtime.Channel(
         "secret", allow=lambda who, _arg: who.has_role("chair"), snapshot=snapshot, needs_arg=True
     )
+    monkeypatch.setitem(realtime._channels, "secret", secret)
+    monkeypatch.setitem(demo_app.extensions[schemas.SNAPSHOTS_KEY], "secret", SecretSnapshot)
+    monkeypatch.setitem(demo_app.extensions[schemas.PUSHES_KEY], "secret", SecretPush)
+    audience = socket_client()
+    assert audience.emit("subscribe", {"channel": "secret:known"}, callback=True)["error"] == "forbidden"
+    chair = socket_client(make_staff("chair")["token"])
+    assert chair.emit("subscribe", {"channel": "secret:known"}, callback=True) == {
+        "ok": True,
+        "channel": "secret:known",
+        "snapshot": {"arg": "known"},
+    }
+    assert chair.emit("subscribe", {"channel": "secret:other"}, callback=True)["error"] == "not_found"
+    # Only the subscribed room receives a publish.
+    realtime.publish("secret:known", "secret", {"n": 1})
+    assert [m["args"][0] for m in chair.get_received() if m["name"] == "secret"] == [{"n": 1}]
+    assert not [m for m in audience.get_received() if m["name"] == "secret"]
+
+
+def test_a_channel_declared_twice_is_refused():
+    twice = realtime.Channel("twice", allow=realtime.anyone, snapshot=lambda _arg: {}, needs_arg=False)
+
+    class Module:
+        CHANNELS = (twice,)
+
+    saved, saved_remote = dict(realtime._channels), dict(realtime._remote_listeners)
     try:
-        audience = socket_client()
-        assert audience.emit("subscribe", {"channel": "secret:known"}, callback=True)["error"] == "forbidden"
-        chair = socket_client(make_staff("chair")["token"])
-        assert chair.emit("subscribe", {"channel": "secret:known"}, callback=True) == {
-            "ok": True,
-            "channel": "secret:known",
-            "snapshot": {"arg": "known"},
-        }
-        assert chair.emit("subscribe", {"channel": "secret:other"}, callback=True)["error"] == "not_found"
-        # Only the subscribed room receives a publish.
-        realtime.publish("secret:known", "secret", {"n": 1})
-        assert [m["args"][0] for m in chair.get_received() if m["name"] == "secret"] == [{"n": 1}]
-        assert not [m for m in audience.get_received() if m["name"] == "secret"]
+        with pytest.raises(RuntimeError, match="twice"):
+            realtime.declare([Module, Module])
     finally:
-        realtime._channels.pop("secret", None)
+        realtime._channels.clear()
+        realtime._channels.update(saved)
+        realtime._remote_listeners.clear()
+        realtime._remote_listeners.update(saved_remote)
 
 
 def test_a_bad_token_is_refused_at_connect(demo_app, socket_client):
@@ -103,8 +126,8 @@ def test_allowed_origins_are_the_public_address():
     assert set(realtime.allowed_origins("http://127.0.0.1:5000")) == {"http://127.0.0.1:5000", "http://localhost:5000"}
 
 
-def test_another_servers_event_calls_on_remote_before_this_servers_sockets_get_it(app, monkeypatch):
-    """What an on_remote callback drops (the timer's cached snapshot) is gone before any socket here sees the
+def test_another_servers_event_calls_its_on_remote_callbacks_before_this_servers_sockets_get_it(app, monkeypatch):
+    """What an ON_REMOTE callback drops (the timer's cached snapshot) is gone before any socket here sees the
     change; this server's own emits call no callback."""
     from functools import partial
 

@@ -30,7 +30,7 @@ from .accounts import (
     revoke_staff,
     revoke_token,
 )
-from .links import add_staff_link, staff_links
+from .links import StaffLink, declare_staff_links, staff_links
 from .models import AUDIENCE, ROLES, AuthToken, LoginLink, Principal, Staff
 from .roles import allows, check_role, require_role, require_staff_page, who_may
 from .tokens import (
@@ -63,8 +63,9 @@ __all__ = [
     "LoginLink",
     "Principal",
     "Staff",
+    "StaffLink",
     "add_staff",
-    "add_staff_link",
+    "declare_staff_links",
     "bearer_token",
     "allows",
     "check_role",

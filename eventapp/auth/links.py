@@ -1,23 +1,33 @@
-"""The staff home's list of tools: each feature adds its pages (title, url, roles) when its views load."""
+"""The staff home's list of tools: each feature declares its pages as `STAFF_LINKS` in its `views.py`, and the app
+factory hands them to `declare_staff_links`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import Flask, current_app, url_for
 
 from .tokens import current_principal
 
-# Features add their staff tools here: (title, url, roles) rows shown on /staff.
-_staff_links: list[tuple[str, Callable[[], str], tuple[str, ...]]] = []
+LINKS_KEY = "eventapp.staff_links"  # app.extensions: the declared StaffLinks, in the features' order
 
 
-def add_staff_link(title: str, url: Callable[[], str], *roles: str) -> None:
-    """Show a tool on /staff to members with one of `roles` (organizers see every tool). An explicit registration,
-    called from a feature's `views.py` when the app factory loads it (never from a service module); `url` is called
-    per request, inside it. The same title and roles given again change nothing."""
-    if not any(t == title and r == roles for t, _u, r in _staff_links):
-        _staff_links.append((title, url, roles))
+@dataclass(frozen=True)
+class StaffLink:
+    """A tool on /staff: its title, its page's endpoint, and the roles that see it (organizers see every tool)."""
+
+    title: str
+    endpoint: str
+    roles: tuple[str, ...]
+
+
+def declare_staff_links(app: Flask, links: Iterable[StaffLink]) -> None:
+    app.extensions[LINKS_KEY] = tuple(links)
 
 
 def staff_links() -> list[tuple[str, str]]:
+    """(title, url) of every tool the caller's role sees, for the staff home."""
     principal = current_principal()
-    return [(title, url()) for title, url, roles in _staff_links if principal.has_role(*roles)]
+    declared = current_app.extensions.get(LINKS_KEY, ())
+    return [(link.title, url_for(link.endpoint)) for link in declared if principal.has_role(*link.roles)]

@@ -4,8 +4,7 @@ pushes narrowed to one room, which a room's chair's board follows)."""
 from __future__ import annotations
 
 from ..auth import Principal
-from ..queue_watch import on_resync
-from ..realtime import register_channel, socket_principal
+from ..realtime import Channel, socket_principal
 from . import board
 
 
@@ -29,16 +28,22 @@ def _coverage_rooms(who: Principal, _arg: str) -> list[str]:
     return [board.COVERAGE_CHANNEL] if scope is None else [f"{board.ROOM_CHANNEL}:{r}" for r in scope]
 
 
-register_channel(
-    board.COVERAGE_CHANNEL,
-    allow=_all_rooms,
-    snapshot=lambda _arg: board.coverage_payload(_scope(socket_principal())),
-    needs_arg=False,
-    rooms=_coverage_rooms,
+# After the queue dropped events (resync): the whole board, in the shape of the `coverage` event (every entry
+# changed).
+CHANNELS = (
+    Channel(
+        board.COVERAGE_CHANNEL,
+        allow=_all_rooms,
+        snapshot=lambda _arg: board.coverage_payload(_scope(socket_principal())),
+        needs_arg=False,
+        rooms=_coverage_rooms,
+        resync=lambda _arg, _since: [("coverage", board.coverage_payload())],
+    ),
+    Channel(
+        board.ROOM_CHANNEL,
+        allow=_room,
+        snapshot=lambda room_id: board.coverage_payload([room_id]),
+        needs_arg=True,
+        resync=lambda room_id, _since: [("coverage", board.coverage_payload([room_id]))],
+    ),
 )
-register_channel(
-    board.ROOM_CHANNEL, allow=_room, snapshot=lambda room_id: board.coverage_payload([room_id]), needs_arg=True
-)
-# After the queue dropped events: the whole board, in the shape of the `coverage` event (every entry changed).
-on_resync(board.COVERAGE_CHANNEL, lambda _arg, _since: [("coverage", board.coverage_payload())])
-on_resync(board.ROOM_CHANNEL, lambda room_id, _since: [("coverage", board.coverage_payload([room_id]))])

@@ -7,7 +7,7 @@ import re
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 from .. import schemas
-from ..auth import add_staff_link, check_role, current_principal, require_role, require_staff_page
+from ..auth import StaffLink, check_role, current_principal, require_role, require_staff_page
 from ..qr import qr_svg
 from . import acts, badges, exports, logbook, roster, scan, search
 from .board import coverage_payload
@@ -15,10 +15,12 @@ from .schemas import OptionalReasonBody, ReasonBody, ScanBody, SearchQuery, Walk
 
 bp = Blueprint("checkin", __name__)
 
-add_staff_link("Scanner", lambda: url_for("checkin.scanner"), "volunteer")
-add_staff_link("Coverage board", lambda: url_for("checkin.board"), "chair")
-add_staff_link("Check-in desk", lambda: url_for("checkin.desk"), "organizer")
-add_staff_link("Badges", lambda: url_for("checkin.badge_sheet"), "organizer")
+STAFF_LINKS = (
+    StaffLink("Scanner", "checkin.scanner", ("volunteer",)),
+    StaffLink("Coverage board", "checkin.board", ("chair",)),
+    StaffLink("Check-in desk", "checkin.desk", ("organizer",)),
+    StaffLink("Badges", "checkin.badge_sheet", ("organizer",)),
+)
 
 
 def _reason() -> str:

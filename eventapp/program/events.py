@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from ..queue_watch import on_resync
-from ..realtime import register_channel
+from ..realtime import Channel, anyone
 from .service import PROGRAM_CHANNEL, program_payload
 
-register_channel(
-    PROGRAM_CHANNEL, allow=lambda _who, _arg: True, snapshot=lambda _arg: program_payload(), needs_arg=False
+CHANNELS = (
+    Channel(
+        PROGRAM_CHANNEL,
+        allow=anyone,
+        snapshot=lambda _arg: program_payload(),
+        needs_arg=False,
+        resync=lambda _arg, _since: [("program", program_payload())],
+    ),
 )
-on_resync(PROGRAM_CHANNEL, lambda _arg, _since: [("program", program_payload())])

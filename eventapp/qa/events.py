@@ -10,8 +10,7 @@ from flask import request
 from .. import ratelimit
 from ..auth import AUDIENCE, allows
 from ..errors import ApiError
-from ..queue_watch import on_resync
-from ..realtime import acked, register_channel, socket_principal, socket_staff, socketio
+from ..realtime import Channel, acked, anyone, socket_principal, socket_staff, socketio
 from ..schemas import accepts, answers, payload
 from . import asking, board, moderation, policy, voter, voting
 from .access import allow_mod_channel, room_or_404
@@ -33,13 +32,30 @@ def _stage_snapshot(room_id: str) -> dict[str, Any]:
     return board.highlighted_for_room(room_id)
 
 
-register_channel(PUBLIC_PREFIX, allow=lambda _who, _arg: True, snapshot=_public_snapshot, needs_arg=True)
-register_channel(MOD_PREFIX, allow=allow_mod_channel, snapshot=_mod_snapshot, needs_arg=True)
-register_channel("qa-stage", allow=lambda _who, _arg: True, snapshot=_stage_snapshot, needs_arg=True)
-# After the queue dropped events: every question of the board again, as the deltas the pages already apply.
-on_resync(PUBLIC_PREFIX, lambda slot_id, since: board.resync_events(slot_id, since, moderators=False))
-on_resync(MOD_PREFIX, lambda slot_id, since: board.resync_events(slot_id, since, moderators=True))
-on_resync("qa-stage", lambda room_id, _since: [("qa_stage", board.highlighted_for_room(room_id))])
+# After the queue dropped events (resync): every question of the board again, as the deltas the pages already apply.
+CHANNELS = (
+    Channel(
+        PUBLIC_PREFIX,
+        allow=anyone,
+        snapshot=_public_snapshot,
+        needs_arg=True,
+        resync=lambda slot_id, since: board.resync_events(slot_id, since, moderators=False),
+    ),
+    Channel(
+        MOD_PREFIX,
+        allow=allow_mod_channel,
+        snapshot=_mod_snapshot,
+        needs_arg=True,
+        resync=lambda slot_id, since: board.resync_events(slot_id, since, moderators=True),
+    ),
+    Channel(
+        "qa-stage",
+        allow=anyone,
+        snapshot=_stage_snapshot,
+        needs_arg=True,
+        resync=lambda room_id, _since: [("qa_stage", board.highlighted_for_room(room_id))],
+    ),
+)
 
 
 def _limit() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request
 from sqlmodel import select
 
 from .. import schemas
-from ..auth import add_staff_link, allows, current_principal, require_staff_page
+from ..auth import StaffLink, allows, current_principal, require_staff_page
 from ..db import session_scope
 from ..errors import ApiError
 from ..program import schedule
@@ -332,4 +332,4 @@ def console_index():
     return render_template("qa/moderate_index.html", sessions=allowed, times=times, running=running)
 
 
-add_staff_link("Q&A moderation", lambda: url_for("qa.console_index"), "chair", "moderator")
+STAFF_LINKS = (StaffLink("Q&A moderation", "qa.console_index", ("chair", "moderator")),)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from .. import schemas
-from ..auth import add_staff_link, allows, check_role, current_principal, require_role, require_staff_page
+from ..auth import StaffLink, allows, check_role, current_principal, require_role, require_staff_page
 from ..errors import ApiError
 from . import certificates, render, service
 from .schemas import CertificateQuery, OverrideBody, Report, ReportOverrideAnswer
 
 bp = Blueprint("report", __name__)
 
-add_staff_link("Day report (presentation record)", lambda: url_for("report.page"), "chair")
+STAFF_LINKS = (StaffLink("Day report (presentation record)", "report.page", ("chair",)),)
 
 
 @bp.get("/api/v1/report")

@@ -9,8 +9,7 @@ from typing import Any
 from flask import current_app
 
 from ..auth import allows
-from ..queue_watch import on_resync
-from ..realtime import acked, on_remote, register_channel, socket_staff, socketio
+from ..realtime import Channel, acked, anyone, socket_staff, socketio
 from ..schemas import accepts, answers, payload
 from ..signals import program_payload, send_safely, timer_changed
 from . import commands, reads
@@ -26,9 +25,6 @@ def _snapshot(room_id: str) -> dict[str, Any]:
     return reads.get_timer_snapshot(room_id)
 
 
-register_channel("timer", allow=lambda _who, _room: True, snapshot=_snapshot, needs_arg=True)
-
-
 def _changed_elsewhere(channel: str | None) -> None:
     """A timer change on another server (or a command beside the servers), as its event reaches this one: the next
     subscriber here gets a fresh snapshot, this server's day-plan pages follow it as the change's own server's do,
@@ -40,16 +36,14 @@ def _changed_elsewhere(channel: str | None) -> None:
     publish_program_soon()
 
 
-on_remote("timer", _changed_elsewhere)
-
-
 def _resync(room_id: str, _since: Any = None) -> list[tuple[str, dict[str, Any]]]:
     """After the queue dropped events: the room's state read again (not a snapshot kept from before)."""
     forget_timer_snapshot(room_id)
     return [("timer", reads.get_timer(room_id))]
 
 
-on_resync("timer", _resync)
+CHANNELS = (Channel("timer", allow=anyone, snapshot=_snapshot, needs_arg=True, resync=_resync),)
+ON_REMOTE = {"timer": _changed_elsewhere}
 
 
 def _add_day_plan(_sender: Any, *, payload: dict[str, Any], now: datetime) -> None:

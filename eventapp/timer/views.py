@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, url_for
 
 from .. import schemas
-from ..auth import add_staff_link, allows, check_role, current_principal, require_staff_page
+from ..auth import StaffLink, allows, check_role, current_principal, require_staff_page
 from ..errors import ApiError
 from ..program.service import list_rooms, room_or_404
 from . import commands, reads
@@ -13,7 +13,7 @@ from .schemas import CommandBody, RemoteQuery, TimerAnswer, TimerCommandAnswer, 
 
 bp = Blueprint("timer", __name__)
 
-add_staff_link("Session timer (chair console)", lambda: url_for("timer.chair_index"), "chair")
+STAFF_LINKS = (StaffLink("Session timer (chair console)", "timer.chair_index", ("chair",)),)
 
 
 @bp.get("/api/v1/rooms/<room_id>/timer")

@@ -6,14 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from .. import schemas
-from ..auth import add_staff_link, allows, require_staff_page
+from ..auth import StaffLink, allows, require_staff_page
 from ..errors import ApiError
 from . import advice, certs, store
 from .landing import CA_MIME, ca_download
 
 bp = Blueprint("tls", __name__)
 
-add_staff_link("Set up a door phone", lambda: url_for("tls.door_phone"), "volunteer")
+STAFF_LINKS = (StaffLink("Set up a door phone", "tls.door_phone", ("volunteer",)),)
 
 
 def _local_ca_pem() -> bytes | None:
