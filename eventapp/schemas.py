@@ -325,8 +325,6 @@ def _check_declared(key: str, name: str, data: Any, what: str) -> None:
         return
     model = current_app.extensions.get(key, {}).get(name)
     if model is None:
-        if current_app.config.get("CHECK_ANSWERS") != "all":  # INTERIM while features declare theirs
-            return
         raise AnswerMismatch(f"{what} has no declared shape: add it to the feature's schemas.py")
     check_answer(model, data, what)
 

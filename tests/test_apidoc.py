@@ -122,6 +122,12 @@ def test_declared_models_are_request_shapes(app):
     assert found >= 25  # the routes and events above declare their shapes; none got lost on the way
 
 
+def test_every_route_and_event_says_who_may_call_it_and_what_it_answers(app):
+    """Each route and socket event: require_role or @allows; each API route and event: @schemas.answers; each
+    channel: its snapshot's shape. What is missing is named, with the declaration to add."""
+    assert apidoc.undeclared(app, socketio) == []
+
+
 def test_two_shapes_of_one_name_are_refused():
     class ProbeShape(schemas.Answer):
         a: int
