@@ -1,8 +1,8 @@
 """The feature packages (program, checkin, timer, qa, ...) and their optional modules.
 
-Each feature is a subpackage of eventapp. The app looks in each for `models`, `views` (a blueprint `bp`),
-`events` (socket handlers, registered at import), `cli` (`register(group)`) and `demo` (`seed(session, day)`),
-so adding a feature never edits the backbone.
+Each feature is a subpackage of eventapp. The app looks in each for `models`, `views` (a blueprint `bp`, and its
+`STAFF_LINKS`), `events` (socket handlers, `CHANNELS`, `ON_REMOTE`), `schemas` (`PUSHES`, `SNAPSHOTS`), `cli`
+(`register(group)`) and `demo` (`seed(session, day)`), so adding a feature never edits the backbone.
 """
 
 from __future__ import annotations
