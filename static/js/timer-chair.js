@@ -85,24 +85,40 @@ async function viaHttp(body) {
 const DB_RETRIES = 20; // about a minute of a database restart before the chair is told it failed
 let adjusting = Promise.resolve();
 
-async function send(action, extra = {}) {
+// A double tap: the same control pressed again while its first press is on the way, or within DOUBLE_TAP_MS of its
+// answer, repeats the first press as it was pressed (the same action, the same revision), so the server refuses it
+// as stale once the first applied. On a venue's network the first answer often comes back before the second tap:
+// naming the state shown by then would move Next two slots. A press after that is a new press.
+const DOUBLE_TAP_MS = 700;
+let lastPress = { key: "", action: "", revision: undefined, at: 0, onTheWay: false };
+
+async function send(action, extra = {}, key = `${action}:${JSON.stringify(extra)}`) {
   // One id per press: a retry after a lost answer cannot apply twice. Each press names the revision of the state
-  // it was pressed on: a double tap's second press, sent before the first's answer, is refused as stale by the
-  // server, so Next moves one slot and Undo goes back to where the chair was.
+  // it was pressed on, so Next moves one slot and Undo goes back to where the chair was.
   if (action === "adjust") {
     // +30 s pressed twice means +60 s: each waits for the one before and names the state that one left.
     const prev = adjusting;
     let done;
     adjusting = new Promise((r) => { done = r; });
     await prev;
-    try { return await sendNow(action, extra); } finally { done(); }
+    try { return await sendNow(action, extra, timer.state?.revision); } finally { done(); }
   }
-  return sendNow(action, extra);
+  if (key === lastPress.key && (lastPress.onTheWay || performance.now() - lastPress.at < DOUBLE_TAP_MS)) {
+    return sendNow(lastPress.action, extra, lastPress.revision);
+  }
+  const press = { key, action, revision: timer.state?.revision, at: performance.now(), onTheWay: true };
+  lastPress = press;
+  try {
+    return await sendNow(action, extra, press.revision);
+  } finally {
+    press.onTheWay = false;
+    press.at = performance.now();
+  }
 }
 
-async function sendNow(action, extra) {
+async function sendNow(action, extra, revision) {
   const body = { action, command_id: newId(), ...extra };
-  if (timer.state && Number.isInteger(timer.state.revision)) body.expected_revision = timer.state.revision;
+  if (Number.isInteger(revision)) body.expected_revision = revision;
   const label = action === "adjust" ? `${extra.seconds > 0 ? "+" : "−"}${Math.abs(extra.seconds)} s` : LABELS[action] ?? action;
   showAck(`${label}… sending`, "pending");
   let res = null;
@@ -138,7 +154,7 @@ async function sendNow(action, extra) {
 function toggleAction() {
   const st = timer.state;
   if (!st) return;
-  send(st.state === "running" ? "pause" : st.state === "paused" ? "resume" : "start");
+  send(st.state === "running" ? "pause" : st.state === "paused" ? "resume" : "start", {}, "toggle");
 }
 
 root.addEventListener("click", (ev) => {
