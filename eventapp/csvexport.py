@@ -3,7 +3,9 @@ would run as a formula (CSV injection: a name typed at the desk, a question aske
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -22,3 +24,20 @@ def safe_row(values: Iterable[Any]) -> list[Any]:
 def safe_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     """A `csv.DictWriter` row, every cell guarded."""
     return {k: safe_cell(v) for k, v in row.items()}
+
+
+def csv_text(
+    columns: Sequence[str], rows: Iterable[Sequence[Any] | Mapping[str, Any]], *, ignore_extra: bool = False
+) -> str:
+    """A whole CSV file: the header, then every row (a list in the columns' order, or a dict by column name), every
+    cell guarded. A dict's key that is not a column is a programming error unless `ignore_extra`."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    by_name = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore" if ignore_extra else "raise")
+    for row in rows:
+        if isinstance(row, Mapping):
+            by_name.writerow(safe_dict(row))
+        else:
+            writer.writerow(safe_row(row))
+    return out.getvalue()

@@ -3,8 +3,6 @@ JSON; and who may export what."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -12,7 +10,7 @@ from flask import Response
 from sqlmodel import select
 
 from ..auth import Principal
-from ..csvexport import safe_dict
+from ..csvexport import csv_text
 from ..db import session_scope
 from ..errors import ApiError
 from ..program import schedule
@@ -112,9 +110,4 @@ def export_response(rows: list[dict[str, Any]], fmt: str, name: str) -> Response
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(safe_dict(row))
-    return out.getvalue()
+    return csv_text(EXPORT_FIELDS, rows, ignore_extra=True)

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from flask import render_template
 from markupsafe import Markup
 
-from ..csvexport import safe_dict
+from ..csvexport import csv_text
 from ..paths import resource_dir
 from . import charts
 
@@ -71,12 +69,7 @@ def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def to_csv(report: dict[str, Any]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in csv_rows(report):
-        writer.writerow(safe_dict(row))
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, csv_rows(report))
 
 
 def to_json(report: dict[str, Any]) -> str:
