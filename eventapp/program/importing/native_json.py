@@ -28,10 +28,7 @@ def read_papers_json(path: Path, accept: tuple[str, ...] = ()) -> PapersFile:
         if isinstance(decision, str) and decision.strip() and not accepts(decision, accept):
             skipped[decision.strip()] += 1
             continue
-        pid = c.ident(item, "id", where)
-        if pid in seen:
-            c.fail(item, f"{where}.id", f"{pid} is used twice")
-        seen.add(pid)
+        pid = c.unique_ident(item, "id", where, seen)
         title = c.text(item, "title", where)
         authors = []
         raw_authors = item.get("authors")

@@ -83,6 +83,14 @@ class _Checker:
             return ""
         return value
 
+    def unique_ident(self, obj: dict, key: str, where: str, seen: set[str]) -> str:
+        """`ident`, refused when `seen` (the ids of the list so far) has it already; it joins `seen`."""
+        value = self.ident(obj, key, where)
+        if value in seen:
+            self.fail(obj, f"{where}.{key}", f"{value} is used twice")
+        seen.add(value)
+        return value
+
     def seconds(self, obj: dict, where: str, name: str, *, required: bool) -> int:
         if f"{name}_seconds" in obj:
             value, unit = obj[f"{name}_seconds"], 1
@@ -162,10 +170,7 @@ def parse_program_doc(doc: Any, fname: str) -> ProgramRecord:
         where = f"rooms[{i}]"
         if (room := c.obj(room, where, doc)) is None:
             continue
-        rid = c.ident(room, "id", where)
-        if rid in room_ids:
-            c.fail(room, f"{where}.id", f"{rid} is used twice")
-        room_ids.add(rid)
+        rid = c.unique_ident(room, "id", where, room_ids)
         rooms.append(
             {
                 "id": rid,
@@ -190,10 +195,7 @@ def parse_program_doc(doc: Any, fname: str) -> ProgramRecord:
         where = f"sessions[{i}]"
         if (sess := c.obj(sess, where, doc)) is None:
             continue
-        sid = c.ident(sess, "id", where)
-        if sid in session_ids:
-            c.fail(sess, f"{where}.id", f"{sid} is used twice")
-        session_ids.add(sid)
+        sid = c.unique_ident(sess, "id", where, session_ids)
         room_id = sess.get("room_id")
         if room_id not in room_ids:
             c.fail(sess, f"{where}.room_id", f"{room_id!r} is not one of the rooms")
