@@ -165,11 +165,15 @@ class QaQuestion(Answer):
     edited: bool = Field(description="A moderator changed its text.")
 
 
-class QaMarkedQuestion(QaQuestion):
-    """A question as its reader sees it: with whether they asked it and whether they voted for it."""
+class QaReaderMarks(Answer):
+    """What a question means to the device reading it."""
 
     mine: bool = Field(description="This device asked it.")
     voted: bool = Field(description="This device voted for it.")
+
+
+class QaMarkedQuestion(QaReaderMarks, QaQuestion):
+    """A question as its reader sees it: with whether they asked it and whether they voted for it."""
 
 
 class QaModQuestion(QaQuestion):
@@ -186,11 +190,8 @@ class QaModQuestion(QaQuestion):
     vote_pileup: bool = Field(description="Many of its votes are fresh ones: a possible pile-up.")
 
 
-class QaMarkedModQuestion(QaModQuestion):
+class QaMarkedModQuestion(QaReaderMarks, QaModQuestion):
     """A question on a moderator's board: the moderators' fields and the reader's marks."""
-
-    mine: bool = Field(description="This device asked it.")
-    voted: bool = Field(description="This device voted for it.")
 
 
 class QaBoardAnswer(Answer):

@@ -18,7 +18,7 @@ def register(group: click.Group) -> None:
     )
     def report(out: Path) -> None:
         """The day's report: the presentation record of every accepted paper, timing, arrivals, Q&A."""
-        from ..cli import app_context
+        from ..cli import app_context, fail
         from ..errors import ApiError
         from . import render, service
 
@@ -29,7 +29,7 @@ def register(group: click.Group) -> None:
             try:
                 data = service.report(None, suffix.lstrip("."))
             except ApiError as err:  # no event loaded yet
-                raise click.ClickException(err.message) from err
+                fail(err.message)
             if suffix == ".pdf":
                 from . import pdf
 
@@ -55,7 +55,7 @@ def register(group: click.Group) -> None:
     @click.option("--person", "person_id", type=int, default=None, help="Only this person's (their id).")
     def certificates(out: Path, kind: str, person_id: int | None) -> None:
         """Certificates of attendance (each person checked in) and presentation (each presented paper)."""
-        from ..cli import app_context
+        from ..cli import app_context, fail
         from ..errors import ApiError
         from . import certificates as certs
 
@@ -65,6 +65,6 @@ def register(group: click.Group) -> None:
             try:
                 data, count = certs.pdf_for(kind, person_id)
             except ApiError as err:
-                raise click.ClickException(err.message) from err
+                fail(err.message)
         out.write_bytes(data)
         click.echo(f"{count} certificates written to {out}")
