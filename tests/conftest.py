@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from eventapp import auth, create_app, db
 from eventapp.realtime import socketio
 
-from tests_support import DEMO_DAY, LiveServer
+from tests_support import DEMO_DAY, LiveServer, write_y4m
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = "/usr/bin/chromium"
@@ -187,3 +187,26 @@ def chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def camera_browser(chromium, tmp_path):
+    """A second Chromium whose camera plays a y4m file: call it with the text to show."""
+    browsers = []
+
+    def launch(text: str):
+        video = tmp_path / f"badge-{len(browsers)}.y4m"
+        write_y4m(video, text)
+        args = [
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+        browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
+        browsers.append(browser)
+        return browser
+
+    yield launch
+    for b in browsers:
+        b.close()

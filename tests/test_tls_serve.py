@@ -18,10 +18,9 @@ import requests
 from cryptography import x509
 
 from eventapp.tls import certs
-from tests.checkin.test_checkin_browser import write_y4m
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
-from tests_support import EVENTAPP, LiveServer, free_port, wait_for_http
+from tests_support import EVENTAPP, LiveServer, free_port, wait_for_http, write_y4m
 
 pytestmark = [pytest.mark.e2e]
 

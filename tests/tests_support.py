@@ -13,7 +13,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+import qrcode
 import requests
+from qrcode.constants import ERROR_CORRECT_M
 
 DEMO_DAY = date(2024, 8, 4)
 EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
@@ -162,3 +164,29 @@ def race_login_link(app, raw: str, devices: int) -> list[str]:
     for t in threads:
         t.join()
     return results
+
+
+# --- a phone camera ---------------------------------------------------------------------------------------
+
+
+def write_y4m(path: Path, text: str, width: int = 640, height: int = 480, frames: int = 4) -> None:
+    """Raw YUV4MPEG2 frames of a QR code (what a phone camera would see), for Chromium's fake camera."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    n = len(matrix)
+    scale = int(min(width, height) * 0.85) // n
+    ox, oy = (width - n * scale) // 2, (height - n * scale) // 2
+    y_plane = bytearray(b"\xeb" * (width * height))
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                for y in range(oy + r * scale, oy + (r + 1) * scale):
+                    start = y * width + ox + c * scale
+                    y_plane[start : start + scale] = b"\x10" * scale
+    chroma = b"\x80" * (width * height // 4)
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + bytes(y_plane) + chroma + chroma)

@@ -4,39 +4,11 @@ with the board turns that paper covered; and offline: scans queue while the serv
 import csv
 import io
 import time
-from pathlib import Path
 
 import pytest
-import qrcode
 import requests
-from qrcode.constants import ERROR_CORRECT_M
-
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-
-
-def write_y4m(path: Path, text: str, width: int = 640, height: int = 480, frames: int = 4) -> None:
-    """Raw YUV4MPEG2 frames of a QR code (what a phone camera would see), for Chromium's fake camera."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
-    qr.add_data(text)
-    qr.make(fit=True)
-    matrix = qr.get_matrix()
-    n = len(matrix)
-    scale = int(min(width, height) * 0.85) // n
-    ox, oy = (width - n * scale) // 2, (height - n * scale) // 2
-    y_plane = bytearray(b"\xeb" * (width * height))
-    for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                for y in range(oy + r * scale, oy + (r + 1) * scale):
-                    start = y * width + ox + c * scale
-                    y_plane[start : start + scale] = b"\x10" * scale
-    chroma = b"\x80" * (width * height // 4)
-    with path.open("wb") as f:
-        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            f.write(b"FRAME\n" + bytes(y_plane) + chroma + chroma)
 
 
 def badge_row(server, token: str, name: str) -> dict:
@@ -49,29 +21,6 @@ def sign_in(page, login_url: str, device: str) -> None:
     page.fill("#device", device)
     page.click("button[type=submit]")
     page.wait_for_url("**/staff")
-
-
-@pytest.fixture
-def camera_browser(chromium, tmp_path):
-    """A second Chromium whose camera plays a y4m file: call it with the text to show."""
-    browsers = []
-
-    def launch(text: str):
-        video = tmp_path / f"badge-{len(browsers)}.y4m"
-        write_y4m(video, text)
-        args = [
-            *CHROMIUM_ARGS,
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ]
-        browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
-        browsers.append(browser)
-        return browser
-
-    yield launch
-    for b in browsers:
-        b.close()
 
 
 def test_scanner_with_a_camera_checks_in_and_the_board_turns_covered(live_server, chromium, camera_browser):

@@ -9,8 +9,7 @@ import re
 import pytest
 import requests
 
-from tests.checkin.test_checkin_browser import badge_row, sign_in, write_y4m
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.checkin.test_checkin_browser import badge_row, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -19,26 +18,13 @@ HHMM = re.compile(r"^\d\d:\d\d · ")
 
 
 @pytest.fixture
-def camera_phone(chromium, tmp_path):
+def camera_phone(camera_browser):
     """A phone (a Chromium of its own) whose camera shows a badge with the given text."""
-    browsers = []
 
     def launch(text: str):
-        video = tmp_path / f"badge-{len(browsers)}.y4m"
-        write_y4m(video, text)
-        args = [
-            *CHROMIUM_ARGS,
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ]
-        browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
-        browsers.append(browser)
-        return browser.new_context(permissions=["camera"], **PHONE)
+        return camera_browser(text).new_context(permissions=["camera"], **PHONE)
 
-    yield launch
-    for b in browsers:
-        b.close()
+    return launch
 
 
 def scans_of(server, token: str, name: str) -> list[dict]:
