@@ -29,6 +29,19 @@ CHROMIUM = "/usr/bin/chromium"
 W, H, FPS = 480, 360, 10
 
 
+def camera_args(video: Path) -> list[str]:
+    """Headless Chromium's flags with a fake camera that plays `video` and is allowed without asking."""
+    return [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+
+
 def qr_frame(text: str | None) -> bytes:
     y = bytearray(b"\xeb" * (W * H))
     if text:
@@ -113,17 +126,8 @@ def main() -> None:
         codes = [r["code"] for r in rows if r["name"].startswith("Attendee ") and r["name"] not in here][: args.badges]
         video = work / "badges.y4m"
         write_video(video, codes)
-        chrome_args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ]
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=chrome_args, headless=True)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
             page = browser.new_context(permissions=["camera"], viewport={"width": 360, "height": 740}).new_page()
             page.goto(volunteer["login_url"])
             page.fill("#device", "Bench door")

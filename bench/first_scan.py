@@ -22,7 +22,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_server import add_staff, bench_env, load_demo, serve, stop  # noqa: E402
-from checkin_scanner_bench import CHROMIUM, FPS, H, W, qr_frame  # noqa: E402
+from checkin_scanner_bench import CHROMIUM, FPS, H, W, camera_args, qr_frame  # noqa: E402
 
 TARGET_S = 10.0
 
@@ -61,16 +61,7 @@ def main() -> None:
                 volunteer = add_staff(env, f"Bench volunteer {i}", "volunteer")
                 video = work / f"badge-{i}.y4m"
                 write_badge_video(video, codes[i])
-                chrome_args = [
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--use-fake-device-for-media-stream",
-                    "--use-fake-ui-for-media-stream",
-                    f"--use-file-for-fake-video-capture={video}",
-                ]
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=chrome_args, headless=True)
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
                 context = browser.new_context(
                     permissions=["camera"],
                     viewport={"width": 360, "height": 740},
