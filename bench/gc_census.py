@@ -13,17 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-import socketio
-from bench_server import bench_env, load_demo, wait_http
+import probe_worker
+from probe_worker import ask, churn
 
-ROOT = Path(__file__).resolve().parent.parent
 HOOK = """
 import os, sys
 _base = {}
@@ -48,69 +42,15 @@ def post_worker_init(worker):
 """
 
 
-async def phone(url: str) -> socketio.AsyncClient:
-    client = socketio.AsyncClient(reconnection=False)
-    await client.connect(url, transports=["websocket"], wait_timeout=30)
-    await client.call("subscribe", {"channel": "timer:main"}, timeout=30)
-    return client
-
-
-async def churn(url: str, count: int) -> None:
-    async def one() -> None:
-        client = await phone(url)
-        await client.disconnect()
-
-    for _ in range(0, count, 10):
-        await asyncio.gather(*(one() for _ in range(10)))
-
-
-def ask(folder: Path, label: str) -> dict:
-    (folder / f"ask-{label}").write_text("")
-    report = folder / f"report-{label}"
-    deadline = time.monotonic() + 120
-    while not report.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(0.2)
-    return json.loads(report.read_text())
-
-
 async def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 5251
     count = max(10, min(int(sys.argv[2]) if len(sys.argv) > 2 else 200, 2000))
     settle = float(sys.argv[3]) if len(sys.argv) > 3 else 3.0
-    work = Path(tempfile.mkdtemp(prefix="eventapp-census-"))
-    folder = work / "probe"
-    folder.mkdir()
-    env = bench_env(work, port)
-    load_demo(env, port)
-    (work / "census_conf.py").write_text(HOOK)
-    env.update(
-        {
-            "EVENTAPP_PROBE_BASE": str(ROOT / "eventapp" / "gunicorn_conf.py"),
-            "EVENTAPP_PROBE_DIR": str(folder),
-            "EVENTAPP_GC_THRESHOLD": os.environ.get("GCT", "0,0,0"),
-        }
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(work / "census_conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "eventapp.wsgi:app",
-        ],
-        env=env,
-        cwd=str(ROOT),
-        stdout=(work / "server.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    proc, folder = probe_worker.start(
+        port, HOOK, "eventapp-census-", {"EVENTAPP_GC_THRESHOLD": os.environ.get("GCT", "0,0,0")}
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"{url}/healthz", proc, timeout=60)
         await churn(url, 50)
         await asyncio.sleep(settle)
         ask(folder, "warm")
@@ -129,8 +69,7 @@ async def main() -> None:
         for name, n in report["top"]:
             print(f"{n / count:8.2f} {name}")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
+        probe_worker.stop(proc)
 
 
 if __name__ == "__main__":

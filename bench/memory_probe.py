@@ -13,16 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-import socketio
-from bench_server import add_staff, bench_env, load_demo, wait_http
+import probe_worker
+from probe_worker import ask, churn, phone
 
 HOOK = """
 import os, sys
@@ -69,53 +62,10 @@ def post_worker_init(worker):
 """
 
 
-async def phone(url: str) -> socketio.AsyncClient:
-    client = socketio.AsyncClient(reconnection=False)
-    await client.connect(url, transports=["websocket"], wait_timeout=30)
-    await client.call("subscribe", {"channel": "timer:main"}, timeout=30)
-    return client
-
-
-async def churn(url: str, count: int, parallel: int = 10) -> None:
-    async def one() -> None:
-        c = await phone(url)
-        await c.disconnect()
-
-    for i in range(0, count, parallel):
-        await asyncio.gather(*(one() for _ in range(min(parallel, count - i))))
-
-
-def ask(folder: Path, label: str, timeout: float = 120) -> dict:
-    (folder / f"ask-{label}").write_text("")
-    report = folder / f"report-{label}"
-    deadline = time.monotonic() + timeout
-    while not report.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(0.2)
-    return json.loads(report.read_text())
-
-
 async def main_async(args: argparse.Namespace) -> dict:
-    work = Path(tempfile.mkdtemp(prefix="eventapp-probe-"))
-    folder = work / "probe"
-    folder.mkdir()
-    env = bench_env(work, args.port)
-    load_demo(env, args.port)
-    add_staff(env, "Probe chair", "chair", "--room", "main")
-    conf = work / "probe_conf.py"
-    conf.write_text(HOOK)
-    root = Path(__file__).resolve().parent.parent
-    env.update({"EVENTAPP_PROBE_BASE": str(root / "eventapp" / "gunicorn_conf.py"), "EVENTAPP_PROBE_DIR": str(folder)})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(conf), "--bind", f"127.0.0.1:{args.port}", "eventapp.wsgi:app"],
-        env=env,
-        stdout=(work / "server.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    proc, folder = probe_worker.start(args.port, HOOK, "eventapp-probe-")
     url = f"http://127.0.0.1:{args.port}"
     try:
-        wait_http(f"{url}/healthz", proc, timeout=60)
         steady = [await phone(url) for _ in range(args.steady)]
         await churn(url, args.warmup)
         await asyncio.sleep(args.settle)
@@ -126,8 +76,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         collected = ask(folder, "end-gc")
         await asyncio.gather(*(c.disconnect() for c in steady), return_exceptions=True)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        probe_worker.stop(proc)
     per = 1024 / args.reconnects
     return {
         "steady": args.steady,
