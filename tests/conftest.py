@@ -210,3 +210,14 @@ def camera_browser(chromium, tmp_path):
     yield launch
     for b in browsers:
         b.close()
+
+
+@pytest.fixture
+def cli_env(app, tmp_path) -> dict:
+    """The environment of an `eventapp` command on the test app's database (tests_support.run_cli runs one)."""
+    return {
+        "EVENTAPP_DATABASE_URL": app.config["DATABASE_URL"],
+        "EVENTAPP_SECRET_KEY": app.config["SECRET_KEY"],
+        "EVENTAPP_INSTANCE_PATH": str(tmp_path),
+        "EVENTAPP_BASE_URL": "http://127.0.0.1:5999",
+    }

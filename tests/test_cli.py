@@ -13,6 +13,8 @@ from sqlmodel import SQLModel
 
 from eventapp import cli, db, migrate
 
+from tests_support import run_cli
+
 
 @pytest.fixture
 def env(tmp_path):
@@ -22,12 +24,6 @@ def env(tmp_path):
         "EVENTAPP_INSTANCE_PATH": str(tmp_path),
         "EVENTAPP_BASE_URL": "http://127.0.0.1:5999",
     }
-
-
-def run(env, *args, code: int = 0) -> str:
-    result = CliRunner().invoke(cli.main, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def test_migrations_build_exactly_the_models(tmp_path):
@@ -40,7 +36,7 @@ def test_migrations_build_exactly_the_models(tmp_path):
 
 
 def test_demo_no_serve_prints_a_link_per_role(env):
-    out = run(env, "demo", "--no-serve", "--date", "2024-08-04", "--port", "5999")
+    out = run_cli(env, "demo", "--no-serve", "--date", "2024-08-04", "--port", "5999")
     assert "TAI4H 2024 demo loaded for Sunday 4 August 2024 (Asia/Seoul)" in out
     assert "synthetic" in out
     for label in ("organizer", "volunteer", "chair", "stage screen", "audience", "program"):
@@ -50,12 +46,12 @@ def test_demo_no_serve_prints_a_link_per_role(env):
 
 
 def test_demo_replaces_what_the_database_held(env):
-    run(env, "demo", "--no-serve", "--date", "2024-08-04")
-    run(env, "demo", "--no-serve", "--date", "2024-08-05")
-    program = json.loads(run(env, "export", "program"))
+    run_cli(env, "demo", "--no-serve", "--date", "2024-08-04")
+    run_cli(env, "demo", "--no-serve", "--date", "2024-08-05")
+    program = json.loads(run_cli(env, "export", "program"))
     assert program["event"]["date"] == "2024-08-05"
     assert len(program["papers"]) == 13
-    staff = json.loads(run(env, "staff", "list", "--json"))
+    staff = json.loads(run_cli(env, "staff", "list", "--json"))
     assert len(staff) == 3  # the second demo's three, not six
 
 
@@ -63,8 +59,8 @@ def test_demo_date_today_is_the_events_today(env):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    run(env, "demo", "--no-serve")
-    program = json.loads(run(env, "export", "program"))
+    run_cli(env, "demo", "--no-serve")
+    program = json.loads(run_cli(env, "export", "program"))
     assert program["event"]["date"] == datetime.now(ZoneInfo("Asia/Seoul")).date().isoformat()
 
 
@@ -75,8 +71,8 @@ def test_demo_refuses_a_bad_date(env):
 
 
 def test_staff_add_json_gives_a_token_and_a_login_link(env):
-    run(env, "demo", "--no-serve", "--date", "2024-08-04")
-    made = json.loads(run(env, "staff", "add", "--name", "Ana", "--role", "chair", "--room", "main", "--json"))
+    run_cli(env, "demo", "--no-serve", "--date", "2024-08-04")
+    made = json.loads(run_cli(env, "staff", "add", "--name", "Ana", "--role", "chair", "--room", "main", "--json"))
     assert made["role"] == "chair"
     assert made["room_ids"] == ["main"]
     assert made["login_url"].startswith("http://127.0.0.1:5999/login/")
@@ -84,8 +80,8 @@ def test_staff_add_json_gives_a_token_and_a_login_link(env):
 
 
 def test_staff_add_refuses_an_unknown_room_and_role(env):
-    run(env, "demo", "--no-serve", "--date", "2024-08-04")
-    assert "unknown room: hall-9" in run(
+    run_cli(env, "demo", "--no-serve", "--date", "2024-08-04")
+    assert "unknown room: hall-9" in run_cli(
         env, "staff", "add", "--name", "A", "--role", "chair", "--room", "hall-9", code=1
     )
     result = CliRunner().invoke(cli.main, ["staff", "add", "--name", "A", "--role", "king"], env=env)
@@ -93,42 +89,42 @@ def test_staff_add_refuses_an_unknown_room_and_role(env):
 
 
 def test_staff_revoke_and_link(env):
-    run(env, "demo", "--no-serve", "--date", "2024-08-04")
-    made = json.loads(run(env, "staff", "add", "--name", "Vol", "--role", "volunteer", "--json"))
-    assert run(env, "staff", "link", str(made["id"])).startswith("http://127.0.0.1:5999/login/")
-    assert f"revoked staff #{made['id']} Vol" in run(env, "staff", "revoke", str(made["id"]))
-    assert "no active staff member" in run(env, "staff", "link", str(made["id"]), code=1)
-    assert "There is no staff member with id 999" in run(env, "staff", "revoke", "999", code=1)
-    listed = {m["id"]: m for m in json.loads(run(env, "staff", "list", "--json"))}
+    run_cli(env, "demo", "--no-serve", "--date", "2024-08-04")
+    made = json.loads(run_cli(env, "staff", "add", "--name", "Vol", "--role", "volunteer", "--json"))
+    assert run_cli(env, "staff", "link", str(made["id"])).startswith("http://127.0.0.1:5999/login/")
+    assert f"revoked staff #{made['id']} Vol" in run_cli(env, "staff", "revoke", str(made["id"]))
+    assert "no active staff member" in run_cli(env, "staff", "link", str(made["id"]), code=1)
+    assert "There is no staff member with id 999" in run_cli(env, "staff", "revoke", "999", code=1)
+    listed = {m["id"]: m for m in json.loads(run_cli(env, "staff", "list", "--json"))}
     assert listed[made["id"]]["revoked"] is True
 
 
 def test_db_upgrade_is_repeatable(env):
-    assert "up to date" in run(env, "db", "upgrade")
-    assert "up to date" in run(env, "db", "upgrade")
+    assert "up to date" in run_cli(env, "db", "upgrade")
+    assert "up to date" in run_cli(env, "db", "upgrade")
 
 
 def test_export_program_to_a_file(env, tmp_path):
-    run(env, "demo", "--no-serve", "--date", "2024-08-04")
+    run_cli(env, "demo", "--no-serve", "--date", "2024-08-04")
     out = tmp_path / "program.json"
-    run(env, "export", "program", "--out", str(out))
+    run_cli(env, "export", "program", "--out", str(out))
     assert json.loads(out.read_text())["event"]["short_name"] == "TAI4H 2024"
 
 
 def test_purge_removes_personal_data_and_keeps_the_program(env):
-    run(env, "demo", "--no-serve", "--date", "2024-08-04")
-    made = json.loads(run(env, "staff", "add", "--name", "Ana Chair", "--role", "chair", "--json"))
-    before = json.loads(run(env, "export", "program"))
+    run_cli(env, "demo", "--no-serve", "--date", "2024-08-04")
+    made = json.loads(run_cli(env, "staff", "add", "--name", "Ana Chair", "--role", "chair", "--json"))
+    before = json.loads(run_cli(env, "export", "program"))
     refused = CliRunner().invoke(cli.main, ["purge"], env=env, input="n\n")
     assert refused.exit_code == 1  # nothing without a yes
-    out = run(env, "purge", "--yes")
+    out = run_cli(env, "purge", "--yes")
     assert "staff accounts revoked and made anonymous" in out
-    after = json.loads(run(env, "export", "program"))
+    after = json.loads(run_cli(env, "export", "program"))
     # The public program is unchanged: papers, authors, speakers, chairs.
     assert after["papers"] == before["papers"] and after["sessions"] == before["sessions"]
-    staff = json.loads(run(env, "staff", "list", "--json"))
+    staff = json.loads(run_cli(env, "staff", "list", "--json"))
     assert all(m["revoked"] and m["name"].startswith("Staff ") for m in staff)
-    assert "no active staff member" in run(env, "staff", "link", str(made["id"]), code=1)
+    assert "no active staff member" in run_cli(env, "staff", "link", str(made["id"]), code=1)
     from sqlalchemy import create_engine, text
 
     engine = create_engine(env["EVENTAPP_DATABASE_URL"])

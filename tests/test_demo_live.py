@@ -13,6 +13,8 @@ from eventapp import cli
 from eventapp.program import demo
 from eventapp.program.importing import parse_program_doc
 
+from tests_support import run_cli
+
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
@@ -56,16 +58,10 @@ def env(tmp_path):
     }
 
 
-def run(env, *args) -> str:
-    result = CliRunner().invoke(cli.main, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def test_demo_defaults_to_live_and_says_so_on_the_banner(env):
-    out = run(env, "demo", "--no-serve")
+    out = run_cli(env, "demo", "--no-serve")
     assert "live" in out.lower()
-    program = json.loads(run(env, "export", "program"))
+    program = json.loads(run_cli(env, "export", "program"))
     now = datetime.now(UTC)
     on = [
         slot
@@ -79,8 +75,8 @@ def test_demo_defaults_to_live_and_says_so_on_the_banner(env):
 
 
 def test_demo_date_today_keeps_the_planned_times(env):
-    run(env, "demo", "--no-serve", "--date", "today")
-    program = json.loads(run(env, "export", "program"))
+    run_cli(env, "demo", "--no-serve", "--date", "today")
+    program = json.loads(run_cli(env, "export", "program"))
     first = program["sessions"][0]["slots"][0]
     assert first["starts_at"][11:16] == "08:50"
     assert program["event"]["date"] == datetime.now(SEOUL).date().isoformat()

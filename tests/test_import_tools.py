@@ -30,27 +30,14 @@ from eventapp.program.models import (
     WithdrawnPaper,
 )
 
+from tests_support import run_cli
+
 LAYOUTS = ["xlsx", "csv", "tab", "utf16", "cp1252"]
 
 
 def count(model) -> int:
     with db.session_scope() as s:
         return s.exec(select(func.count()).select_from(model)).one()
-
-
-@pytest.fixture
-def cli_env(app, tmp_path):
-    return {
-        "EVENTAPP_DATABASE_URL": app.config["DATABASE_URL"],
-        "EVENTAPP_SECRET_KEY": "test-secret",
-        "EVENTAPP_INSTANCE_PATH": str(tmp_path),
-    }
-
-
-def run(env, *args, code: int = 0) -> str:
-    result = CliRunner().invoke(cli.main, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -207,7 +194,7 @@ def test_an_old_xls_and_a_headerless_file_say_what_to_do(tmp_path):
 
 def test_cli_imports_a_cmt_workbook_and_says_what_it_did(cli_env, tmp_path):
     path = fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")
-    out = run(cli_env, "import", "papers", str(path))
+    out = run_cli(cli_env, "import", "papers", str(path))
     assert "recognised: CMT papers export (Excel workbook" in out
     assert "imported 13 papers: 13 added, 0 updated, 0 unchanged, 0 withdrawn" in out
     assert "skipped 8: Reject (only accepted papers are imported)" in out
@@ -226,7 +213,7 @@ def test_cli_imports_a_cmt_workbook_and_says_what_it_did(cli_env, tmp_path):
             .where(Authorship.contact)
         ).all()
     assert ("1", "Hao Chen") in contacts and len(contacts) == 13  # one contact author per paper, kept as a flag
-    again = run(cli_env, "import", "papers", str(path))
+    again = run_cli(cli_env, "import", "papers", str(path))
     assert "0 added, 0 updated, 13 unchanged" in again and "0 created" in again
     assert count(Person) == people
     with db.session_scope() as s:
@@ -239,7 +226,7 @@ def test_cli_imports_a_cmt_workbook_and_says_what_it_did(cli_env, tmp_path):
 
 def test_dry_run_changes_nothing(cli_env, tmp_path):
     path = fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")
-    out = run(cli_env, "import", "papers", str(path), "--dry-run")
+    out = run_cli(cli_env, "import", "papers", str(path), "--dry-run")
     assert "would import 13 papers: 13 added" in out
     assert "dry run: nothing was changed" in out
     assert (count(Paper), count(Person), count(Authorship), count(ImportLog)) == (0, 0, 0, 0)
@@ -270,7 +257,7 @@ def test_replace_undoes_an_import_of_every_submission(cli_env, tmp_path):
     status = rows[2].index("Status")
     wrong = tmp_path / "all.csv"  # the status column deleted: all 21 taken as accepted, as before this fix
     wrong.write_text(fx.csv_text([[c for i, c in enumerate(r) if i != status] for r in rows]), encoding="utf-8")
-    run(cli_env, "import", "papers", str(wrong))
+    run_cli(cli_env, "import", "papers", str(wrong))
     assert count(Paper) == 21
     _slot_for("5")  # a rejected paper already in the program
     with db.session_scope() as s:  # one of its authors has checked in
@@ -278,9 +265,9 @@ def test_replace_undoes_an_import_of_every_submission(cli_env, tmp_path):
         s.add(CheckIn(person_id=kim.id, scanned_at=datetime.now(UTC), nonce="n1"))
     people = count(Person)
     right = fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")
-    preview = run(cli_env, "import", "papers", str(right), "--replace", "--dry-run")
+    preview = run_cli(cli_env, "import", "papers", str(right), "--replace", "--dry-run")
     assert "8 withdrawn" in preview and count(Paper) == 21
-    out = run(cli_env, "import", "papers", str(right), "--replace")
+    out = run_cli(cli_env, "import", "papers", str(right), "--replace")
     assert "imported 13 papers: 0 added, 0 updated, 13 unchanged, 8 withdrawn" in out
     assert "withdrawn: 5 A Survey of Surveys on Trust" in out
     assert "warning: withdrawn paper 5 has authors already checked in: 민준 김" in out
@@ -304,10 +291,10 @@ def test_a_withdrawn_paper_imported_again_comes_back_to_its_talk(cli_env, tmp_pa
     status = rows[2].index("Status")
     everything = tmp_path / "all.csv"
     everything.write_text(fx.csv_text([[c for i, c in enumerate(r) if i != status] for r in rows]), encoding="utf-8")
-    run(cli_env, "import", "papers", str(everything))
+    run_cli(cli_env, "import", "papers", str(everything))
     _slot_for("5")
-    run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")), "--replace")
-    out = run(cli_env, "import", "papers", str(everything), "--replace")
+    run_cli(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")), "--replace")
+    out = run_cli(cli_env, "import", "papers", str(everything), "--replace")
     assert "8 added" in out
     assert count(Paper) == 21 and count(WithdrawnPaper) == 0
     with db.session_scope() as s:
@@ -315,7 +302,7 @@ def test_a_withdrawn_paper_imported_again_comes_back_to_its_talk(cli_env, tmp_pa
 
 
 def test_people_merge_joins_two_records_of_one_person(cli_env, tmp_path):
-    run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")))
+    run_cli(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")))
     with db.session_scope() as s:
         chen = s.exec(select(Person).where(Person.email == "hao.chen@example.org")).one()
         twin = Person(name="H. Chen", sort_name="Chen, H.", affiliation="HKUST")
@@ -325,18 +312,18 @@ def test_people_merge_joins_two_records_of_one_person(cli_env, tmp_path):
         s.add(Authorship(paper_id="1", position=5, person_id=twin.id))  # the same paper twice
         chen_id, twin_id = chen.id, twin.id
     before = count(Person)
-    out = run(cli_env, "people", "merge", str(chen_id), str(twin_id))
+    out = run_cli(cli_env, "people", "merge", str(chen_id), str(twin_id))
     assert f"merged #{twin_id} H. Chen into #{chen_id} Hao Chen" in out
     assert count(Person) == before - 1
     with db.session_scope() as s:
         assert s.exec(select(CheckIn.person_id)).all() == [chen_id]
         authors = s.exec(select(Authorship.person_id).where(Authorship.paper_id == "1")).all()
     assert authors.count(chen_id) == 1
-    run(cli_env, "people", "merge", str(chen_id), str(chen_id), code=1)
+    run_cli(cli_env, "people", "merge", str(chen_id), str(chen_id), code=1)
 
 
 def test_people_import_is_logged_and_says_what_was_assumed(cli_env, tmp_path):
-    out = run(cli_env, "import", "people", str(fx.write_cmt_people(tmp_path / "people.txt")))
+    out = run_cli(cli_env, "import", "people", str(fx.write_cmt_people(tmp_path / "people.txt")))
     assert "recognised: CMT people export" in out
     assert "attendance not given: 53 people assumed to come in person" in out
     with db.session_scope() as s:
@@ -357,9 +344,9 @@ def test_the_import_log_can_be_read_and_a_program_naming_a_withdrawn_paper_says_
     status = rows[2].index("Status")
     everything = tmp_path / "all.csv"
     everything.write_text(fx.csv_text([[c for i, c in enumerate(r) if i != status] for r in rows]), encoding="utf-8")
-    run(cli_env, "import", "papers", str(everything))
-    run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")), "--replace")
-    log = [json.loads(line) for line in run(cli_env, "export", "imports").splitlines()]
+    run_cli(cli_env, "import", "papers", str(everything))
+    run_cli(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")), "--replace")
+    log = [json.loads(line) for line in run_cli(cli_env, "export", "imports").splitlines()]
     assert [(e["kind"], e["file"], e["replace"]) for e in log] == [
         ("papers", "all.csv", False),
         ("papers", "Papers.xlsx", True),
@@ -382,7 +369,7 @@ def test_the_import_log_can_be_read_and_a_program_naming_a_withdrawn_paper_says_
             }
         )
     )
-    out = run(cli_env, "import", "program", str(program), code=1)
+    out = run_cli(cli_env, "import", "program", str(program), code=1)
     assert "slot t1: paper 5 was withdrawn: import it again or take paper_id out of the slot" in out
 
 
@@ -394,24 +381,24 @@ def test_dry_run_names_people_it_cannot_tell_apart(cli_env, tmp_path):
     folder.mkdir()
     submission, author = fx.write_easychair(folder)
     author.unlink()  # names only: no e-mail decides between the two
-    out = run(cli_env, "import", "papers", str(submission), "--dry-run")
+    out = run_cli(cli_env, "import", "papers", str(submission), "--dry-run")
     assert "warning: submission.csv: no author.csv beside it" in out
     assert "1 ambiguous" in out and "ambiguous (several people have the name" in out and "Hao Chen" in out
     assert count(Person) == 2 and count(Paper) == 0
 
 
 def test_replace_with_no_accepted_paper_refuses_and_says_why(cli_env, tmp_path):
-    run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")))
+    run_cli(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")))
     rows = fx.cmt_sheet()
     status = rows[2].index("Status")
     for row in rows[3:]:
         row[status] = "Akzeptiert" if row[status] == "Accept" else "Abgelehnt"
     path = tmp_path / "other.csv"
     path.write_text(fx.csv_text(rows), encoding="utf-8")
-    out = run(cli_env, "import", "papers", str(path), "--replace", code=1)
+    out = run_cli(cli_env, "import", "papers", str(path), "--replace", code=1)
     assert "no accepted paper (skipped: 13 Akzeptiert, 8 Abgelehnt), so --replace would withdraw every paper" in out
     assert count(Paper) == 13
-    assert "13 unchanged" in run(cli_env, "import", "papers", str(path), "--replace", "--accept", "Akzeptiert")
+    assert "13 unchanged" in run_cli(cli_env, "import", "papers", str(path), "--replace", "--accept", "Akzeptiert")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -436,5 +423,5 @@ def test_utf16_without_a_bom_and_semicolons_are_read(tmp_path):
 def test_a_known_name_under_another_email_is_flagged_for_a_merge(cli_env, tmp_path):
     with db.session_scope() as s:
         s.add(Person(name="Hao Chen", sort_name="Chen, Hao", email="hao@old.example"))
-    out = run(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")))
+    out = run_cli(cli_env, "import", "papers", str(fx.write_cmt(tmp_path / "Papers.xlsx", "xlsx")))
     assert "1 ambiguous" in out and "`eventapp people merge ID ID` joins two): Hao Chen" in out

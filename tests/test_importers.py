@@ -206,15 +206,6 @@ def test_a_first_and_last_name_header_works(tmp_path):
 # --- through the command line ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cli_env(app, tmp_path):
-    return {
-        "EVENTAPP_DATABASE_URL": app.config["DATABASE_URL"],
-        "EVENTAPP_SECRET_KEY": "test-secret",
-        "EVENTAPP_INSTANCE_PATH": str(tmp_path),
-    }
-
-
 def run(env, *args):
     return CliRunner().invoke(cli.main, list(args), env=env, catch_exceptions=False)
 

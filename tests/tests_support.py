@@ -15,7 +15,10 @@ from pathlib import Path
 
 import qrcode
 import requests
+from click.testing import CliRunner
 from qrcode.constants import ERROR_CORRECT_M
+
+from eventapp import cli
 
 DEMO_DAY = date(2024, 8, 4)
 EVENTAPP = str(Path(sys.executable).with_name("eventapp"))
@@ -190,3 +193,13 @@ def write_y4m(path: Path, text: str, width: int = 640, height: int = 480, frames
         f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
         for _ in range(frames):
             f.write(b"FRAME\n" + bytes(y_plane) + chroma + chroma)
+
+
+# --- the command line, in-process ----------------------------------------------------------------------------
+
+
+def run_cli(env: dict, *args: str, code: int = 0) -> str:
+    """`eventapp ARGS` with `env` as its environment; its output, once its exit code is `code`."""
+    result = CliRunner().invoke(cli.main, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output

@@ -6,29 +6,12 @@ import csv
 import io
 import json
 
-import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 from report_helpers import author, run_morning
 
-from eventapp import cli
 from eventapp.report.pdf import STATUS_WORDS
 
-
-@pytest.fixture
-def env(app, tmp_path):
-    return {
-        "EVENTAPP_DATABASE_URL": app.config["DATABASE_URL"],
-        "EVENTAPP_SECRET_KEY": "cli-secret",
-        "EVENTAPP_INSTANCE_PATH": str(tmp_path),
-        "EVENTAPP_BASE_URL": "http://127.0.0.1:5999",
-    }
-
-
-def run(env, *args, code: int = 0) -> str:
-    result = CliRunner().invoke(cli.main, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result.output
+from tests_support import run_cli
 
 
 def run_day(day) -> None:
@@ -41,11 +24,11 @@ def run_day(day) -> None:
     day.timer("next")
 
 
-def test_report_files_agree_and_the_pdf_lists_every_paper_with_its_status(day, env, tmp_path):
+def test_report_files_agree_and_the_pdf_lists_every_paper_with_its_status(day, cli_env, tmp_path):
     run_day(day)
     out = {ext: tmp_path / f"report.{ext}" for ext in ("json", "csv", "pdf", "html")}
     for path in out.values():
-        assert f"written to {path}" in run(env, "report", "--out", str(path))
+        assert f"written to {path}" in run_cli(cli_env, "report", "--out", str(path))
     report = json.loads(out["json"].read_text(encoding="utf-8"))
     papers = {p["paper_id"]: p for p in report["papers"]}
     assert papers["S6"]["status"] == "presented_remote" and papers["S7"]["status"] == "presented_in_person"
@@ -74,16 +57,18 @@ def test_report_files_agree_and_the_pdf_lists_every_paper_with_its_status(day, e
     )
     for p in report["papers"]:
         assert f'data-paper="{p["paper_id"]}" data-status="{p["status"]}"' in html
-    assert "must end in" in run(env, "report", "--out", str(tmp_path / "report.txt"), code=2)
+    assert "must end in" in run_cli(cli_env, "report", "--out", str(tmp_path / "report.txt"), code=2)
 
 
-def test_certificates_then_purge_keeps_statuses_and_times_without_people(day, env, tmp_path):
+def test_certificates_then_purge_keeps_statuses_and_times_without_people(day, cli_env, tmp_path):
     run_day(day)
-    before = json.loads((lambda p: (run(env, "report", "--out", str(p)), p.read_text())[1])(tmp_path / "a.json"))
+    before = json.loads(
+        (lambda p: (run_cli(cli_env, "report", "--out", str(p)), p.read_text())[1])(tmp_path / "a.json")
+    )
     presented = [p for p in before["papers"] if p["status"] in ("presented_in_person", "presented_remote")]
     checked_in = before["attendance"]["checked_in_in_person"]
     pdf = tmp_path / "certificates.pdf"
-    assert f"{checked_in + len(presented)} certificates" in run(env, "certificates", "--out", str(pdf))
+    assert f"{checked_in + len(presented)} certificates" in run_cli(cli_env, "certificates", "--out", str(pdf))
     pages = PdfReader(str(pdf)).pages
     assert len(pages) == checked_in + len(presented)
     text = "\n".join(page.extract_text() for page in pages)
@@ -91,11 +76,11 @@ def test_certificates_then_purge_keeps_statuses_and_times_without_people(day, en
     assert text.count("Certificate of Presentation") == len(presented)
     only = tmp_path / "one.pdf"
     person = before["papers"][0]["authors_present"][0]["person_id"]
-    run(env, "certificates", "--out", str(only), "--kind", "attendance", "--person", str(person))
+    run_cli(cli_env, "certificates", "--out", str(only), "--kind", "attendance", "--person", str(person))
     assert len(PdfReader(str(only)).pages) == 1
 
-    run(env, "purge", "--yes")
-    after = json.loads((lambda p: (run(env, "report", "--out", str(p)), p.read_text())[1])(tmp_path / "b.json"))
+    run_cli(cli_env, "purge", "--yes")
+    after = json.loads((lambda p: (run_cli(cli_env, "report", "--out", str(p)), p.read_text())[1])(tmp_path / "b.json"))
     assert after["purged"] and after["purged_at"]
     for b, a in zip(before["papers"], after["papers"], strict=True):
         assert (a["paper_id"], a["status"], a["planned_start"], a["actual_start"], a["actual_end"]) == (
@@ -108,10 +93,10 @@ def test_certificates_then_purge_keeps_statuses_and_times_without_people(day, en
         assert a["authors_present"] == [] and a["authors_present_count"] == len(b["authors_present"])
         assert "timer_run_by" not in a and "excuse" not in a
     assert after["talks"] == before["talks"]
-    assert "purged" in run(env, "certificates", "--out", str(tmp_path / "c.pdf"), code=1)
+    assert "purged" in run_cli(cli_env, "certificates", "--out", str(tmp_path / "c.pdf"), code=1)
 
 
-def test_without_an_event_the_commands_say_so(app, env, tmp_path):
-    assert "none loaded" in run(env, "report", "--out", str(tmp_path / "r.json"), code=1)
-    assert "none loaded" in run(env, "certificates", "--out", str(tmp_path / "c.pdf"), code=1)
-    assert "must end in .pdf" in run(env, "certificates", "--out", str(tmp_path / "c.html"), code=2)
+def test_without_an_event_the_commands_say_so(app, cli_env, tmp_path):
+    assert "none loaded" in run_cli(cli_env, "report", "--out", str(tmp_path / "r.json"), code=1)
+    assert "none loaded" in run_cli(cli_env, "certificates", "--out", str(tmp_path / "c.pdf"), code=1)
+    assert "must end in .pdf" in run_cli(cli_env, "certificates", "--out", str(tmp_path / "c.html"), code=2)
